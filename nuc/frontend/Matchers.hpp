@@ -1,0 +1,34 @@
+// AST matchers shared by the checks and the IR builder.
+// They select candidates cheaply; NuApi.hpp confirms the exact API.
+#pragma once
+
+#include "Attributes.hpp"
+
+#include "clang/ASTMatchers/ASTMatchers.h"
+
+namespace nuc::matchers {
+
+/// The definition of a [[nu::proclet]] class or of one instantiation.
+AST_MATCHER(clang::CXXRecordDecl, isProcletDefinition) {
+  return Node.isThisDeclarationADefinition() && isProcletClass(&Node);
+}
+
+inline auto procletClass() {
+  using namespace clang::ast_matchers;
+  return cxxRecordDecl(isProcletDefinition()).bind("proclet");
+}
+
+/// Candidate `Run`/`RunAsync` calls (confirmed by nuc::matchRunCall).
+inline auto runCall() {
+  using namespace clang::ast_matchers;
+  return cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName("Run", "RunAsync"))))
+      .bind("run");
+}
+
+/// Candidate `make_proclet` calls (confirmed by nuc::matchMakeProclet).
+inline auto makeProcletCall() {
+  using namespace clang::ast_matchers;
+  return callExpr(callee(functionDecl(hasName("make_proclet")))).bind("make");
+}
+
+} // namespace nuc::matchers

@@ -1,0 +1,54 @@
+// nu-state: raw pointers, references and non-serializable fields of a
+// proclet class or of any of its bases, unless [[nu::transient]].
+#include "StateCheck.hpp"
+
+#include "Matchers.hpp"
+#include "ProcletMembers.hpp"
+#include "Serializability.hpp"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+
+using namespace clang;
+using namespace clang::ast_matchers;
+
+namespace nuc {
+
+void StateCheck::registerMatchers(MatchFinder &Finder) {
+  Finder.addMatcher(matchers::procletClass(), this);
+}
+
+void StateCheck::run(const MatchFinder::MatchResult &R) {
+  const auto *RD = R.Nodes.getNodeAs<CXXRecordDecl>("proclet");
+  forEachField(RD, [&](const FieldDecl *F) { checkField(F, RD); });
+}
+
+void StateCheck::checkField(const FieldDecl *F, const CXXRecordDecl *RD) {
+  if (isTransientField(F) || !needsCheck(F->getType(), patternFieldType(F)))
+    return;
+  Verdict V = types().classify(F->getType(), Use::State);
+  if (V.ok())
+    return;
+  const auto *Owner = cast<CXXRecordDecl>(F->getParent());
+  std::string Reason = types().reason(V);
+  if (V.Offender != F->getType())
+    Reason += " (in " + quote(F->getType()) + ")";
+  Finding Out{F->getLocation(),
+              "field '" + F->getNameAsString() + "' of '" +
+                  className(Owner, ctx()) +
+                  "' cannot be migrated with the proclet: " + Reason,
+              DiagnosticsEngine::Error,
+              {},
+              {}};
+  if (V.NoteDecl)
+    Out.Notes.push_back({V.NoteDecl->getLocation(), V.NoteText, {}});
+  Out.Notes.push_back(
+      {F->getBeginLoc(),
+       "if it can be re-created empty after a migration, mark it "
+       "[[nu::transient]]",
+       {FixItHint::CreateInsertion(F->getBeginLoc(), "[[nu::transient]] ")}});
+  noteInstantiation(Out, RD);
+  report(std::move(Out));
+}
+
+} // namespace nuc

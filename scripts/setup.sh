@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of nu from Debian 12 packages.
+# A no-op when everything is present; uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build python3
+  clang-16 libclang-16-dev llvm-16-dev llvm-16-tools
+  clang-format-16 clang-tidy-16
+  libcereal-dev libasio-dev libgtest-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || {
+    echo "setup: not root and no sudo; install: ${missing[*]}" >&2
+    exit 1
+  }
+  sudo="sudo"
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
