@@ -30,19 +30,13 @@ public:
     unsigned ID = S.getDiagnostics().getCustomDiagID(
         DiagnosticsEngine::Error,
         "%0 attribute only applies to %1 [nu-attributes]");
-    S.Diag(Attr.getLoc(), ID) << Attr << AppliesTo;
+    S.Diag(Attr.getLoc(), ID)
+        << ("'" + Attr.getNormalizedFullName() + "'") << AppliesTo;
     return false;
   }
 
   AttrHandling handleDeclAttribute(Sema &S, Decl *D,
                                    const ParsedAttr &Attr) const override {
-    if (Attr.getNumArgs() > 0) {
-      unsigned ID = S.getDiagnostics().getCustomDiagID(
-          DiagnosticsEngine::Error, "%0 attribute takes no arguments "
-                                    "[nu-attributes]");
-      S.Diag(Attr.getLoc(), ID) << Attr;
-      return AttributeNotApplied;
-    }
     D->addAttr(AnnotateAttr::Create(S.Context, Annotation, nullptr, 0,
                                     Attr.getRange()));
     return AttributeApplied;

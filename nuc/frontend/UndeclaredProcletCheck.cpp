@@ -29,11 +29,13 @@ void UndeclaredProcletCheck::run(const MatchFinder::MatchResult &R) {
   if (const auto *TL = R.Nodes.getNodeAs<TemplateSpecializationTypeLoc>(
           "handle")) {
     QualType T = handleTarget(TL->getType());
-    if (!T.isNull())
-      checkTarget(TL->getTemplateNameLoc(),
-                  "'" + TL->getType().getAsString(ctx().getPrintingPolicy()) +
-                      "'",
-                  T);
+    if (T.isNull())
+      return;
+    std::string Handle;
+    llvm::raw_string_ostream OS(Handle);
+    TL->getType()->getAsCXXRecordDecl()->getNameForDiagnostic(
+        OS, ctx().getPrintingPolicy(), /*Qualified=*/true);
+    checkTarget(TL->getTemplateNameLoc(), "'" + OS.str() + "'", T);
     return;
   }
   RunCall Run;

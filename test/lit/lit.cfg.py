@@ -12,6 +12,6 @@ config.test_source_root = os.path.dirname(__file__)
 inputs = os.path.join(config.test_source_root, "Inputs")
 config.substitutions.append(("%inputs", inputs))
 config.substitutions.append(("%nuc", config.nuc))
-config.substitutions.append(("%flags", "-std=c++20 -I" + inputs))
+config.substitutions.append(("%flags", "-std=c++20 -ferror-limit=0 -I" + inputs))
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.environment.get("PATH", "")])
