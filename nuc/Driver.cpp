@@ -14,6 +14,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <iostream>
 
 using namespace clang::tooling;
@@ -41,10 +42,9 @@ cl::list<std::string>
                     cl::desc("Prepend an argument to the compiler flags"),
                     cl::cat(Category));
 
-const char Overview[] =
-    "nuc: checks and compiles nu proclets.\n\n"
-    "  nuc [options] <source>... -- <compiler flags>\n"
-    "  nuc [options] -p <build dir> [<source>...]\n";
+const char Overview[] = "nuc: checks and compiles nu proclets.\n\n"
+                        "  nuc [options] <source>... -- <compiler flags>\n"
+                        "  nuc [options] -p <build dir> [<source>...]\n";
 
 int fail(const llvm::Twine &Message) {
   llvm::errs() << "nuc: error: " << Message << "\n";
@@ -63,9 +63,11 @@ loadDatabase(std::unique_ptr<CompilationDatabase> Fixed, std::string &Error) {
   std::unique_ptr<CompilationDatabase> DB;
   if (!BuildPath.empty()) {
     DB = CompilationDatabase::loadFromDirectory(BuildPath, Error);
-    if (!DB)
+    if (!DB) {
+      std::replace(Error.begin(), Error.end(), '\n', ' ');
       Error = "cannot load compilation database from '" + BuildPath +
-              "': " + Error;
+              "': " + llvm::StringRef(Error).rtrim().str();
+    }
   } else if (!Sources.empty()) {
     std::string Ignored;
     DB = CompilationDatabase::autoDetectFromSource(Sources.front(), Ignored);
@@ -80,20 +82,20 @@ loadDatabase(std::unique_ptr<CompilationDatabase> Fixed, std::string &Error) {
 
 void addAdjusters(ClangTool &Tool) {
   auto Begin = ArgumentInsertPosition::BEGIN;
-  Tool.appendArgumentsAdjuster(getInsertArgumentAdjuster(
-      {"-D__NUC__=1", "-Wno-unknown-warning-option",
-       "-Wno-unused-command-line-argument"},
-      Begin));
-  Tool.appendArgumentsAdjuster([](const CommandLineArguments &Args,
-                                  llvm::StringRef) {
-    for (const std::string &A : Args)
-      if (llvm::StringRef(A).startswith("-resource-dir"))
-        return Args;
-    CommandLineArguments Out = Args;
-    Out.insert(Out.begin() + (Out.empty() ? 0 : 1),
-               "-resource-dir=" + std::string(NucClangResourceDir));
-    return Out;
-  });
+  Tool.appendArgumentsAdjuster(
+      getInsertArgumentAdjuster({"-D__NUC__=1", "-Wno-unknown-warning-option",
+                                 "-Wno-unused-command-line-argument"},
+                                Begin));
+  Tool.appendArgumentsAdjuster(
+      [](const CommandLineArguments &Args, llvm::StringRef) {
+        for (const std::string &A : Args)
+          if (llvm::StringRef(A).startswith("-resource-dir"))
+            return Args;
+        CommandLineArguments Out = Args;
+        Out.insert(Out.begin() + (Out.empty() ? 0 : 1),
+                   "-resource-dir=" + std::string(NucClangResourceDir));
+        return Out;
+      });
   Tool.appendArgumentsAdjuster(getInsertArgumentAdjuster(
       std::vector<std::string>(ExtraArgsBefore.begin(), ExtraArgsBefore.end()),
       Begin));

@@ -11,10 +11,10 @@ int RequestsServed; // mutable global: stays behind when a proclet moves
 
 class [[nu::proclet]] Inventory {
 public:
-  void Add(const char *Item);                    // a pointer into the caller
-  void Take(std::string &Item);                  // an out-parameter
+  void Add(const char *Item);                       // a pointer into the caller
+  void Take(std::string &Item);                     // an out-parameter
   std::vector<std::string> &All() { return Items; } // a reference to state
-  std::string_view First() const;                // a view into state
+  std::string_view First() const;                   // a view into state
   int Count() {
     ++RequestsServed;
     return static_cast<int>(Items.size());

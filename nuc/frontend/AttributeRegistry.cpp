@@ -59,7 +59,8 @@ constexpr ParsedAttrInfo::Spelling NodeLocalSpelling[] = {
 
 class ProcletAttrInfo : public NuAttrInfo {
 public:
-  ProcletAttrInfo() : NuAttrInfo(ProcletAnnotation, "classes", ProcletSpelling) {}
+  ProcletAttrInfo()
+      : NuAttrInfo(ProcletAnnotation, "classes", ProcletSpelling) {}
 
 protected:
   bool appertainsTo(const Decl *D) const override {
@@ -75,9 +76,7 @@ public:
                    TransientSpelling) {}
 
 protected:
-  bool appertainsTo(const Decl *D) const override {
-    return isa<FieldDecl>(D);
-  }
+  bool appertainsTo(const Decl *D) const override { return isa<FieldDecl>(D); }
 };
 
 class NodeLocalAttrInfo : public NuAttrInfo {
@@ -93,8 +92,8 @@ protected:
   }
 };
 
-ParsedAttrInfoRegistry::Add<ProcletAttrInfo>
-    RegisterProclet("nu-proclet", "a proclet class");
+ParsedAttrInfoRegistry::Add<ProcletAttrInfo> RegisterProclet("nu-proclet",
+                                                             "a proclet class");
 ParsedAttrInfoRegistry::Add<TransientAttrInfo>
     RegisterTransient("nu-transient", "state re-created after migration");
 ParsedAttrInfoRegistry::Add<NodeLocalAttrInfo>

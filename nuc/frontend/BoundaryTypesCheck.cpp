@@ -46,7 +46,8 @@ void BoundaryTypesCheck::registerMatchers(MatchFinder &Finder) {
 
 void BoundaryTypesCheck::run(const MatchFinder::MatchResult &R) {
   if (const auto *RD = R.Nodes.getNodeAs<CXXRecordDecl>("proclet")) {
-    forEachPublicMethod(RD, [&](const CXXMethodDecl *M) { checkMethod(M, RD); });
+    forEachPublicMethod(RD,
+                        [&](const CXXMethodDecl *M) { checkMethod(M, RD); });
     return;
   }
   RunCall Run;
@@ -65,8 +66,7 @@ void BoundaryTypesCheck::checkMethod(const CXXMethodDecl *M,
   const CXXRecordDecl *Owner = M->getParent();
   if (Owner != Proclet && isProcletClass(Owner))
     return;
-  checkSignature(M, 0, "public method '" + M->getNameAsString() + "'",
-                 Proclet);
+  checkSignature(M, 0, "public method '" + M->getNameAsString() + "'", Proclet);
 }
 
 void BoundaryTypesCheck::checkSignature(const FunctionDecl *FD,
@@ -130,9 +130,8 @@ void BoundaryTypesCheck::checkClosure(const RunCall &Call) {
 }
 
 void BoundaryTypesCheck::checkCreation(const MakeProcletCall &Call) {
-  std::string What =
-      "'make_proclet<" + Call.Proclet.getAsString(ctx().getPrintingPolicy()) +
-      ">'";
+  std::string What = "'make_proclet<" +
+                     Call.Proclet.getAsString(ctx().getPrintingPolicy()) + ">'";
   for (size_t I = 0; I < Call.Args.size(); ++I) {
     const Expr *Arg = Call.Args[I];
     QualType T = Arg->getType();
@@ -161,8 +160,11 @@ void BoundaryTypesCheck::reportVerdict(SourceLocation Loc,
   std::string Reason = types().reason(V);
   if (V.Offender != Whole && !Whole->isReferenceType())
     Reason += " (in " + quote(Whole) + ")";
-  Finding F{Loc, What + " cannot cross a proclet boundary: " + Reason,
-            DiagnosticsEngine::Error, std::move(FixIts), {}};
+  Finding F{Loc,
+            What + " cannot cross a proclet boundary: " + Reason,
+            DiagnosticsEngine::Error,
+            std::move(FixIts),
+            {}};
   if (V.NoteDecl)
     F.Notes.push_back({V.NoteDecl->getLocation(), V.NoteText, {}});
   noteInstantiation(F, Instance);

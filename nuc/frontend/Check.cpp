@@ -41,10 +41,10 @@ void Check::noteInstantiation(Finding &F, const CXXRecordDecl *RD) const {
   std::string Name;
   llvm::raw_string_ostream OS(Name);
   Spec->getNameForDiagnostic(OS, ctx().getPrintingPolicy(), true);
-  F.Notes.push_back({Spec->getPointOfInstantiation(),
-                     "in instantiation of proclet '" + OS.str() +
-                         "' required here",
-                     {}});
+  F.Notes.push_back(
+      {Spec->getPointOfInstantiation(),
+       "in instantiation of proclet '" + OS.str() + "' required here",
+       {}});
 }
 
 std::string Check::quote(QualType T) const {

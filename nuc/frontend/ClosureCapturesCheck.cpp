@@ -38,16 +38,19 @@ void ClosureCapturesCheck::run(const MatchFinder::MatchResult &R) {
   const std::string Fix = "; pass it as an argument instead";
   std::vector<Finding> Findings;
   if (L->getCaptureDefault() != LCD_None)
-    Findings.push_back(
-        {L->getCaptureDefaultLoc(),
-         Prefix + "has a default capture '" +
-             (L->getCaptureDefault() == LCD_ByRef ? "&" : "=") +
-             "'; pass what it uses as arguments instead",
-         DiagnosticsEngine::Error, {}, {}});
+    Findings.push_back({L->getCaptureDefaultLoc(),
+                        Prefix + "has a default capture '" +
+                            (L->getCaptureDefault() == LCD_ByRef ? "&" : "=") +
+                            "'; pass what it uses as arguments instead",
+                        DiagnosticsEngine::Error,
+                        {},
+                        {}});
   for (const LambdaCapture &Cap : L->explicit_captures())
     Findings.push_back({Cap.getLocation(),
                         Prefix + "captures " + captureName(Cap) + Fix,
-                        DiagnosticsEngine::Error, {}, {}});
+                        DiagnosticsEngine::Error,
+                        {},
+                        {}});
   for (Finding &F : Findings) {
     if (C.Via)
       F.Notes.push_back({Call.Closure->getExprLoc(),

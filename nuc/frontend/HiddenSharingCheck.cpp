@@ -69,8 +69,8 @@ void HiddenSharingCheck::run(const MatchFinder::MatchResult &R) {
       return; // instantiated bodies repeat the template's
     for (const CXXMethodDecl *M : RD->methods())
       if (const Stmt *Body = M->getBody())
-        checkBody(Body, "proclet method '" + M->getQualifiedNameAsString() +
-                            "'");
+        checkBody(Body,
+                  "proclet method '" + M->getQualifiedNameAsString() + "'");
     return;
   }
   RunCall Call;
@@ -91,8 +91,7 @@ void HiddenSharingCheck::checkBody(const Stmt *Body, const std::string &Who) {
     const auto *VD = cast<VarDecl>(E->getDecl());
     const VarDecl *First = VD->getCanonicalDecl();
     Finding F{E->getLocation(),
-              Who + " uses " + storageKind(VD) + " '" +
-                  VD->getNameAsString() +
+              Who + " uses " + storageKind(VD) + " '" + VD->getNameAsString() +
                   "', which is not migrated with the proclet",
               DiagnosticsEngine::Warning,
               {},

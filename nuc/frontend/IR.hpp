@@ -84,10 +84,10 @@ enum class ClosureKind : std::uint8_t { Method, Lambda, Function };
 /// One `Run`/`RunAsync` call site: a closure id will be derived from it.
 struct ClosureSite {
   SourceLoc Loc;
-  std::string Proclet;   ///< the `T` of `nu::Proclet<T>`
-  std::string Entry;     ///< `Run` or `RunAsync`
+  std::string Proclet; ///< the `T` of `nu::Proclet<T>`
+  std::string Entry;   ///< `Run` or `RunAsync`
   ClosureKind Kind = ClosureKind::Lambda;
-  std::string Callee;    ///< method or function name; empty for a lambda
+  std::string Callee;       ///< method or function name; empty for a lambda
   std::vector<Type> Params; ///< shipped parameters (after the `T&`)
   Type Result;
 };

@@ -57,7 +57,8 @@ public:
 
   /// The type that travels: canonical, without reference or qualifiers.
   std::string decay(QualType T) const {
-    return spell(T.getNonReferenceType().getCanonicalType().getUnqualifiedType());
+    return spell(
+        T.getNonReferenceType().getCanonicalType().getUnqualifiedType());
   }
 
   ir::Type type(QualType T, bool IsResult) const {
@@ -84,15 +85,12 @@ public:
   }
 
   ir::Method method(const CXXMethodDecl *M) const {
-    ir::Method Out{M->getNameAsString(),
-                   type(M->getReturnType(), true),
-                   params(M, 0),
-                   M->isConst(),
-                   className(M->getParent(), Ctx),
-                   "",
-                   loc(M->getLocation())};
-    Out.Signature = Out.Result.Spelling + " " + Out.DeclaredIn + "::" + Out.Name +
-                    "(";
+    ir::Method Out{
+        M->getNameAsString(), type(M->getReturnType(), true), params(M, 0),
+        M->isConst(),         className(M->getParent(), Ctx), "",
+        loc(M->getLocation())};
+    Out.Signature =
+        Out.Result.Spelling + " " + Out.DeclaredIn + "::" + Out.Name + "(";
     for (size_t I = 0; I < Out.Params.size(); ++I)
       Out.Signature += (I ? ", " : "") + Out.Params[I].Ty.Spelling;
     Out.Signature += Out.IsConst ? ") const" : ")";
@@ -140,7 +138,7 @@ public:
     const FunctionDecl *FD = C.Function;
     if (C.Lambda && !C.Lambda->isGenericLambda())
       FD = C.Lambda->getCallOperator();
-    Out.Kind = C.IsMethod    ? ir::ClosureKind::Method
+    Out.Kind = C.IsMethod   ? ir::ClosureKind::Method
                : C.Function ? ir::ClosureKind::Function
                             : ir::ClosureKind::Lambda;
     if (C.Function)

@@ -110,7 +110,8 @@ Closure resolveClosure(const Expr *E) {
       return Out;
     if (const auto *FD = dyn_cast<FunctionDecl>(Ref->getDecl())) {
       Out.Function = FD;
-      Out.IsMethod = isa<CXXMethodDecl>(FD) && !cast<CXXMethodDecl>(FD)->isStatic();
+      Out.IsMethod =
+          isa<CXXMethodDecl>(FD) && !cast<CXXMethodDecl>(FD)->isStatic();
       return Out;
     }
     const auto *VD = dyn_cast<VarDecl>(Ref->getDecl());

@@ -25,10 +25,10 @@ clang::QualType handleTarget(clang::QualType Handle);
 /// A call to `Run` or `RunAsync` on a proclet handle.
 struct RunCall {
   const clang::CXXMemberCallExpr *Call = nullptr;
-  clang::QualType Proclet;                   ///< the `T`
-  llvm::StringRef Entry;                     ///< "Run" or "RunAsync"
-  const clang::Expr *Closure = nullptr;      ///< first argument
-  llvm::ArrayRef<const clang::Expr *> Args;  ///< shipped arguments
+  clang::QualType Proclet;                  ///< the `T`
+  llvm::StringRef Entry;                    ///< "Run" or "RunAsync"
+  const clang::Expr *Closure = nullptr;     ///< first argument
+  llvm::ArrayRef<const clang::Expr *> Args; ///< shipped arguments
 };
 bool matchRunCall(const clang::CXXMemberCallExpr *Call, RunCall &Out);
 

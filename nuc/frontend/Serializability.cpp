@@ -20,9 +20,9 @@ enum class StdKind {
   Unknown,
   String,
   View,
-  Container,   ///< serializable when its element arguments are
-  Policy,      ///< allocator, comparator, hasher: not data
-  Recreated,   ///< mutex, condition variable
+  Container, ///< serializable when its element arguments are
+  Policy,    ///< allocator, comparator, hasher: not data
+  Recreated, ///< mutex, condition variable
   Atomic,
 };
 
@@ -45,8 +45,8 @@ StdKind stdKind(llvm::StringRef Name) {
       .Cases("allocator", "less", "greater", "hash", "equal_to",
              StdKind::Policy)
       .Cases("char_traits", "default_delete", "ratio", StdKind::Policy)
-      .Cases("mutex", "recursive_mutex", "timed_mutex",
-             "recursive_timed_mutex", StdKind::Recreated)
+      .Cases("mutex", "recursive_mutex", "timed_mutex", "recursive_timed_mutex",
+             StdKind::Recreated)
       .Cases("shared_mutex", "shared_timed_mutex", "condition_variable",
              "condition_variable_any", StdKind::Recreated)
       .Case("atomic", StdKind::Atomic)
@@ -159,8 +159,7 @@ Verdict Serializability::classifyStd(QualType T, const CXXRecordDecl *RD,
   return bad(Problem::NotSerializable, T);
 }
 
-Verdict Serializability::classifyTemplateArgs(const CXXRecordDecl *RD,
-                                              Use U) {
+Verdict Serializability::classifyTemplateArgs(const CXXRecordDecl *RD, Use U) {
   const auto *Spec = dyn_cast<ClassTemplateSpecializationDecl>(RD);
   if (!Spec)
     return {};

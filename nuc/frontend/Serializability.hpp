@@ -66,15 +66,13 @@ public:
 private:
   Verdict classifyRecord(clang::QualType T, const clang::CXXRecordDecl *RD,
                          Use U);
-  Verdict classifyStd(clang::QualType T, const clang::CXXRecordDecl *RD,
-                      Use U);
+  Verdict classifyStd(clang::QualType T, const clang::CXXRecordDecl *RD, Use U);
   Verdict classifyTemplateArgs(const clang::CXXRecordDecl *RD, Use U);
   Verdict classifyAggregate(const clang::CXXRecordDecl *RD, Use U);
   bool hasCerealFunctions(const clang::CXXRecordDecl *RD);
 
   clang::ASTContext &Ctx;
-  llvm::DenseMap<std::pair<const clang::CXXRecordDecl *, int>, Verdict>
-      Cache;
+  llvm::DenseMap<std::pair<const clang::CXXRecordDecl *, int>, Verdict> Cache;
   llvm::SmallPtrSet<const clang::CXXRecordDecl *, 8> InProgress;
 };
 

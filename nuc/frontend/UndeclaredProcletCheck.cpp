@@ -26,8 +26,8 @@ void UndeclaredProcletCheck::registerMatchers(MatchFinder &Finder) {
 }
 
 void UndeclaredProcletCheck::run(const MatchFinder::MatchResult &R) {
-  if (const auto *TL = R.Nodes.getNodeAs<TemplateSpecializationTypeLoc>(
-          "handle")) {
+  if (const auto *TL =
+          R.Nodes.getNodeAs<TemplateSpecializationTypeLoc>("handle")) {
     QualType T = handleTarget(TL->getType());
     if (T.isNull())
       return;
@@ -41,8 +41,7 @@ void UndeclaredProcletCheck::run(const MatchFinder::MatchResult &R) {
   RunCall Run;
   if (const auto *Call = R.Nodes.getNodeAs<CXXMemberCallExpr>("run"))
     if (matchRunCall(Call, Run))
-      checkTarget(Call->getExprLoc(), "'" + Run.Entry.str() + "'",
-                  Run.Proclet);
+      checkTarget(Call->getExprLoc(), "'" + Run.Entry.str() + "'", Run.Proclet);
   MakeProcletCall Make;
   if (const auto *Call = R.Nodes.getNodeAs<CallExpr>("make"))
     if (matchMakeProclet(Call, Make))
@@ -64,10 +63,10 @@ void UndeclaredProcletCheck::checkTarget(SourceLocation Loc,
             {}};
   if (RD && !isa<ClassTemplateSpecializationDecl>(RD)) {
     const CXXRecordDecl *Def = RD->getDefinition() ? RD->getDefinition() : RD;
-    F.Notes.push_back({Def->getLocation(),
-                       "add [[nu::proclet]] to the class",
-                       {FixItHint::CreateInsertion(Def->getLocation(),
-                                                   "[[nu::proclet]] ")}});
+    F.Notes.push_back(
+        {Def->getLocation(),
+         "add [[nu::proclet]] to the class",
+         {FixItHint::CreateInsertion(Def->getLocation(), "[[nu::proclet]] ")}});
   } else if (RD) {
     F.Notes.push_back(
         {RD->getLocation(), "add [[nu::proclet]] to the class template", {}});

@@ -23,10 +23,20 @@ TranslationUnit sampleUnit() {
   M.Params = {{"n", {"int", "int", TypeKind::Value}}};
   M.DeclaredIn = "app::Acc";
   C.Methods.push_back(M);
-  C.Fields.push_back({"mu_", {"std::mutex", "std::mutex", TypeKind::Value},
-                      "app::Acc", false, true, false, {}});
-  C.Fields.push_back({"base_", {"int", "int", TypeKind::Value}, "app::Base",
-                      true, false, false, {}});
+  C.Fields.push_back({"mu_",
+                      {"std::mutex", "std::mutex", TypeKind::Value},
+                      "app::Acc",
+                      false,
+                      true,
+                      false,
+                      {}});
+  C.Fields.push_back({"base_",
+                      {"int", "int", TypeKind::Value},
+                      "app::Base",
+                      true,
+                      false,
+                      false,
+                      {}});
   TU.Proclets.push_back(C);
   ClosureSite S;
   S.Loc = {"acc.cpp", 9, 7};
