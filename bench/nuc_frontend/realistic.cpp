@@ -1,5 +1,5 @@
 // Benchmark input for nuc's frontend: a realistic, diagnostic-free unit with
-// heavy standard headers and several proclets, timed against clang -fsyntax-only.
+// heavy standard headers and five proclets, timed against clang -fsyntax-only.
 #include <nu/nu.hpp>
 
 #include <algorithm>
@@ -190,7 +190,11 @@ void run() {
   auto Shop = nu::make_proclet<Checkout>(Inv, Led, Orders);
 
   Inv.Run(&Inventory::Restock, Item{"apple", 120, 100});
-  Inv.Run(+[](Inventory &I, int N) { I.Restock(Item{"pear", 95, N}); }, 50);
+  Inv.Run(
+      +[](Inventory &I, int N) {
+        I.Restock(Item{"pear", 95, N});
+      },
+      50);
 
   std::vector<nu::Future<bool>> Pending;
   for (std::uint64_t Id = 1; Id <= 8; ++Id)
@@ -210,9 +214,8 @@ void run() {
 
   std::function<std::string(const Event &)> Describe = describe;
   std::cout << Describe(Event{makeOrder(42, "bob")}) << " "
-            << Note.value_or("?") << " " << Accepted << " "
-            << Keys.get().size() << " " << Writes << " "
-            << Led.Run(&Ledger::Balance) << " "
+            << Note.value_or("?") << " " << Accepted << " " << Keys.get().size()
+            << " " << Writes << " " << Led.Run(&Ledger::Balance) << " "
             << Inv.Run(&Inventory::Available, std::string("pear")) << "\n";
   std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }

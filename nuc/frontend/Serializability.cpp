@@ -53,8 +53,15 @@ StdKind stdKind(llvm::StringRef Name) {
       .Default(StdKind::Unknown);
 }
 
+/// In namespace std or one nested in it (std::chrono, std::__cxx11).
 bool isInStd(const CXXRecordDecl *RD) {
-  return RD->isInStdNamespace() && RD->getIdentifier();
+  if (!RD->getIdentifier())
+    return false;
+  for (const DeclContext *DC = RD->getDeclContext();
+       DC && !DC->isTranslationUnit(); DC = DC->getParent())
+    if (DC->isStdNamespace())
+      return true;
+  return false;
 }
 
 Verdict bad(Problem P, QualType T) { return {P, T, nullptr, {}}; }

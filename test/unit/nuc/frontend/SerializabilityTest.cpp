@@ -35,6 +35,8 @@ TEST(Serializability, StandardTypes) {
                           "std::map<int, std::vector<double>> v;")
                   .ok());
   EXPECT_TRUE(classifyVar("#include <memory>\nstd::unique_ptr<int> v;").ok());
+  EXPECT_TRUE(
+      classifyVar("#include <chrono>\nstd::chrono::nanoseconds v;").ok());
   EXPECT_TRUE(classifyVar("#include <variant>\n#include <string>\n"
                           "std::variant<int, std::string> v;")
                   .ok());
