@@ -5,7 +5,6 @@
 #include "Attributes.hpp"
 #include "Matchers.hpp"
 #include "NuApi.hpp"
-#include "ProcletMembers.hpp"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -64,8 +63,7 @@ void HiddenSharingCheck::registerMatchers(MatchFinder &Finder) {
 
 void HiddenSharingCheck::run(const MatchFinder::MatchResult &R) {
   if (const auto *RD = R.Nodes.getNodeAs<CXXRecordDecl>("proclet")) {
-    if (isa<ClassTemplateSpecializationDecl>(RD) && !isTemplatePattern(RD) &&
-        RD->getTemplateInstantiationPattern())
+    if (RD->getTemplateInstantiationPattern())
       return; // instantiated bodies repeat the template's
     for (const CXXMethodDecl *M : RD->methods())
       if (const Stmt *Body = M->getBody())
