@@ -78,10 +78,9 @@ void BoundaryTypesCheck::checkSignature(const FunctionDecl *FD,
   QualType Result = FD->getReturnType();
   if (needsCheck(Result, Pattern ? Pattern->getReturnType() : QualType())) {
     Verdict V = types().classifyBoundary(Result, /*IsResult=*/true);
+    SourceLocation Loc = FD->getReturnTypeSourceRange().getBegin();
     if (!V.ok())
-      reportVerdict(FD->getReturnTypeSourceRange().getBegin().isValid()
-                        ? FD->getReturnTypeSourceRange().getBegin()
-                        : FD->getLocation(),
+      reportVerdict(Loc.isValid() ? Loc : FD->getLocation(),
                     "result of " + What, Result, V, {}, Instance);
   }
   for (unsigned I = FirstParam; I < FD->getNumParams(); ++I) {

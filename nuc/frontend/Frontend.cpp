@@ -92,9 +92,7 @@ private:
     using namespace ast_matchers;
     UsedSpecializations Collector;
     MatchFinder Finder;
-    Finder.addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
-                               templateSpecializationTypeLoc().bind("handle")),
-                      &Collector);
+    Finder.addMatcher(matchers::writtenHandle(), &Collector);
     Finder.addMatcher(matchers::makeProcletCall(), &Collector);
     Finder.matchAST(Ctx);
     for (const auto &[T, Loc] : Collector.Used)

@@ -31,4 +31,14 @@ inline auto makeProcletCall() {
   return callExpr(callee(functionDecl(hasName("make_proclet")))).bind("make");
 }
 
+/// Template specializations as written in the source, bound to "handle";
+/// candidates for `nu::Proclet<T>` / `nu::WeakProclet<T>` (confirmed by
+/// nuc::handleTarget). Instantiations of nu's own templates are skipped:
+/// they spell `Proclet<T>` for every T they are used with.
+inline auto writtenHandle() {
+  using namespace clang::ast_matchers;
+  return traverse(clang::TK_IgnoreUnlessSpelledInSource,
+                  templateSpecializationTypeLoc().bind("handle"));
+}
+
 } // namespace nuc::matchers

@@ -18,11 +18,7 @@ namespace nuc {
 void UndeclaredProcletCheck::registerMatchers(MatchFinder &Finder) {
   Finder.addMatcher(matchers::runCall(), this);
   Finder.addMatcher(matchers::makeProcletCall(), this);
-  // Handles as written: instantiations of nu's own templates spell
-  // `Proclet<T>` for every T they are used with.
-  Finder.addMatcher(traverse(TK_IgnoreUnlessSpelledInSource,
-                             templateSpecializationTypeLoc().bind("handle")),
-                    this);
+  Finder.addMatcher(matchers::writtenHandle(), this);
 }
 
 void UndeclaredProcletCheck::run(const MatchFinder::MatchResult &R) {
