@@ -10,6 +10,12 @@ if(NU_SANITIZE)
   target_link_options(nu_project_options INTERFACE ${_nu_san})
 endif()
 
+# ThreadSanitizer for the concurrent runtime (a build of its own).
+if(NU_TSAN)
+  target_compile_options(nu_project_options INTERFACE -fsanitize=thread)
+  target_link_options(nu_project_options INTERFACE -fsanitize=thread)
+endif()
+
 function(nu_project_options target)
-  target_link_libraries(${target} PRIVATE nu_project_options)
+  target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:nu_project_options>)
 endfunction()

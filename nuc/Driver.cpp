@@ -1,7 +1,8 @@
 // Command-line handling for nuc, in the manner of clang's tools: sources,
-// `-- <flags>` or `-p <build dir>`, --extra-arg, --version, --help.
+// `-- <flags>` or `-p <build dir>`, -o, --depfile, --extra-arg, --version.
 #include "Driver.hpp"
 
+#include "Output.hpp"
 #include "Version.hpp"
 #include "frontend/Frontend.hpp"
 #include "frontend/IRPrinter.hpp"
@@ -34,6 +35,14 @@ cl::opt<bool> ListProclets(
     "list-proclets",
     cl::desc("Print each proclet class: location, public methods, fields"),
     cl::cat(Category));
+cl::opt<std::string>
+    OutputPath("o",
+               cl::desc("Write the code generated for the source to <file>"),
+               cl::value_desc("file"), cl::cat(Category));
+cl::opt<std::string>
+    DepFilePath("depfile",
+                cl::desc("With -o, write a Make-style depfile for <file>"),
+                cl::value_desc("depfile"), cl::cat(Category));
 cl::list<std::string>
     ExtraArgs("extra-arg", cl::desc("Append an argument to the compiler flags"),
               cl::cat(Category));
@@ -104,6 +113,78 @@ void addAdjusters(ClangTool &Tool) {
       ArgumentInsertPosition::END));
 }
 
+// The directory relative paths in \p File's compile command start from.
+std::string commandDirectory(const CompilationDatabase &DB,
+                             const std::string &File) {
+  std::vector<CompileCommand> Commands = DB.getCompileCommands(File);
+  llvm::SmallString<256> Dir(Commands.empty() ? "." : Commands[0].Directory);
+  llvm::sys::fs::make_absolute(Dir);
+  return std::string(Dir);
+}
+
+// Checks -o and --depfile against the sources; empty when they agree.
+std::string checkOutputOptions(size_t NumFiles) {
+  if (!DepFilePath.empty() && OutputPath.empty())
+    return "--depfile needs -o";
+  if (!OutputPath.empty() && NumFiles != 1)
+    return "-o needs exactly one source file, got " + std::to_string(NumFiles);
+  return "";
+}
+
+// Writes (or, after errors, removes) the generated file; the exit status.
+int finishOutput(GeneratedOutput &Out, int Status,
+                 const std::vector<ir::TranslationUnit> &Units) {
+  if (Status != 0 || Units.size() != 1) {
+    Out.discard();
+    return 1;
+  }
+  if (llvm::Error E = Out.write(Units.front())) {
+    Out.discard();
+    return fail("cannot write '" + OutputPath + "': " + toString(std::move(E)));
+  }
+  return 0;
+}
+
+// The sources to process: those given, or else every file of the database.
+std::vector<std::string> sourceFiles(const CompilationDatabase &DB,
+                                     std::string &Error) {
+  std::vector<std::string> Files(Sources.begin(), Sources.end());
+  if (Files.empty())
+    Files = DB.getAllFiles();
+  if (Files.empty())
+    Error = "no input files";
+  for (const std::string &F : Files)
+    if (Error.empty() && !llvm::sys::fs::is_regular_file(F))
+      Error = "no such file: '" + F + "'";
+  if (Error.empty())
+    Error = checkOutputOptions(Files.size());
+  return Files;
+}
+
+// Runs the frontend on every file; prints and writes what was asked for.
+int process(const CompilationDatabase &DB,
+            const std::vector<std::string> &Files) {
+  ClangTool Tool(DB, Files);
+  Tool.setPrintErrorMessage(false);
+  addAdjusters(Tool);
+  GeneratedOutput Out(OutputPath, DepFilePath,
+                      commandDirectory(DB, Files.front()));
+  auto DepFlags = Out.dependencyFlags();
+  if (!DepFlags)
+    return fail(toString(DepFlags.takeError()));
+  // After ClangTool's own adjusters, which strip dependency flags.
+  Tool.appendArgumentsAdjuster(
+      getInsertArgumentAdjuster(*DepFlags, ArgumentInsertPosition::END));
+  std::vector<ir::TranslationUnit> Units;
+  int Status = Tool.run(newFrontendActionFactory(Units).get());
+  if (ListProclets)
+    for (const ir::TranslationUnit &TU : Units)
+      ir::print(TU, std::cout);
+  if (!OutputPath.empty())
+    return finishOutput(Out, Status, Units);
+  return Status == 0 ? 0 : 1;
+}
+
 } // namespace
 
 int runDriver(int Argc, const char **Argv) {
@@ -121,24 +202,11 @@ int runDriver(int Argc, const char **Argv) {
       loadDatabase(std::move(Fixed), Error);
   if (!DB)
     return fail(Error);
-  std::vector<std::string> Files(Sources.begin(), Sources.end());
-  if (Files.empty())
-    Files = DB->getAllFiles();
-  if (Files.empty())
-    return fail("no input files");
-  for (const std::string &F : Files)
-    if (!llvm::sys::fs::is_regular_file(F))
-      return fail("no such file: '" + F + "'");
-
-  ClangTool Tool(*DB, Files);
-  Tool.setPrintErrorMessage(false);
-  addAdjusters(Tool);
-  std::vector<ir::TranslationUnit> Units;
-  int Status = Tool.run(newFrontendActionFactory(Units).get());
-  if (ListProclets)
-    for (const ir::TranslationUnit &TU : Units)
-      ir::print(TU, std::cout);
-  return Status == 0 ? 0 : 1;
+  std::string FilesError; // Error may hold what failed before -p worked
+  std::vector<std::string> Files = sourceFiles(*DB, FilesError);
+  if (!FilesError.empty())
+    return fail(FilesError);
+  return process(*DB, Files);
 }
 
 } // namespace nuc

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test of nu: the full suite (unit + lit) in
-# build/, then the unit tests again under ASan+UBSan in build-asan/.
+# Sets up, builds and runs every test of nu: the full suite (unit, lit,
+# e2e) in build/, the unit tests again under ASan+UBSan in build-asan/, and
+# the runtime's unit tests under TSan in build-tsan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -15,5 +16,12 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNU_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
+
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNU_TSAN=ON
+runtime_tests=(nu_runtime_tests nu_net_tests nu_support_tests)
+cmake --build build-tsan -j "$jobs" --target "${runtime_tests[@]}"
+for t in "${runtime_tests[@]}"; do
+  TSAN_OPTIONS=halt_on_error=1 "$(find build-tsan/test -type f -name "$t")"
+done
 
 echo "test.sh: all tests passed"

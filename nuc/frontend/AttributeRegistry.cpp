@@ -60,12 +60,16 @@ constexpr ParsedAttrInfo::Spelling NodeLocalSpelling[] = {
 class ProcletAttrInfo : public NuAttrInfo {
 public:
   ProcletAttrInfo()
-      : NuAttrInfo(ProcletAnnotation, "classes", ProcletSpelling) {}
+      : NuAttrInfo(ProcletAnnotation, "classes outside function bodies",
+                   ProcletSpelling) {}
 
 protected:
+  /// Generated code registers the class from namespace scope, so it must
+  /// be nameable there: not local to a function.
   bool appertainsTo(const Decl *D) const override {
     const auto *RD = dyn_cast<CXXRecordDecl>(D);
-    return RD && !RD->isUnion() && !RD->isLambda();
+    return RD && !RD->isUnion() && !RD->isLambda() &&
+           !RD->getParentFunctionOrMethod();
   }
 };
 

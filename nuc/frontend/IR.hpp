@@ -58,6 +58,7 @@ struct Field {
   std::string DeclaredIn;
   bool IsTransient = false; ///< `[[nu::transient]]`: re-created, not saved
   bool IsRecreated = false; ///< mutex / condition variable: re-created
+  bool IsAtomic = false;    ///< `std::atomic<T>`: saved by value
   bool IsPublic = false;
   SourceLoc Loc;
 };
@@ -72,6 +73,9 @@ struct ProcletClass {
   std::string Name; ///< fully qualified, with template arguments
   SourceLoc Loc;
   bool IsTemplateInstance = false;
+  bool IsAbstract = false; ///< has pure virtual methods: never registered
+  /// Declared in an anonymous namespace: `Name` is unique only in its file.
+  bool IsFileLocal = false;
   std::vector<std::string> Bases;
   std::vector<Constructor> Constructors;
   std::vector<Method> Methods;
@@ -99,12 +103,30 @@ struct Creation {
   std::vector<Type> Args; ///< constructor arguments as written
 };
 
+/// A namespace around a declaration; an empty `Name` is an anonymous one.
+struct Namespace {
+  std::string Name;
+  bool IsInline = false;
+};
+
+/// A user aggregate without cereal functions of its own that crosses a
+/// boundary or is proclet state (directly, through fields or containers):
+/// codegen writes its `serialize`, found by argument-dependent lookup.
+struct Aggregate {
+  std::string Name; ///< fully qualified, with template arguments
+  /// Namespaces enclosing the outermost class around it, outermost first.
+  std::vector<Namespace> Namespaces;
+  std::vector<Field> Fields; ///< in declaration order, bases first
+  SourceLoc Loc;
+};
+
 /// Everything the frontend learned from one source file.
 struct TranslationUnit {
   std::string MainFile;
   std::vector<ProcletClass> Proclets;
   std::vector<ClosureSite> Closures;
   std::vector<Creation> Creations;
+  std::vector<Aggregate> Aggregates; ///< sorted by location, then name
 };
 
 } // namespace nuc::ir

@@ -2,6 +2,7 @@
 // qualified type spellings, signatures, and how each type travels.
 #include "IRBuilder.hpp"
 
+#include "AggregateCollector.hpp"
 #include "Matchers.hpp"
 #include "NuApi.hpp"
 #include "ProcletMembers.hpp"
@@ -36,7 +37,9 @@ std::string displayPath(llvm::StringRef Path) {
 /// Converts clang entities to IR values for one translation unit.
 class Translator {
 public:
-  Translator(ASTContext &Ctx, Serializability &Types) : Ctx(Ctx), Types(Types) {
+  Translator(ASTContext &Ctx, Serializability &Types,
+             AggregateCollector &Aggregates)
+      : Ctx(Ctx), Types(Types), Aggregates(Aggregates) {
     Policy.SuppressUnwrittenScope = true;
   }
 
@@ -73,6 +76,8 @@ public:
       Out.Kind = ir::TypeKind::ConstRef;
     else if (T->isRValueReferenceType())
       Out.Kind = ir::TypeKind::RValueRef;
+    if (Out.Kind != ir::TypeKind::Illegal)
+      Aggregates.add(T, Use::Boundary);
     return Out;
   }
 
@@ -103,6 +108,7 @@ public:
     Out.Ty = {spell(F->getType()), decay(F->getType()), ir::TypeKind::Value};
     Out.IsTransient = isTransientField(F);
     Out.IsRecreated = Serializability::isRecreated(F->getType());
+    Out.IsAtomic = Serializability::isAtomic(F->getType());
     if (!Out.IsTransient && !Types.classify(F->getType(), Use::State).ok())
       Out.Ty.Kind = ir::TypeKind::Illegal;
     Out.DeclaredIn = className(cast<CXXRecordDecl>(F->getParent()), Ctx);
@@ -116,6 +122,8 @@ public:
     Out.Name = className(RD, Ctx);
     Out.Loc = loc(RD->getLocation());
     Out.IsTemplateInstance = isa<ClassTemplateSpecializationDecl>(RD);
+    Out.IsAbstract = RD->isAbstract();
+    Out.IsFileLocal = RD->isInAnonymousNamespace();
     for (const CXXBaseSpecifier &B : RD->bases())
       Out.Bases.push_back(spell(B.getType()));
     for (const CXXConstructorDecl *C : RD->ctors())
@@ -124,8 +132,28 @@ public:
         Out.Constructors.push_back({params(C, 0), loc(C->getLocation())});
     forEachPublicMethod(
         RD, [&](const CXXMethodDecl *M) { Out.Methods.push_back(method(M)); });
+    forEachField(RD, [&](const FieldDecl *F) {
+      Out.Fields.push_back(field(F));
+      if (!Out.Fields.back().IsTransient)
+        Aggregates.add(F->getType(), Use::State);
+    });
+    return Out;
+  }
+
+  ir::Aggregate aggregate(const CXXRecordDecl *RD) const {
+    ir::Aggregate Out{
+        className(RD, Ctx), namespaces(RD), {}, loc(RD->getLocation())};
     forEachField(RD,
                  [&](const FieldDecl *F) { Out.Fields.push_back(field(F)); });
+    return Out;
+  }
+
+  // The namespaces around \p RD (and the classes it is nested in).
+  static std::vector<ir::Namespace> namespaces(const CXXRecordDecl *RD) {
+    std::vector<ir::Namespace> Out;
+    for (const DeclContext *DC = RD->getDeclContext(); DC; DC = DC->getParent())
+      if (const auto *NS = dyn_cast<NamespaceDecl>(DC))
+        Out.insert(Out.begin(), {NS->getName().str(), NS->isInline()});
     return Out;
   }
 
@@ -165,6 +193,7 @@ public:
 private:
   ASTContext &Ctx;
   Serializability &Types;
+  AggregateCollector &Aggregates;
   PrintingPolicy Policy{Ctx.getPrintingPolicy()};
 };
 
@@ -193,7 +222,8 @@ void IRBuilder::run(const MatchFinder::MatchResult &R) {
 
 ir::TranslationUnit IRBuilder::build(ASTContext &Ctx, Serializability &Types,
                                      const std::string &MainFile) const {
-  Translator T(Ctx, Types);
+  AggregateCollector Aggregates(Types);
+  Translator T(Ctx, Types, Aggregates);
   ir::TranslationUnit TU;
   TU.MainFile = displayPath(MainFile);
   for (const CXXRecordDecl *RD : Classes)
@@ -212,11 +242,14 @@ ir::TranslationUnit IRBuilder::build(ASTContext &Ctx, Serializability &Types,
     if (matchMakeProclet(C, Call) && !Call.Proclet->isDependentType())
       TU.Creations.push_back(T.creation(Call));
   }
-  std::stable_sort(TU.Proclets.begin(), TU.Proclets.end(),
-                   [](const auto &A, const auto &B) {
-                     return std::tuple_cat(locKey(A.Loc), std::tie(A.Name)) <
-                            std::tuple_cat(locKey(B.Loc), std::tie(B.Name));
-                   });
+  for (const CXXRecordDecl *RD : Aggregates.records())
+    TU.Aggregates.push_back(T.aggregate(RD));
+  auto ByLocAndName = [](const auto &A, const auto &B) {
+    return std::tuple_cat(locKey(A.Loc), std::tie(A.Name)) <
+           std::tuple_cat(locKey(B.Loc), std::tie(B.Name));
+  };
+  std::stable_sort(TU.Proclets.begin(), TU.Proclets.end(), ByLocAndName);
+  std::stable_sort(TU.Aggregates.begin(), TU.Aggregates.end(), ByLocAndName);
   auto ByLoc = [](const auto &A, const auto &B) {
     return locKey(A.Loc) < locKey(B.Loc);
   };

@@ -48,12 +48,16 @@ void printField(const Field &F, const std::string &Owner, std::ostream &OS) {
     OS << " [transient]";
   if (F.IsRecreated)
     OS << " [recreated]";
+  if (F.IsAtomic)
+    OS << " [atomic]";
   OS << '\n';
 }
 
 void printClass(const ProcletClass &C, std::ostream &OS) {
   OS << "proclet " << C.Name << " at " << C.Loc
-     << (C.IsTemplateInstance ? " (template instance)" : "") << '\n';
+     << (C.IsTemplateInstance ? " (template instance)" : "")
+     << (C.IsAbstract ? " (abstract)" : "")
+     << (C.IsFileLocal ? " (file-local)" : "") << '\n';
   for (const std::string &B : C.Bases)
     OS << "  base " << B << '\n';
   for (const Constructor &Ctor : C.Constructors) {
@@ -73,6 +77,18 @@ void printClass(const ProcletClass &C, std::ostream &OS) {
     printField(F, C.Name, OS);
 }
 
+void printAggregate(const Aggregate &A, std::ostream &OS) {
+  OS << "aggregate " << A.Name << " at " << A.Loc;
+  for (size_t I = 0; I < A.Namespaces.size(); ++I) {
+    const Namespace &NS = A.Namespaces[I];
+    OS << (I ? "::" : " in namespace ") << (NS.IsInline ? "inline " : "")
+       << (NS.Name.empty() ? "(anonymous)" : NS.Name);
+  }
+  OS << '\n';
+  for (const Field &F : A.Fields)
+    printField(F, A.Name, OS);
+}
+
 } // namespace
 
 void print(const TranslationUnit &TU, std::ostream &OS) {
@@ -90,6 +106,8 @@ void print(const TranslationUnit &TU, std::ostream &OS) {
     printTypes(S.Params, OS);
     OS << " -> " << S.Result.Spelling << '\n';
   }
+  for (const Aggregate &A : TU.Aggregates)
+    printAggregate(A, OS);
 }
 
 } // namespace nuc::ir

@@ -8,7 +8,8 @@
 
 namespace nuc::ir {
 
-/// Writes every proclet class and closure site of \p TU, one item per line.
+/// Writes every proclet class, creation, closure site and aggregate of \p TU,
+/// one item per line.
 void print(const TranslationUnit &TU, std::ostream &OS);
 
 } // namespace nuc::ir

@@ -53,8 +53,30 @@ StdKind stdKind(llvm::StringRef Name) {
       .Default(StdKind::Unknown);
 }
 
-/// In namespace std or one nested in it (std::chrono, std::__cxx11).
-bool isInStd(const CXXRecordDecl *RD) {
+/// Declared in a function body, or in a class that is: no namespace-scope
+/// code (such as a generated serializer) can name it.
+bool isFunctionLocal(const CXXRecordDecl *RD) {
+  for (const DeclContext *DC = RD->getDeclContext(); DC; DC = DC->getParent())
+    if (DC->isFunctionOrMethod())
+      return true;
+  return false;
+}
+
+bool isPlainAggregate(const CXXRecordDecl *RD) {
+  return RD->isAggregate() && !RD->isUnion() && !RD->isLambda();
+}
+
+Verdict bad(Problem P, QualType T) { return {P, T, nullptr, {}}; }
+
+StdKind stdKindOf(QualType T) {
+  const auto *RD = T.isNull() ? nullptr : T->getAsCXXRecordDecl();
+  return RD && Serializability::isStd(RD) ? stdKind(RD->getName())
+                                          : StdKind::Unknown;
+}
+
+} // namespace
+
+bool Serializability::isStd(const CXXRecordDecl *RD) {
   if (!RD->getIdentifier())
     return false;
   for (const DeclContext *DC = RD->getDeclContext();
@@ -64,13 +86,21 @@ bool isInStd(const CXXRecordDecl *RD) {
   return false;
 }
 
-Verdict bad(Problem P, QualType T) { return {P, T, nullptr, {}}; }
-
-} // namespace
-
 bool Serializability::isRecreated(QualType T) {
-  const auto *RD = T->getAsCXXRecordDecl();
-  return RD && isInStd(RD) && stdKind(RD->getName()) == StdKind::Recreated;
+  return stdKindOf(T) == StdKind::Recreated;
+}
+
+bool Serializability::isAtomic(QualType T) {
+  return stdKindOf(T) == StdKind::Atomic;
+}
+
+bool Serializability::needsGeneratedSerializer(const CXXRecordDecl *RD) {
+  RD = RD ? RD->getDefinition() : nullptr;
+  if (!RD || isStd(RD) || isNuDecl(RD, "Proclet") ||
+      isNuDecl(RD, "WeakProclet") || isProcletClass(RD))
+    return false;
+  return isPlainAggregate(RD) && !isFunctionLocal(RD) &&
+         !hasCerealFunctions(RD);
 }
 
 Verdict Serializability::classify(QualType T, Use U) {
@@ -112,7 +142,7 @@ Verdict Serializability::classifyBoundary(QualType T, bool IsResult) {
 
 Verdict Serializability::classifyRecord(QualType T, const CXXRecordDecl *RD,
                                         Use U) {
-  if (isInStd(RD))
+  if (isStd(RD))
     return classifyStd(T, RD, U);
   if (!handleTarget(T).isNull())
     return {};
@@ -132,7 +162,11 @@ Verdict Serializability::classifyRecord(QualType T, const CXXRecordDecl *RD,
     V = {Problem::NotSerializable, T, RD,
          "proclets are passed as 'nu::Proclet<" + RD->getNameAsString() +
              ">', never by value"};
-  } else if (RD->isAggregate() && !RD->isUnion()) {
+  } else if (isPlainAggregate(RD) && isFunctionLocal(RD)) {
+    V = {Problem::LocalAggregate, T, RD,
+         "move '" + RD->getNameAsString() +
+             "' out of the function, or give it a 'serialize' function"};
+  } else if (isPlainAggregate(RD)) {
     InProgress.insert(RD);
     V = classifyAggregate(RD, U);
     InProgress.erase(RD);
@@ -260,6 +294,9 @@ std::string Serializability::reason(const Verdict &V) const {
     return T + " is a non-owning view";
   case Problem::NotSerializable:
     return T + " cannot be serialized";
+  case Problem::LocalAggregate:
+    return T + " is declared in a function body, where nuc cannot write "
+               "its serializer";
   }
   return T;
 }

@@ -27,6 +27,7 @@ enum class Problem {
   MemberPointer,
   View,
   NotSerializable,
+  LocalAggregate, ///< an aggregate declared in a function body
 };
 
 /// The verdict on a type; when there is a problem, the innermost type at
@@ -62,6 +63,16 @@ public:
 
   /// True for std::mutex and friends: state that is re-created, not saved.
   static bool isRecreated(clang::QualType T);
+
+  /// True for `std::atomic<T>`: state saved and loaded by value.
+  static bool isAtomic(clang::QualType T);
+
+  /// True for a class in namespace std or one nested in it.
+  static bool isStd(const clang::CXXRecordDecl *RD);
+
+  /// True for a user aggregate with no cereal functions of its own, whose
+  /// `serialize` nuc writes.
+  bool needsGeneratedSerializer(const clang::CXXRecordDecl *RD);
 
 private:
   Verdict classifyRecord(clang::QualType T, const clang::CXXRecordDecl *RD,

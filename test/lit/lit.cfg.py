@@ -1,6 +1,8 @@
 # lit configuration for nuc's tests. %nuc runs the built nuc; %inputs is
-# the declaration-only nu API used by the tests.
+# the declaration-only nu API used by the tests; %runtime_include the real
+# runtime headers, %clangxx and %cxx compilers for the generated code.
 import os
+import shutil
 import lit.formats
 
 config.name = "nuc"
@@ -13,5 +15,11 @@ inputs = os.path.join(config.test_source_root, "Inputs")
 config.substitutions.append(("%inputs", inputs))
 config.substitutions.append(("%nuc", config.nuc))
 config.substitutions.append(("%flags", "-std=c++20 -ferror-limit=0 -I" + inputs))
+config.substitutions.append(
+    ("%runtime_include", os.path.join(config.nu_source_dir, "runtime", "include")))
+config.substitutions.append(("%clangxx", config.clang + " --driver-mode=g++"))
+config.substitutions.append(("%cxx", config.cxx))
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.environment.get("PATH", "")])
+if shutil.which("ninja"):
+    config.available_features.add("ninja")

@@ -20,6 +20,9 @@ void g() {
   [[nu::node_local]] int Local = 0;     // expected-error {{'nu::node_local' attribute only applies to variables with static storage}}
   (void)Local;
 }
+void h() {
+  class [[nu::proclet]] Local {};       // expected-error {{'nu::proclet' attribute only applies to classes outside function bodies}}
+}
 
-// CHECK: attributes.cpp:14:3: error: 'nu::proclet' attribute only applies to classes [nu-attributes]
+// CHECK: attributes.cpp:14:3: error: 'nu::proclet' attribute only applies to classes outside function bodies [nu-attributes]
 // CHECK-NOT: unknown attribute

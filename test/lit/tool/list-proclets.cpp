@@ -43,3 +43,6 @@ void use() {
 // CHECK-NEXT: make_proclet<kv::Shard> at {{.*}}list-proclets.cpp:30:12 (int)
 // CHECK-NEXT: Run on kv::Shard at {{.*}}list-proclets.cpp:31:5: method kv::Shard::Put(const std::string &, kv::Entry) -> void
 // CHECK-NEXT: RunAsync on kv::Shard at {{.*}}list-proclets.cpp:32:5: lambda(int) -> int
+// CHECK-NEXT: aggregate kv::Entry at {{.*}}list-proclets.cpp:14:8 in namespace kv
+// CHECK-NEXT:   field std::string Value
+// CHECK-NEXT:   field long Version

@@ -77,6 +77,8 @@ TEST(IRBuilder, FieldsOfClassAndBases) {
   EXPECT_EQ(C.Fields[1].Name, "mu_");
   EXPECT_TRUE(C.Fields[1].IsRecreated);
   EXPECT_FALSE(C.Fields[2].IsRecreated);
+  EXPECT_TRUE(C.Fields[2].IsAtomic);
+  EXPECT_FALSE(C.Fields[3].IsAtomic);
   EXPECT_EQ(C.Fields[3].Ty.Spelling, "std::map<int, int>");
   EXPECT_TRUE(C.Fields[4].IsTransient);
   EXPECT_EQ(C.Bases, std::vector<std::string>{"Base"});
@@ -150,6 +152,67 @@ TEST(IRBuilder, ClosureSitesAndCreations) {
   EXPECT_EQ(TU.Closures[1].Result.Decayed, "unsigned long");
   EXPECT_EQ(TU.Closures[2].Kind, ir::ClosureKind::Function);
   EXPECT_EQ(TU.Closures[2].Callee, "twice");
+}
+
+TEST(IRBuilder, AbstractClassesAreMarked) {
+  auto R = runFrontend(R"(
+    class [[nu::proclet]] Shape { public: virtual int Area() const = 0; };)");
+  EXPECT_TRUE(onlyClass(R).IsAbstract);
+}
+
+const ir::Aggregate *findAggregate(const ir::TranslationUnit &TU,
+                                   const std::string &Name) {
+  for (const ir::Aggregate &A : TU.Aggregates)
+    if (A.Name == Name)
+      return &A;
+  return nullptr;
+}
+
+TEST(IRBuilder, AggregatesReachedFromBoundariesAndState) {
+  auto R = runFrontend(R"(
+    #include <nu/nu.hpp>
+    #include <atomic>
+    #include <map>
+    #include <string>
+    #include <vector>
+    namespace geo {
+    struct Point { int x, y; };
+    namespace { struct Tag { std::string name; }; }
+    struct Shape { std::vector<Point> points; Tag tag; };
+    struct Custom { int v; template <class A> void serialize(A &a) { a(v); } };
+    }
+    struct Stats : geo::Point { std::atomic<long> hits; [[nu::transient]] int *p; };
+    struct Unused { int u; };
+    class [[nu::proclet]] Canvas {
+    public:
+      void Draw(const std::map<int, geo::Shape> &s, geo::Custom c);
+    private:
+      Stats stats_;
+    };
+    struct Arg { double d; };
+    void use(nu::Proclet<Canvas> p) {
+      p.Run(+[](Canvas &, Arg a) { return a.d; }, Arg{});
+    })");
+  ASSERT_TRUE(R.Ok);
+  const ir::TranslationUnit &TU = R.Units.at(0);
+  std::vector<std::string> Names;
+  for (const ir::Aggregate &A : TU.Aggregates)
+    Names.push_back(A.Name);
+  EXPECT_EQ(Names, (std::vector<std::string>{"geo::Point", "geo::Tag",
+                                             "geo::Shape", "Stats", "Arg"}));
+  const ir::Aggregate *Tag = findAggregate(TU, "geo::Tag");
+  ASSERT_TRUE(Tag);
+  ASSERT_EQ(Tag->Namespaces.size(), 2u);
+  EXPECT_EQ(Tag->Namespaces[0].Name, "geo");
+  EXPECT_EQ(Tag->Namespaces[1].Name, "");
+  const ir::Aggregate *Stats = findAggregate(TU, "Stats");
+  ASSERT_TRUE(Stats);
+  ASSERT_EQ(Stats->Fields.size(), 4u);
+  EXPECT_EQ(Stats->Fields[0].Name, "x");
+  EXPECT_EQ(Stats->Fields[0].DeclaredIn, "geo::Point");
+  EXPECT_TRUE(Stats->Fields[2].IsAtomic);
+  EXPECT_TRUE(Stats->Fields[3].IsTransient);
+  EXPECT_TRUE(Stats->Namespaces.empty());
 }
 
 TEST(IRBuilder, NoIRWhenAnErrorWasReported) {

@@ -29,11 +29,22 @@ TranslationUnit sampleUnit() {
                       false,
                       true,
                       false,
+                      false,
                       {}});
+  C.Fields.push_back(
+      {"n_",
+       {"std::atomic<long>", "std::atomic<long>", TypeKind::Value},
+       "app::Acc",
+       false,
+       false,
+       true,
+       false,
+       {}});
   C.Fields.push_back({"base_",
                       {"int", "int", TypeKind::Value},
                       "app::Base",
                       true,
+                      false,
                       false,
                       false,
                       {}});
@@ -47,6 +58,17 @@ TranslationUnit sampleUnit() {
   TU.Closures.push_back(S);
   TU.Creations.push_back(
       {{"acc.cpp", 8, 12}, "app::Acc", {{"int", "int", TypeKind::Value}}});
+  Aggregate A{"app::Point", {{"app", false}, {"", false}}, {}, {}};
+  A.Loc = {"acc.cpp", 2, 8};
+  A.Fields.push_back({"x",
+                      {"int", "int", TypeKind::Value},
+                      "app::Point",
+                      false,
+                      false,
+                      false,
+                      true,
+                      {}});
+  TU.Aggregates.push_back(A);
   return TU;
 }
 
@@ -58,10 +80,14 @@ TEST(IRPrinter, PrintsClassesCreationsAndClosures) {
                       "  constructor (int v)\n"
                       "  method void Add(int n)\n"
                       "  field std::mutex mu_ [recreated]\n"
+                      "  field std::atomic<long> n_ [atomic]\n"
                       "  field int base_ in app::Base [transient]\n"
                       "make_proclet<app::Acc> at acc.cpp:8:12 (int)\n"
                       "RunAsync on app::Acc at acc.cpp:9:7: lambda"
-                      "(const std::string &) -> int\n");
+                      "(const std::string &) -> int\n"
+                      "aggregate app::Point at acc.cpp:2:8 in namespace "
+                      "app::(anonymous)\n"
+                      "  field int x\n");
 }
 
 TEST(IRPrinter, IsDeterministic) {
@@ -71,9 +97,21 @@ TEST(IRPrinter, IsDeterministic) {
   EXPECT_EQ(A.str(), B.str());
 }
 
+TEST(IRPrinter, MarksAbstractClasses) {
+  TranslationUnit TU{"a.cpp", {}, {}, {}, {}};
+  ProcletClass C;
+  C.Name = "Shape";
+  C.Loc = {"a.cpp", 1, 2};
+  C.IsAbstract = true;
+  TU.Proclets.push_back(C);
+  std::ostringstream OS;
+  print(TU, OS);
+  EXPECT_EQ(OS.str(), "# a.cpp\nproclet Shape at a.cpp:1:2 (abstract)\n");
+}
+
 TEST(IRPrinter, EmptyUnitPrintsOnlyItsName) {
   std::ostringstream OS;
-  print(TranslationUnit{"empty.cpp", {}, {}, {}}, OS);
+  print(TranslationUnit{"empty.cpp", {}, {}, {}, {}}, OS);
   EXPECT_EQ(OS.str(), "# empty.cpp\n");
 }
 

@@ -84,6 +84,18 @@ TEST(Serializability, UserTypes) {
                   .ok());
 }
 
+TEST(Serializability, AggregatesLocalToAFunctionCannotTravel) {
+  EXPECT_EQ(classifyVar("auto f() { struct L { int x; }; return L{}; }\n"
+                        "decltype(f()) v;")
+                .Kind,
+            Problem::LocalAggregate);
+  EXPECT_TRUE(classifyVar("auto f() { struct L { int x;\n"
+                          "  void serialize(int &a) { a = x; }"
+                          "}; return L{}; }\n"
+                          "decltype(f()) v;")
+                  .ok());
+}
+
 TEST(Serializability, RecursiveAggregateTerminates) {
   EXPECT_TRUE(classifyVar("#include <vector>\n"
                           "struct Node { std::vector<Node> kids; }; Node v;")

@@ -1,0 +1,122 @@
+// Parsing `--nu-...` flags from an explicit table of {name, help, setter}.
+#include "Flags.hpp"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+#include <system_error>
+
+namespace nu::detail {
+namespace {
+
+using Setter = std::optional<std::string> (*)(RuntimeFlags &,
+                                              std::string_view value);
+
+struct FlagSpec {
+  std::string_view name;
+  std::string_view help;
+  Setter set;
+  bool takes_value = true;
+};
+
+template <class Int>
+std::optional<std::string> parse_int(std::string_view value, Int &out, Int min,
+                                     Int max) {
+  Int v{};
+  auto [end, ec] =
+      std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc() || end != value.data() + value.size() || v < min ||
+      v > max)
+    return "expects an integer in [" + std::to_string(min) + ", " +
+           std::to_string(max) + "], got '" + std::string(value) + "'";
+  out = v;
+  return std::nullopt;
+}
+
+constexpr FlagSpec kFlags[] = {
+    {"--nu-call-timeout-ms",
+     "how long a remote call waits for its reply (default 30000)",
+     [](RuntimeFlags &f, std::string_view v) {
+       long ms = 0;
+       auto error = parse_int<long>(v, ms, 1, 86'400'000);
+       f.call_timeout = std::chrono::milliseconds(ms);
+       return error;
+     }},
+    {"--nu-help", "print the runtime's flags and exit",
+     [](RuntimeFlags &f, std::string_view) -> std::optional<std::string> {
+       f.help = true;
+       return std::nullopt;
+     },
+     false},
+    {"--nu-workers",
+     "runnable invocation workers (default: one per hardware thread)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_int<unsigned>(v, f.workers, 1, 1024);
+     }},
+};
+
+const FlagSpec *find_flag(std::string_view name) {
+  for (const FlagSpec &f : kFlags)
+    if (f.name == name)
+      return &f;
+  return nullptr;
+}
+
+std::string valid_names() {
+  std::string out;
+  for (const FlagSpec &f : kFlags)
+    out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
+}
+
+Failure bad(std::string message) {
+  return {std::make_error_code(std::errc::invalid_argument),
+          std::move(message)};
+}
+
+} // namespace
+
+std::string flags_help() {
+  std::string out;
+  for (const FlagSpec &f : kFlags)
+    out += "  " + std::string(f.name) + (f.takes_value ? " V" : "") +
+           "\n      " + std::string(f.help) + "\n";
+  return out;
+}
+
+Expected<RuntimeFlags> parse_flags(int &argc, char **argv) {
+  RuntimeFlags flags;
+  int kept = argc > 0 ? 1 : 0;
+  for (int i = kept; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") { // the rest belongs to the application
+      while (i < argc)
+        argv[kept++] = argv[i++];
+      break;
+    }
+    if (!arg.starts_with("--nu-")) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    auto eq = arg.find('=');
+    std::string_view name = arg.substr(0, eq);
+    const FlagSpec *spec = find_flag(name);
+    if (!spec)
+      return bad("unknown flag '" + std::string(name) +
+                 "' (valid flags: " + valid_names() + ")");
+    std::string_view value;
+    if (eq != std::string_view::npos)
+      value = arg.substr(eq + 1);
+    else if (spec->takes_value && i + 1 < argc)
+      value = argv[++i];
+    else if (spec->takes_value)
+      return bad("flag '" + std::string(name) + "' needs a value");
+    if (auto error = spec->set(flags, value))
+      return bad("flag '" + std::string(name) + "' " + *error);
+  }
+  argv[kept] = nullptr; // argv[argc] is null, and kept <= argc
+  argc = kept;
+  return flags;
+}
+
+} // namespace nu::detail

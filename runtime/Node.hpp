@@ -1,0 +1,137 @@
+// One node of a logical process: the proclets it hosts, its share of
+// references to proclets anywhere, its workers and its links to peers.
+#pragma once
+
+#include "WorkerPool.hpp"
+#include "net/Frame.hpp"
+#include "net/Transport.hpp"
+#include "nu/detail/node_api.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace nu::detail {
+
+class Node {
+public:
+  struct Options {
+    NodeId id = 1;
+    /// Runnable invocation workers (0: one per hardware thread).
+    unsigned workers = 0;
+    /// How long a caller waits for a remote reply.
+    std::chrono::milliseconds call_timeout{30000};
+    std::string transport = "memory";
+    net::TransportOptions transport_options;
+    /// Address to listen at ("" lets the transport choose).
+    std::string listen_address;
+    /// Where new proclets go when the caller does not say (default: here).
+    std::optional<NodeId> default_placement;
+  };
+
+  /// Starts the workers and listens; throws nu::Error if it cannot.
+  explicit Node(Options options);
+  /// Runs queued work, destroys the proclets still hosted, stops.
+  ~Node();
+  Node(const Node &) = delete;
+  Node &operator=(const Node &) = delete;
+
+  NodeId id() const { return options_.id; }
+  const std::string &address() const { return address_; }
+  std::chrono::milliseconds call_timeout() const {
+    return options_.call_timeout;
+  }
+  /// Makes node \p peer reachable at \p address.
+  void add_peer(NodeId peer, std::string address);
+  /// This node and its peers, sorted.
+  std::vector<NodeId> nodes() const;
+  /// Proclets hosted here.
+  std::size_t proclet_count() const;
+  /// Runs \p task on the workers (inline once they have stopped).
+  void submit(std::function<void()> task);
+
+  // Calls.
+  void send_request(ProcletId id, NodeId location, RequestKind kind,
+                    std::uint64_t target, std::uint64_t aux, Bytes frame,
+                    std::shared_ptr<CallState> state);
+  void cancel_request(std::uint64_t request_id);
+
+  // Proclets and references.
+  NodeId place(const ProcletOptions &options) const;
+  Proxy *host(const ProcletType &type, void *object, bool pinned);
+  Proxy *create_remote(NodeId where, const ProcletType &type,
+                       std::uint64_t ctor_id, bool pinned, Bytes frame);
+  Proxy *adopt(ProcletId id, std::uint64_t type_id, NodeId location,
+               std::uint64_t weight);
+  std::uint64_t split(Proxy *proxy);
+  void release(Proxy *proxy);
+  std::shared_ptr<Slot> find_slot(ProcletId id) const;
+
+private:
+  using Reply = std::function<void(Bytes)>;
+  struct Pending {
+    std::shared_ptr<CallState> state;
+    NodeId peer;
+  };
+
+  // Node.cpp: links and frames.
+  net::Handlers handlers();
+  std::shared_ptr<net::Connection> connection(NodeId peer);
+  void send_frame(NodeId to, Bytes frame);
+  void on_frame(const std::shared_ptr<net::Connection> &conn, Bytes frame);
+  void on_close(const std::shared_ptr<net::Connection> &conn);
+  void on_reply(Bytes frame);
+  void fail_pending(NodeId peer, const std::string &why);
+  std::uint64_t request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
+                            std::shared_ptr<CallState> state);
+
+  // NodeRequests.cpp: serving requests.
+  void serve(Bytes frame, Reply reply);
+  void serve_call(const net::FrameView &frame, const Reply &reply);
+  void serve_create(const net::FrameView &frame, const Reply &reply);
+  void serve_grant(const net::FrameView &frame, const Reply &reply);
+  void serve_release(const net::FrameView &frame);
+
+  // NodeProclets.cpp: slots, proxies, weights.
+  std::shared_ptr<Slot> host_slot(const ProcletType &type, void *object,
+                                  bool pinned, std::uint64_t weight);
+  Proxy *new_proxy(ProcletId id, const ProcletType &type, NodeId location,
+                   std::uint64_t weight);
+  void return_weight(ProcletId id, NodeId location, std::uint64_t weight);
+  void subtract_weight(Slot &slot, std::uint64_t weight);
+  void destroy(std::shared_ptr<Slot> slot);
+  std::uint64_t grant(Proxy *proxy);
+  ProcletId next_proclet_id();
+
+  Options options_;
+  std::unique_ptr<net::Transport> transport_;
+  std::string address_;
+  std::unique_ptr<WorkerPool> pool_;
+
+  mutable std::mutex peers_mu_;
+  std::map<NodeId, std::string> peer_addresses_;
+  std::map<NodeId, std::shared_ptr<net::Connection>> connections_;
+
+  std::mutex pending_mu_;
+  std::unordered_map<std::uint64_t, Pending> pending_;
+  std::atomic<std::uint64_t> next_request_{1};
+
+  mutable std::shared_mutex slots_mu_;
+  std::unordered_map<ProcletId, std::shared_ptr<Slot>> slots_;
+  std::mutex proxies_mu_;
+  std::unordered_map<ProcletId, Proxy *> proxies_;
+  std::atomic<std::uint64_t> next_proclet_{1};
+  std::atomic<bool> stopping_{false};
+};
+
+/// A reference weight large enough to be split many times over.
+inline constexpr std::uint64_t kInitialWeight = std::uint64_t{1} << 40;
+
+} // namespace nu::detail

@@ -1,0 +1,192 @@
+// The proclets a node hosts and the references it holds: placement,
+// creation, and weighted reference counting (no message per copy).
+#include "Node.hpp"
+
+#include "nu/errors.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace nu::detail {
+
+NodeId Node::place(const ProcletOptions &options) const {
+  if (!options.node)
+    return options_.default_placement.value_or(id());
+  std::vector<NodeId> known = nodes();
+  if (!std::binary_search(known.begin(), known.end(), *options.node))
+    throw Error("nu: make_proclet: there is no node " +
+                std::to_string(*options.node));
+  return *options.node;
+}
+
+ProcletId Node::next_proclet_id() {
+  return (static_cast<ProcletId>(id()) << 40) |
+         next_proclet_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
+                                      bool pinned, std::uint64_t weight) {
+  auto slot = std::make_shared<Slot>();
+  slot->id = next_proclet_id();
+  slot->type = &type;
+  slot->object = object;
+  slot->pinned = pinned;
+  slot->weight.store(weight, std::memory_order_relaxed);
+  std::unique_lock lock(slots_mu_);
+  slots_[slot->id] = slot;
+  return slot;
+}
+
+Proxy *Node::host(const ProcletType &type, void *object, bool pinned) {
+  auto slot = host_slot(type, object, pinned, kInitialWeight);
+  return new_proxy(slot->id, type, id(), kInitialWeight);
+}
+
+Proxy *Node::create_remote(NodeId where, const ProcletType &type,
+                           std::uint64_t ctor_id, bool pinned, Bytes frame) {
+  net::FrameHeader header;
+  header.kind = net::FrameKind::Create;
+  header.flags = pinned ? std::uint32_t{net::kPinned} : 0u;
+  header.target = type.id;
+  header.aux = ctor_id;
+  using Created = std::tuple<ProcletId, std::uint64_t>;
+  auto state = std::make_shared<TypedState<Created>>();
+  request_rpc(where, header, std::move(frame), state);
+  auto [id, weight] = state->take();
+  return new_proxy(id, type, where, weight);
+}
+
+Proxy *Node::new_proxy(ProcletId id, const ProcletType &type, NodeId location,
+                       std::uint64_t weight) {
+  auto *proxy = new Proxy;
+  proxy->id = id;
+  proxy->type = &type;
+  proxy->node = this;
+  proxy->weight.store(weight, std::memory_order_relaxed);
+  proxy->location.store(location, std::memory_order_relaxed);
+  if (location == this->id())
+    if (auto slot = find_slot(id))
+      proxy->local.store(slot.get(), std::memory_order_release);
+  std::scoped_lock lock(proxies_mu_);
+  proxies_[id] = proxy;
+  return proxy;
+}
+
+Proxy *Node::adopt(ProcletId id, std::uint64_t type_id, NodeId location,
+                   std::uint64_t weight) {
+  const ProcletType *type = TypeRegistry::instance().find(type_id);
+  if (!type || weight == 0)
+    throw DecodeError("proclet handle with unknown type or no weight");
+  {
+    std::scoped_lock lock(proxies_mu_);
+    if (auto it = proxies_.find(id); it != proxies_.end()) {
+      Proxy *p = it->second;
+      long refs = p->refs.load(std::memory_order_relaxed);
+      while (refs > 0 && !p->refs.compare_exchange_weak(refs, refs + 1))
+        ;
+      if (refs > 0) { // still alive: merge the weight into it
+        p->weight.fetch_add(weight, std::memory_order_relaxed);
+        return p;
+      }
+    }
+  }
+  return new_proxy(id, *type, location, weight);
+}
+
+std::uint64_t Node::split(Proxy *proxy) {
+  std::uint64_t w = proxy->weight.load(std::memory_order_relaxed);
+  for (;;) {
+    if (w < 2) {
+      proxy->weight.fetch_add(grant(proxy), std::memory_order_relaxed);
+      w = proxy->weight.load(std::memory_order_relaxed);
+      continue;
+    }
+    if (proxy->weight.compare_exchange_weak(w, w - w / 2))
+      return w / 2;
+  }
+}
+
+/// Asks the proclet's host for more weight for \p proxy.
+std::uint64_t Node::grant(Proxy *proxy) {
+  NodeId location = proxy->location.load(std::memory_order_relaxed);
+  if (location == id()) {
+    if (auto slot = find_slot(proxy->id))
+      slot->weight.fetch_add(kInitialWeight, std::memory_order_relaxed);
+    return kInitialWeight;
+  }
+  net::FrameHeader header;
+  header.kind = net::FrameKind::GrantWeight;
+  header.proclet_id = proxy->id;
+  header.aux = kInitialWeight;
+  auto state = std::make_shared<TypedState<void>>();
+  request_rpc(location, header, net::start_frame(), state);
+  state->take();
+  return kInitialWeight;
+}
+
+void Node::release(Proxy *proxy) {
+  {
+    std::scoped_lock lock(proxies_mu_);
+    auto it = proxies_.find(proxy->id);
+    if (it != proxies_.end() && it->second == proxy)
+      proxies_.erase(it);
+  }
+  return_weight(proxy->id, proxy->location.load(std::memory_order_relaxed),
+                proxy->weight.load(std::memory_order_relaxed));
+  delete proxy;
+}
+
+void Node::return_weight(ProcletId id, NodeId location, std::uint64_t weight) {
+  if (location == this->id()) {
+    if (auto slot = find_slot(id))
+      subtract_weight(*slot, weight);
+    return;
+  }
+  net::FrameHeader header;
+  header.kind = net::FrameKind::Release;
+  header.flags = net::kOneWay;
+  header.proclet_id = id;
+  header.aux = weight;
+  Bytes frame = net::start_frame();
+  net::finish_frame(frame, header);
+  send_frame(location, std::move(frame));
+}
+
+void Node::subtract_weight(Slot &slot, std::uint64_t weight) {
+  if (slot.weight.fetch_sub(weight, std::memory_order_acq_rel) != weight)
+    return;
+  std::shared_ptr<Slot> gone;
+  {
+    std::unique_lock lock(slots_mu_);
+    auto it = slots_.find(slot.id);
+    if (it == slots_.end())
+      return;
+    gone = std::move(it->second);
+    slots_.erase(it);
+  }
+  gone->state.store(SlotState::Gone, std::memory_order_seq_cst);
+  submit([this, gone] { destroy(gone); });
+}
+
+/// Runs the destructor once no guarded call is inside the proclet.
+void Node::destroy(std::shared_ptr<Slot> slot) {
+  slot->state.store(SlotState::Gone, std::memory_order_seq_cst);
+  while (slot->guarded_calls.load(std::memory_order_acquire) != 0)
+    std::this_thread::yield();
+  SlotScope scope(slot.get());
+  slot->type->destroy(slot->object);
+  slot->object = nullptr;
+}
+
+std::shared_ptr<Slot> Node::find_slot(ProcletId id) const {
+  std::shared_lock lock(slots_mu_);
+  auto it = slots_.find(id);
+  return it == slots_.end() ? nullptr : it->second;
+}
+
+std::size_t Node::proclet_count() const {
+  std::shared_lock lock(slots_mu_);
+  return slots_.size();
+}
+
+} // namespace nu::detail

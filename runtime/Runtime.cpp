@@ -1,0 +1,146 @@
+// The runtime's entry points: nu::main, the calling thread's node, and the
+// node_api functions header templates call.
+#include "nu/runtime.hpp"
+#include "Flags.hpp"
+#include "Node.hpp"
+#include "nu/errors.hpp"
+#include "nu/proclet.hpp"
+
+#include <atomic>
+#include <iostream>
+
+namespace nu::detail {
+namespace {
+
+/// The node nu::main started: the node of threads that have none (a
+/// std::thread started by user code). The one process-wide pointer.
+std::atomic<Node *> main_node{nullptr};
+
+/// The main proclet: the pinned proclet nu::main's function runs in.
+struct MainProclet {};
+
+const ProcletType &main_proclet_type() {
+  static const ProcletType *type = [] {
+    ProcletType t;
+    t.name = "nu::MainProclet";
+    t.id = fnv1a64(t.name);
+    t.cpp_type = typeid(MainProclet);
+    t.destroy = [](void *p) { delete static_cast<MainProclet *>(p); };
+    return &TypeRegistry::instance().add(std::move(t));
+  }();
+  return *type;
+}
+
+int run_in_main_proclet(Node &node, const std::function<int(int, char **)> &fn,
+                        int argc, char **argv) {
+  NodeScope node_scope(&node);
+  Proclet<MainProclet> main(
+      node.host(main_proclet_type(), new MainProclet, true));
+  SlotScope slot_scope(node.find_slot(main.id()).get());
+  try {
+    return fn(argc, argv);
+  } catch (const std::exception &e) {
+    std::cerr << "nu: the main function threw: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "nu: the main function threw a non-standard exception\n";
+  }
+  return 1;
+}
+
+} // namespace
+
+Node *current_node() {
+  if (tls_node)
+    return tls_node;
+  if (Node *node = main_node.load(std::memory_order_acquire))
+    return node;
+  throw Error("nu: the runtime is not running (call nu::main first)");
+}
+
+NodeId node_id(Node *node) { return node->id(); }
+
+void submit(Node *node, std::function<void()> task) {
+  node->submit(std::move(task));
+}
+
+void send_request(Node *node, ProcletId id, NodeId location, RequestKind kind,
+                  std::uint64_t target, std::uint64_t aux, Bytes frame,
+                  std::shared_ptr<CallState> state) {
+  node->send_request(id, location, kind, target, aux, std::move(frame),
+                     std::move(state));
+}
+
+NodeId place(Node *node, const ProcletOptions &options) {
+  return node->place(options);
+}
+
+Proxy *host_proclet(Node *node, const ProcletType &type, void *object,
+                    bool pinned) {
+  return node->host(type, object, pinned);
+}
+
+Proxy *create_remote(Node *node, NodeId where, const ProcletType &type,
+                     std::uint64_t ctor_id, bool pinned, Bytes frame) {
+  return node->create_remote(where, type, ctor_id, pinned, std::move(frame));
+}
+
+Proxy *adopt_proxy(Node *node, ProcletId id, std::uint64_t type_id,
+                   NodeId location, std::uint64_t weight) {
+  if (!node)
+    throw DecodeError("a proclet handle read outside of a node");
+  return node->adopt(id, type_id, location, weight);
+}
+
+std::uint64_t split_weight(Proxy *proxy) {
+  if (!proxy->node)
+    throw Error("nu: a proclet handle written after its node stopped");
+  return proxy->node->split(proxy);
+}
+
+void release_proxy(Proxy *proxy) {
+  if (!proxy->node) {
+    delete proxy;
+    return;
+  }
+  proxy->node->release(proxy);
+}
+
+std::shared_ptr<Slot> find_slot(Node *node, ProcletId id) {
+  return node->find_slot(id);
+}
+
+int run_main(int argc, char **argv,
+             const std::function<int(int, char **)> &fn) {
+  auto flags = parse_flags(argc, argv);
+  if (!flags) {
+    std::cerr << "nu: " << flags.failure().message << "\n";
+    return 2;
+  }
+  if (flags->help) {
+    std::cout << "nu runtime flags:\n" << flags_help();
+    return 0;
+  }
+  Node::Options options;
+  options.workers = flags->workers;
+  options.call_timeout = flags->call_timeout;
+  try {
+    Node node(options);
+    main_node.store(&node, std::memory_order_release);
+    int status = run_in_main_proclet(node, fn, argc, argv);
+    main_node.store(nullptr, std::memory_order_release);
+    return status;
+  } catch (const std::exception &e) {
+    std::cerr << "nu: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+} // namespace nu::detail
+
+namespace nu {
+
+std::vector<NodeId> nodes() { return detail::current_node()->nodes(); }
+
+NodeId this_node() { return detail::current_node()->id(); }
+
+} // namespace nu

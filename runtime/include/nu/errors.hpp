@@ -1,0 +1,52 @@
+// The exceptions nu throws at callers: a callee's exception carried back
+// (RemoteError) and a proclet that cannot be reached (ProcletUnavailable).
+#pragma once
+
+#ifdef __NUC__ // nuc checks user code, not the runtime it builds on
+#pragma GCC system_header
+#endif
+
+#include "nu/ids.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace nu {
+
+/// Base of nu's own errors (bad use of the API, runtime not started, ...).
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An exception thrown by the callee, carried back to the caller: the
+/// original exception's type name and `what()` are kept.
+class RemoteError : public std::exception {
+public:
+  RemoteError(std::string type_name, std::string message)
+      : type_name_(std::move(type_name)), message_(std::move(message)) {}
+  /// The callee's message, as its `what()` returned it.
+  const char *what() const noexcept override { return message_.c_str(); }
+  /// The demangled type of the exception the callee threw.
+  const std::string &type_name() const noexcept { return type_name_; }
+
+private:
+  std::string type_name_;
+  std::string message_;
+};
+
+/// The proclet is gone (destroyed, or its node died) or did not answer
+/// within the call deadline.
+class ProcletUnavailable : public Error {
+public:
+  ProcletUnavailable(ProcletId id, const std::string &why)
+      : Error("proclet " + std::to_string(id) + " unavailable: " + why),
+        id_(id) {}
+  /// The proclet the call was addressed to.
+  ProcletId id() const noexcept { return id_; }
+
+private:
+  ProcletId id_;
+};
+
+} // namespace nu

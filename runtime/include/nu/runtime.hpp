@@ -1,0 +1,51 @@
+// Starting the runtime (nu::main) and asking where one runs: the nodes of
+// the logical process and the caller's own node.
+#pragma once
+
+#ifdef __NUC__ // nuc checks user code, not the runtime it builds on
+#pragma GCC system_header
+#endif
+
+#include "nu/ids.hpp"
+
+#include <functional>
+#include <type_traits>
+#include <vector>
+
+namespace nu {
+
+/// The live nodes of the logical process.
+std::vector<NodeId> nodes();
+/// The node the calling thread runs on.
+NodeId this_node();
+
+namespace detail {
+/// Parses and removes the `--nu-...` flags, starts the node, runs `fn`
+/// inside the main proclet (on the main node), shuts down.
+int run_main(int argc, char **argv, const std::function<int(int, char **)> &fn);
+} // namespace detail
+
+/// Starts the runtime with the process's arguments. On the main node runs
+/// `fn` inside the pinned main proclet and returns the process's exit
+/// code: `fn`'s if it returns an int, else 0 (1 if it throws). `fn` takes
+/// no arguments, or (argc, argv) without the `--nu-...` flags.
+template <class Fn> int main(int argc, char **argv, Fn &&fn) {
+  return detail::run_main(argc, argv, [&fn](int ac, char **av) -> int {
+    if constexpr (std::is_invocable_v<Fn &, int, char **>) {
+      if constexpr (std::is_convertible_v<
+                        std::invoke_result_t<Fn &, int, char **>, int>)
+        return fn(ac, av);
+      else
+        return fn(ac, av), 0;
+    } else {
+      static_assert(std::is_invocable_v<Fn &>,
+                    "nu::main: fn must take () or (int argc, char **argv)");
+      if constexpr (std::is_convertible_v<std::invoke_result_t<Fn &>, int>)
+        return fn();
+      else
+        return fn(), 0;
+    }
+  });
+}
+
+} // namespace nu

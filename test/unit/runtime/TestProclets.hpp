@@ -1,0 +1,98 @@
+// Proclet classes the runtime's unit tests call: values, errors, handles
+// in fields, call chains. Registered in TestProclets.cpp.
+#pragma once
+
+#include <nu/nu.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace nutest {
+
+inline std::atomic<int> counters_destroyed{0};
+
+struct CustomError {
+  int code;
+};
+
+class [[nu::proclet]] Counter {
+public:
+  explicit Counter(int start = 0) : value_(start) {}
+  ~Counter() { ++counters_destroyed; }
+  void Add(int n) {
+    std::scoped_lock lock(mu_);
+    value_ += n;
+  }
+  int Get() const {
+    std::scoped_lock lock(mu_);
+    return value_;
+  }
+  std::string Echo(const std::string &s) { return s + "!"; }
+  std::vector<int> Range(int n) {
+    std::vector<int> out;
+    for (int i = 0; i < n; ++i)
+      out.push_back(i);
+    return out;
+  }
+  std::optional<int> Maybe(bool some) {
+    return some ? std::optional<int>(value_) : std::nullopt;
+  }
+  void Throw(std::string what) { throw std::invalid_argument(what); }
+  void ThrowCustom() { throw CustomError{7}; }
+  std::uint64_t AddressOf(const std::vector<int> &v) {
+    return reinterpret_cast<std::uintptr_t>(&v);
+  }
+  void Sleep(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+  nu::NodeId Where() { return nu::this_node(); }
+
+private:
+  mutable std::mutex mu_;
+  int value_;
+};
+
+/// Holds a handle in its state.
+class [[nu::proclet]] Holder {
+public:
+  void Set(nu::Proclet<Counter> c) { held_ = std::move(c); }
+  nu::Proclet<Counter> Take() { return std::move(held_); }
+  int Read() { return held_ ? held_.Run(&Counter::Get) : -1; }
+  void Drop() { held_.reset(); }
+
+private:
+  nu::Proclet<Counter> held_;
+};
+
+/// A link of a call chain: Depth() calls the next link synchronously.
+class [[nu::proclet]] Link {
+public:
+  void SetNext(nu::Proclet<Link> next) { next_ = std::move(next); }
+  int Depth() { return next_ ? 1 + next_.Run(&Link::Depth) : 1; }
+
+private:
+  nu::Proclet<Link> next_;
+};
+
+/// Its constructor throws on request.
+class [[nu::proclet]] Fragile {
+public:
+  explicit Fragile(bool fail) {
+    if (fail)
+      throw std::runtime_error("constructor failed");
+  }
+
+private:
+  int unused_ = 0;
+};
+
+class NotAProclet {};
+
+} // namespace nutest
