@@ -49,6 +49,11 @@ template <class R, class Job> Future<R> run_async(Node *node, Job job) {
   return Future<R>(std::move(state));
 }
 
+template <class T, class M, class... A>
+inline constexpr bool method_fits =
+    std::is_base_of_v<typename MethodTraits<M>::Class, T> &&
+    ArgsFit<typename MethodTraits<M>::Args, A...>::value;
+
 template <class M>
 using MethodResult = std::decay_t<typename MethodTraits<M>::Result>;
 template <class T, class F, class... A>
@@ -90,69 +95,85 @@ public:
   template <class M, class... A>
     requires detail::MemberFunction<M>
   NU_INLINE detail::MethodResult<M> Run(M method, A &&...args) {
-    detail::check_method<T, M, A...>();
-    if (detail::Slot *slot = proxy().local_active())
-      return detail::call_method_local<T>(slot, method,
-                                          std::forward<A>(args)...);
-    return detail::send_method<T>(target(), *p_->type, method,
-                                  std::forward<A>(args)...)
-        ->take();
+    if constexpr (!detail::method_fits<T, M, A...>) {
+      detail::check_method<T, M, A...>();
+      __builtin_unreachable();
+    } else {
+      if (detail::Slot *slot = proxy().local_active())
+        return detail::call_method_local<T>(slot, method,
+                                            std::forward<A>(args)...);
+      return detail::send_method<T>(target(), *p_->type, method,
+                                    std::forward<A>(args)...)
+          ->take();
+    }
   }
 
   /// Runs a capture-less closure `fn(T &, args...)` on the proclet.
   template <class F, class... A>
     requires(!detail::MemberFunction<std::decay_t<F>>)
-  NU_INLINE detail::ClosureResult<T, F, A...> Run(F &&fn, A &&...args) {
-    using Fn = std::decay_t<F>;
-    detail::check_closure<Fn, T, A...>();
-    const Fn &f = fn;
-    if (detail::Slot *slot = proxy().local_active())
-      return detail::call_closure_local<T>(slot, f, std::forward<A>(args)...);
-    return detail::send_closure<T>(target(), f, std::forward<A>(args)...)
-        ->take();
+  NU_INLINE auto Run(F &&fn, A &&...args) {
+    if constexpr (!detail::closure_fits<std::decay_t<F>, T, A...>) {
+      detail::check_closure<std::decay_t<F>, T, A...>();
+      __builtin_unreachable();
+    } else {
+      using Fn = std::decay_t<F>;
+      const Fn &f = fn;
+      if (detail::Slot *slot = proxy().local_active())
+        return detail::call_closure_local<T>(slot, f, std::forward<A>(args)...);
+      return detail::send_closure<T>(target(), f, std::forward<A>(args)...)
+          ->take();
+    }
   }
 
   /// Like Run, without waiting: the result comes through the future.
   template <class M, class... A>
     requires detail::MemberFunction<M>
   Future<detail::MethodResult<M>> RunAsync(M method, A &&...args) {
-    detail::check_method<T, M, A...>();
-    using R = detail::MethodResult<M>;
-    if (!proxy().local_active())
-      return Future<R>(detail::send_method<T>(target(), *p_->type, method,
-                                              std::forward<A>(args)...));
-    return detail::run_async<R>(p_->node,
-                                [self = *this, method,
-                                 args = typename detail::MethodTraits<M>::Args(
-                                     std::forward<A>(args)...)]() mutable -> R {
-                                  return std::apply(
-                                      [&](auto &...a) -> R {
-                                        return self.Run(method,
-                                                        std::move(a)...);
-                                      },
-                                      args);
-                                });
+    if constexpr (!detail::method_fits<T, M, A...>) {
+      detail::check_method<T, M, A...>();
+      __builtin_unreachable();
+    } else {
+      using R = detail::MethodResult<M>;
+      if (!proxy().local_active())
+        return Future<R>(detail::send_method<T>(target(), *p_->type, method,
+                                                std::forward<A>(args)...));
+      return detail::run_async<R>(
+          p_->node,
+          [self = *this, method,
+           args = typename detail::MethodTraits<M>::Args(
+               std::forward<A>(args)...)]() mutable -> R {
+            return std::apply(
+                [&](auto &...a) -> R {
+                  return self.Run(method, std::move(a)...);
+                },
+                args);
+          });
+    }
   }
 
   template <class F, class... A>
     requires(!detail::MemberFunction<std::decay_t<F>>)
-  Future<detail::ClosureResult<T, F, A...>> RunAsync(F &&fn, A &&...args) {
-    using Fn = std::decay_t<F>;
-    using R = detail::ClosureResult<T, F, A...>;
-    detail::check_closure<Fn, T, A...>();
-    Fn f = fn;
-    if (!proxy().local_active())
-      return Future<R>(
-          detail::send_closure<T>(target(), f, std::forward<A>(args)...));
-    using Args = typename detail::ClosureTraits<Fn, T, A...>::Args;
-    return detail::run_async<R>(
-        p_->node,
-        [self = *this, f,
-         args = Args(std::forward<A>(args)...)]() mutable -> R {
-          return std::apply(
-              [&](auto &...a) -> R { return self.Run(f, std::move(a)...); },
-              args);
-        });
+  auto RunAsync(F &&fn, A &&...args) {
+    if constexpr (!detail::closure_fits<std::decay_t<F>, T, A...>) {
+      detail::check_closure<std::decay_t<F>, T, A...>();
+      __builtin_unreachable();
+    } else {
+      using Fn = std::decay_t<F>;
+      using R = detail::ClosureResult<T, F, A...>;
+      Fn f = fn;
+      if (!proxy().local_active())
+        return Future<R>(
+            detail::send_closure<T>(target(), f, std::forward<A>(args)...));
+      using Args = typename detail::ClosureTraits<Fn, T, A...>::Args;
+      return detail::run_async<R>(
+          p_->node,
+          [self = *this, f,
+           args = Args(std::forward<A>(args)...)]() mutable -> R {
+            return std::apply(
+                [&](auto &...a) -> R { return self.Run(f, std::move(a)...); },
+                args);
+          });
+    }
   }
 
   /// Lower-case spellings of the original Nu code base.
@@ -230,7 +251,7 @@ public:
 
   template <class F, class... A>
     requires(!detail::MemberFunction<std::decay_t<F>>)
-  detail::ClosureResult<T, F, A...> Run(F &&fn, A &&...args) {
+  auto Run(F &&fn, A &&...args) {
     using Fn = std::decay_t<F>;
     detail::check_closure<Fn, T, A...>();
     const Fn &f = fn;

@@ -28,6 +28,7 @@ public:
     b_.add_peer(1, a_.address());
   }
   nu::detail::Node &a() { return a_; }
+  const std::shared_ptr<nu::net::MemoryHub> &hub() const { return hub_; }
   nu::detail::Node &b() { return b_; }
 
 private:

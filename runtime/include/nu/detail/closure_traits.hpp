@@ -58,6 +58,14 @@ template <class... P, class... A>
 struct ArgsFit<std::tuple<P...>, A...>
     : std::bool_constant<(std::is_constructible_v<P, A &&> && ...)> {};
 
+/// True when a closure `F` can be run on a `T` with arguments `A...`.
+template <class F, class T, class... A>
+inline constexpr bool closure_fits =
+    (FunctionPointer<F> ||
+     (std::is_empty_v<F> && std::is_default_constructible_v<F>)) &&
+    ArgsFit<typename ClosureTraits<F, T, A...>::Args, A...>::value &&
+    std::is_invocable_v<const F &, T &, std::decay_t<A>...>;
+
 /// Checks a closure at compile time; each failure says what to write.
 template <class F, class T, class... A> constexpr void check_closure() {
   static_assert(FunctionPointer<F> || std::is_empty_v<F>,

@@ -1,0 +1,91 @@
+// A node facing bad frames from a peer: garbage closes only that link,
+// well-framed requests with bad contents get an error reply, and the node
+// keeps serving everyone else.
+#include "Cluster.hpp"
+#include "TestProclets.hpp"
+#include "net/Frame.hpp"
+
+#include <future>
+
+namespace nutest {
+namespace {
+
+/// A raw client of node 2 speaking frames directly.
+struct RawPeer {
+  explicit RawPeer(Cluster &cluster)
+      : transport(nu::net::make_memory_transport(options(cluster))) {
+    nu::net::Handlers h;
+    h.on_frame = [this](const auto &, nu::detail::Bytes frame) {
+      replies.set_value(std::move(frame));
+    };
+    h.on_close = [this](const auto &, std::error_code) { closed.set_value(); };
+    conn = *transport->connect(cluster.b().address(), h);
+  }
+  static nu::net::TransportOptions options(Cluster &cluster) {
+    nu::net::TransportOptions o;
+    o.memory_hub = cluster.hub();
+    return o;
+  }
+  std::unique_ptr<nu::net::Transport> transport;
+  std::shared_ptr<nu::net::Connection> conn;
+  std::promise<nu::detail::Bytes> replies;
+  std::promise<void> closed;
+};
+
+class Wire : public testing::Test {
+protected:
+  Cluster cluster_{true};
+  nu::detail::NodeScope scope_{&cluster_.a()};
+};
+
+TEST_F(Wire, GarbageClosesOnlyThatConnection) {
+  auto c = nu::make_proclet<Counter>(3);
+  RawPeer peer(cluster_);
+  nu::detail::Bytes garbage(64, std::byte{0x5a});
+  peer.conn->send(garbage);
+  EXPECT_EQ(peer.closed.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  EXPECT_EQ(c.Run(&Counter::Get), 3) << "other links keep working";
+}
+
+TEST_F(Wire, UndecodableRequestGetsAnErrorReply) {
+  auto c = nu::make_proclet<Counter>(3);
+  RawPeer peer(cluster_);
+  nu::detail::Bytes frame = nu::net::start_frame();
+  frame.push_back(std::byte{1}); // not a tuple<int>
+  nu::net::FrameHeader h;
+  h.kind = nu::net::FrameKind::Call;
+  h.request_id = 7;
+  h.proclet_id = c.id();
+  h.target = nu::detail::proclet_type(typeid(Counter), "")
+                 .find_method(nu::detail::method_key(&Counter::Add))
+                 ->id;
+  nu::net::finish_frame(frame, h);
+  peer.conn->send(frame);
+  auto reply = peer.replies.get_future();
+  ASSERT_EQ(reply.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  auto bytes = reply.get();
+  auto view = nu::net::parse_frame(bytes);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->header.kind, nu::net::FrameKind::Error);
+  EXPECT_EQ(view->header.request_id, 7u);
+  EXPECT_EQ(c.Run(&Counter::Get), 3) << "the proclet was not touched";
+}
+
+TEST_F(Wire, CallToUnknownProcletIsUnavailable) {
+  RawPeer peer(cluster_);
+  nu::detail::Bytes frame = nu::net::start_frame();
+  nu::net::FrameHeader h;
+  h.kind = nu::net::FrameKind::Call;
+  h.request_id = 9;
+  h.proclet_id = 12345;
+  nu::net::finish_frame(frame, h);
+  peer.conn->send(frame);
+  auto bytes = peer.replies.get_future().get();
+  EXPECT_EQ(nu::net::parse_frame(bytes)->header.kind,
+            nu::net::FrameKind::Unavailable);
+}
+
+} // namespace
+} // namespace nutest
