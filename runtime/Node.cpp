@@ -8,6 +8,14 @@
 #include <iostream>
 
 namespace nu::detail {
+namespace {
+
+ReplyKind reply_kind(net::FrameKind kind) {
+  return static_cast<ReplyKind>(static_cast<int>(kind) -
+                                static_cast<int>(net::FrameKind::Result));
+}
+
+} // namespace
 
 Node::Node(Options options) : options_(std::move(options)) {
   auto transport =
@@ -155,7 +163,7 @@ void Node::on_frame(const std::shared_ptr<net::Connection> &conn, Bytes frame) {
   case net::FrameKind::Result:
   case net::FrameKind::Error:
   case net::FrameKind::Unavailable:
-    on_reply(std::move(frame));
+    on_reply(view->header, std::move(frame));
     return;
   default:
     break;
@@ -168,20 +176,18 @@ void Node::on_frame(const std::shared_ptr<net::Connection> &conn, Bytes frame) {
   });
 }
 
-void Node::on_reply(Bytes frame) {
-  auto view = net::parse_frame(frame);
+void Node::on_reply(const net::FrameHeader &header, Bytes frame) {
   std::shared_ptr<CallState> state;
   {
     std::scoped_lock lock(pending_mu_);
-    auto it = pending_.find(view->header.request_id);
+    auto it = pending_.find(header.request_id);
     if (it == pending_.end())
       return; // the caller gave up waiting
     state = std::move(it->second.state);
     pending_.erase(it);
   }
-  auto kind = static_cast<ReplyKind>(static_cast<int>(view->header.kind) -
-                                     static_cast<int>(net::FrameKind::Result));
-  state->complete_remote(kind, std::move(frame), net::kHeaderSize);
+  state->complete_remote(reply_kind(header.kind), std::move(frame),
+                         net::kHeaderSize);
 }
 
 void Node::on_close(const std::shared_ptr<net::Connection> &conn) {

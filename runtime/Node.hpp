@@ -87,7 +87,7 @@ private:
   void send_frame(NodeId to, Bytes frame);
   void on_frame(const std::shared_ptr<net::Connection> &conn, Bytes frame);
   void on_close(const std::shared_ptr<net::Connection> &conn);
-  void on_reply(Bytes frame);
+  void on_reply(const net::FrameHeader &header, Bytes frame);
   void fail_pending(NodeId peer, const std::string &why);
   std::uint64_t request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
                             std::shared_ptr<CallState> state);

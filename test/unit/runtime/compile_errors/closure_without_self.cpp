@@ -3,4 +3,7 @@
 
 struct [[nu::proclet]] Acc {};
 
-int f(nu::Proclet<Acc> p) { return p.Run(+[](int x) { return x; }, 1); }
+int f(nu::Proclet<Acc> p) {
+  return p.Run(
+      +[](int x) { return x; }, 1);
+}
