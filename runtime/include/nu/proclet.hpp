@@ -238,30 +238,38 @@ public:
   template <class M, class... A>
     requires detail::MemberFunction<M>
   detail::MethodResult<M> Run(M method, A &&...args) {
-    detail::check_method<T, M, A...>();
-    if (auto slot = local())
-      return guarded(*slot, [&]() -> decltype(auto) {
-        return detail::call_method_local<T>(slot.get(), method,
-                                            std::forward<A>(args)...);
-      });
-    return detail::send_method<T>(target(), *type_, method,
-                                  std::forward<A>(args)...)
-        ->take();
+    if constexpr (!detail::method_fits<T, M, A...>) {
+      detail::check_method<T, M, A...>();
+      __builtin_unreachable();
+    } else {
+      if (auto slot = local())
+        return guarded(*slot, [&]() -> decltype(auto) {
+          return detail::call_method_local<T>(slot.get(), method,
+                                              std::forward<A>(args)...);
+        });
+      return detail::send_method<T>(target(), *type_, method,
+                                    std::forward<A>(args)...)
+          ->take();
+    }
   }
 
   template <class F, class... A>
     requires(!detail::MemberFunction<std::decay_t<F>>)
   auto Run(F &&fn, A &&...args) {
     using Fn = std::decay_t<F>;
-    detail::check_closure<Fn, T, A...>();
-    const Fn &f = fn;
-    if (auto slot = local())
-      return guarded(*slot, [&]() -> decltype(auto) {
-        return detail::call_closure_local<T>(slot.get(), f,
-                                             std::forward<A>(args)...);
-      });
-    return detail::send_closure<T>(target(), f, std::forward<A>(args)...)
-        ->take();
+    if constexpr (!detail::closure_fits<Fn, T, A...>) {
+      detail::check_closure<Fn, T, A...>();
+      __builtin_unreachable();
+    } else {
+      const Fn &f = fn;
+      if (auto slot = local())
+        return guarded(*slot, [&]() -> decltype(auto) {
+          return detail::call_closure_local<T>(slot.get(), f,
+                                               std::forward<A>(args)...);
+        });
+      return detail::send_closure<T>(target(), f, std::forward<A>(args)...)
+          ->take();
+    }
   }
 
   template <class... A> auto RunAsync(A &&...args) {
