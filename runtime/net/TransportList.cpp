@@ -1,6 +1,8 @@
-// The explicit list of transports compiled into nu, and making one by name
-// (the TCP transport and the plugin loader join this list later).
+// The explicit list of transports compiled into nu ({name, factory}), and
+// making one by name: from the list, or from a plugin .so given by path.
 #include "net/MemoryTransport.hpp"
+#include "net/Plugin.hpp"
+#include "net/TcpTransport.hpp"
 #include "net/Transport.hpp"
 
 #include <string>
@@ -10,6 +12,7 @@ namespace {
 
 constexpr TransportFactory kTransports[] = {
     {"memory", &make_memory_transport},
+    {"tcp", &make_tcp_transport},
 };
 
 std::string available_names() {
@@ -31,9 +34,12 @@ make_transport(std::string_view name, const TransportOptions &options) {
   for (const auto &factory : kTransports)
     if (factory.name == name)
       return factory.create(options);
+  if (is_plugin_path(name))
+    return load_transport_plugin(name, options);
   return detail::Failure{std::make_error_code(std::errc::invalid_argument),
                          "unknown transport '" + std::string(name) +
-                             "' (available: " + available_names() + ")"};
+                             "' (available: " + available_names() +
+                             "; or a path to a transport plugin .so)"};
 }
 
 } // namespace nu::net

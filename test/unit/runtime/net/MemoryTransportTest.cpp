@@ -1,6 +1,7 @@
 // Tests of the in-memory transport: request/reply, ordering, concurrency,
 // closing and shutting down, malformed frames, and off-thread delivery.
 #include "net/MemoryTransport.hpp"
+#include "FrameHelpers.hpp"
 #include "net/Frame.hpp"
 
 #include <gtest/gtest.h>
@@ -24,32 +25,9 @@ using ConnectionPtr = std::shared_ptr<Connection>;
 constexpr auto kTimeout = 60s;
 thread_local int handler_depth = 0; // handlers running on this thread
 
-Bytes make_frame(FrameKind kind, std::uint64_t request_id,
-                 std::string_view payload = {}) {
-  Bytes frame = start_frame();
-  for (char c : payload)
-    frame.push_back(static_cast<std::byte>(c));
-  FrameHeader header;
-  header.kind = kind;
-  header.request_id = request_id;
-  finish_frame(frame, header);
-  return frame;
-}
-
-std::uint64_t request_id_of(const Bytes &frame) {
-  auto view = parse_frame(frame);
-  EXPECT_TRUE(view);
-  return view ? view->header.request_id : ~0ull;
-}
-
-std::string payload_of(const Bytes &frame) {
-  auto view = parse_frame(frame);
-  EXPECT_TRUE(view);
-  if (!view)
-    return {};
-  return {reinterpret_cast<const char *>(view->payload.data()),
-          view->payload.size()};
-}
+using test::make_frame;
+using test::payload_of;
+using test::request_id_of;
 
 // Records what a transport's handlers saw; outlives the transports using it.
 struct Inbox {

@@ -49,7 +49,8 @@ TEST(TransportList, UnknownNameListsTheAvailableOnes) {
   auto transport = make_transport("x", {});
   ASSERT_FALSE(transport);
   EXPECT_EQ(transport.failure().message,
-            "unknown transport 'x' (available: memory)");
+            "unknown transport 'x' (available: memory, tcp; or a path to a "
+            "transport plugin .so)");
   EXPECT_EQ(transport.failure().code, std::errc::invalid_argument);
   EXPECT_FALSE(make_transport("", {}));
   EXPECT_FALSE(make_transport("Memory", {}));

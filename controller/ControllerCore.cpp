@@ -1,0 +1,34 @@
+// Operations over several parts of the controller's state: a node's
+// re-registration (soft-state rebuild), death and departure.
+#include "ControllerCore.hpp"
+
+namespace nu::controller {
+
+ControllerCore::ControllerCore(ControllerOptions options)
+    : options_(options), placement_(nodes_, options.placement),
+      ids_(options.id_grant_size) {}
+
+Result<RebuildStats> ControllerCore::rejoin(const NodeReport &report,
+                                            TimePoint now) {
+  if (auto joined = nodes_.rejoin(report.id, report.hello, now); !joined)
+    return joined.error();
+  if (auto beat = nodes_.heartbeat(report.id, report.load, now); !beat)
+    return beat.error();
+  ids_.observe(report.max_id);
+  return locations_.rebuild(report.id, report.proclets);
+}
+
+std::vector<LostNode> ControllerCore::expire(TimePoint now) {
+  std::vector<LostNode> lost;
+  for (NodeId id : nodes_.expire(now, options_.heartbeat_timeout))
+    lost.push_back(LostNode{id, locations_.drop_node(id)});
+  return lost;
+}
+
+Result<std::vector<ProcletId>> ControllerCore::leave(NodeId id) {
+  if (auto left = nodes_.leave(id); !left)
+    return left.error();
+  return locations_.drop_node(id);
+}
+
+} // namespace nu::controller

@@ -1,0 +1,128 @@
+// The sharded proclet location map: epoch-checked updates, resolve, and
+// the whole-map operations a node's death or re-registration needs.
+#include "LocationMap.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace nu::controller {
+namespace {
+
+Error unknown(ProcletId id) {
+  return Error{Errc::unknown_proclet,
+               "proclet " + std::to_string(id) + " is not in the location map"};
+}
+
+enum class Outcome { applied, unchanged, stale };
+
+// Applies an update to a locked shard's entries.
+Outcome apply(std::unordered_map<ProcletId, Location> &entries, ProcletId id,
+              NodeId node, std::uint64_t epoch) {
+  auto [it, inserted] = entries.try_emplace(id, Location{node, epoch});
+  if (inserted)
+    return Outcome::applied;
+  if (it->second == Location{node, epoch})
+    return Outcome::unchanged;
+  if (epoch <= it->second.epoch)
+    return Outcome::stale;
+  it->second = Location{node, epoch};
+  return Outcome::applied;
+}
+
+} // namespace
+
+std::size_t LocationMap::shard_index(ProcletId id) {
+  // Fibonacci hashing: consecutive ids (one node's range) spread evenly.
+  static_assert(kShards == 64);
+  return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
+bool LocationMap::update(ProcletId id, NodeId node, std::uint64_t epoch) {
+  Shard &shard = shard_of(id);
+  std::lock_guard lock(shard.mutex);
+  return apply(shard.entries, id, node, epoch) == Outcome::applied;
+}
+
+Result<Location> LocationMap::resolve(ProcletId id) const {
+  const Shard &shard = shard_of(id);
+  {
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.entries.find(id);
+    if (it != shard.entries.end())
+      return it->second;
+  }
+  return unknown(id);
+}
+
+Result<Location> LocationMap::remove(ProcletId id) {
+  Shard &shard = shard_of(id);
+  {
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.entries.find(id);
+    if (it != shard.entries.end()) {
+      Location was = it->second;
+      shard.entries.erase(it);
+      return was;
+    }
+  }
+  return unknown(id);
+}
+
+std::vector<ProcletId> LocationMap::drop_node(NodeId node) {
+  std::vector<ProcletId> dropped;
+  for (Shard &shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    std::erase_if(shard.entries, [&](const auto &entry) {
+      if (entry.second.node != node)
+        return false;
+      dropped.push_back(entry.first);
+      return true;
+    });
+  }
+  std::sort(dropped.begin(), dropped.end());
+  return dropped;
+}
+
+RebuildStats LocationMap::rebuild(NodeId node,
+                                  std::span<const ProcletReport> reports) {
+  RebuildStats stats;
+  for (const ProcletReport &report : reports) {
+    Shard &shard = shard_of(report.id);
+    std::lock_guard lock(shard.mutex);
+    if (apply(shard.entries, report.id, node, report.epoch) == Outcome::stale)
+      ++stats.stale;
+    else
+      ++stats.applied;
+  }
+  std::vector<ProcletId> reported;
+  reported.reserve(reports.size());
+  for (const ProcletReport &report : reports)
+    reported.push_back(report.id);
+  std::sort(reported.begin(), reported.end());
+  for (Shard &shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    stats.removed += std::erase_if(shard.entries, [&](const auto &entry) {
+      return entry.second.node == node &&
+             !std::binary_search(reported.begin(), reported.end(), entry.first);
+    });
+  }
+  return stats;
+}
+
+std::size_t LocationMap::size() const {
+  std::size_t total = 0;
+  for (const Shard &shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    total += shard.entries.size();
+  }
+  return total;
+}
+
+void LocationMap::reserve(std::size_t proclets) {
+  for (Shard &shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    shard.entries.reserve(proclets / kShards + 1);
+  }
+}
+
+} // namespace nu::controller

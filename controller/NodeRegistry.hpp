@@ -1,0 +1,94 @@
+// The nodes of a logical process as the controller knows them: join (same
+// binary only), heartbeats with load, leave, death by missed heartbeats.
+#pragma once
+
+#include "Result.hpp"
+#include "Types.hpp"
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nu::controller {
+
+/// What a node says about itself when it joins.
+struct NodeHello {
+  std::string address; ///< where peers reach it, e.g. "127.0.0.1:5001"
+  Capacity capacity;
+  std::string build_id;      ///< the binary's build id
+  std::string schema_digest; ///< hash of the generated serializers
+};
+
+enum class NodeState { live, left, dead };
+
+/// One node, as listed by NodeRegistry.
+struct NodeInfo {
+  NodeId id = 0;
+  std::string address;
+  Capacity capacity;
+  Load load;
+  TimePoint last_heartbeat;
+  std::uint64_t heartbeats = 0;   ///< received since (re)joining
+  std::uint64_t load_version = 0; ///< changes whenever load is replaced
+  NodeState state = NodeState::live;
+};
+
+/// What placement needs of a live node (no strings, cheap to copy).
+struct NodeLoad {
+  NodeId id = 0;
+  Capacity capacity;
+  Load load;
+  std::uint64_t load_version = 0;
+};
+
+/// Thread-safe. Ids start at 1 and are never reused; dead and departed
+/// nodes stay listed (state != live) so their ids stay taken.
+class NodeRegistry {
+public:
+  /// Registers a new node. The first node fixes the binary (build id and
+  /// schema digest) every later node must match.
+  Result<NodeId> join(const NodeHello &hello, TimePoint now);
+  /// Re-registers a node under the id it had before the controller
+  /// restarted (soft state). Refused if the id is dead, departed or live
+  /// at another address; a live node at the same address is refreshed.
+  Result<NodeId> rejoin(NodeId id, const NodeHello &hello, TimePoint now);
+  /// Records a live node's load; clamps cpu_load to 0..1.
+  Result<void> heartbeat(NodeId id, const Load &load, TimePoint now);
+  /// A node leaving on purpose. Leaving twice is not an error.
+  Result<void> leave(NodeId id);
+  /// Marks live nodes whose last heartbeat is older than \p timeout dead
+  /// and returns them, in id order.
+  std::vector<NodeId> expire(TimePoint now, Clock::duration timeout);
+
+  /// Every live node with its last load, in id order.
+  std::vector<NodeInfo> live_nodes() const;
+  /// Every node ever registered (any state), in id order.
+  std::vector<NodeInfo> all_nodes() const;
+  /// One node, whatever its state.
+  Result<NodeInfo> find(NodeId id) const;
+  /// Success if \p id is live, else why not (unknown, dead or left).
+  Result<void> check_live(NodeId id) const;
+  /// Replaces \p out by the live nodes' loads, in id order.
+  void live_loads(std::vector<NodeLoad> &out) const;
+  std::size_t live_count() const;
+
+private:
+  struct Binary {
+    std::string build_id;
+    std::string schema_digest;
+  };
+
+  Result<void> check_hello(const NodeHello &hello) const;
+  Result<void> check_live_locked(NodeId id) const;
+  void record(NodeId id, const NodeHello &hello, TimePoint now);
+
+  mutable std::mutex mutex_;
+  std::map<NodeId, NodeInfo> nodes_; // ordered: listings are deterministic
+  NodeId next_id_ = 1;
+  std::uint64_t load_versions_ = 0;
+  std::optional<Binary> binary_; // set by the first node
+};
+
+} // namespace nu::controller

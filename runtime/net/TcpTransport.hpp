@@ -1,0 +1,39 @@
+// The Asio TCP transport: frames over TCP, with adaptive batching and a
+// bound on what each connection may queue (docs/wire.md, "TCP").
+#pragma once
+
+#include "net/Transport.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace nu::net {
+
+/// Settings of the TCP transport beyond TransportOptions.
+struct TcpOptions {
+  /// send() fails with no_buffer_space while a connection has this many
+  /// bytes queued or being written (a frame into an empty queue always fits).
+  std::size_t max_queued_bytes = std::size_t{64} << 20;
+  /// The same bound counted in frames.
+  std::size_t max_queued_frames = 16384;
+  /// How long connect() waits for the peer to accept.
+  std::chrono::milliseconds connect_timeout{5000};
+};
+
+/// Counters of one TCP connection (all zero for other transports').
+struct TcpStats {
+  std::uint64_t frames_written = 0; ///< frames handed to the socket
+  std::uint64_t writes = 0;         ///< gather-writes that carried them
+};
+
+/// The TCP transport with default TcpOptions (the "tcp" list entry).
+std::unique_ptr<Transport> make_tcp_transport(const TransportOptions &options);
+/// The TCP transport with explicit TcpOptions.
+std::unique_ptr<Transport> make_tcp_transport(const TransportOptions &options,
+                                              const TcpOptions &tcp);
+/// The counters of \p connection if it is a TCP connection.
+TcpStats tcp_stats(const Connection &connection);
+
+} // namespace nu::net
