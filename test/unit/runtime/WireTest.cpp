@@ -26,10 +26,12 @@ struct RawPeer {
     o.memory_hub = cluster.hub();
     return o;
   }
-  std::unique_ptr<nu::net::Transport> transport;
-  std::shared_ptr<nu::net::Connection> conn;
+  // Declared first, destroyed last: handlers may run until the transport
+  // is gone.
   std::promise<nu::detail::Bytes> replies;
   std::promise<void> closed;
+  std::unique_ptr<nu::net::Transport> transport;
+  std::shared_ptr<nu::net::Connection> conn;
 };
 
 class Wire : public testing::Test {
