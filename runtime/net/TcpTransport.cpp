@@ -275,8 +275,13 @@ void Core::shutdown() {
     });
   for (const auto &connection : open)
     connection->abort(std::make_error_code(std::errc::operation_canceled));
-  if (current_core != this)
+  if (current_core != this) {
     join_threads();
+    // Handlers the closes above aborted after the threads left still hold
+    // their connections: run them now, or they would leak as a cycle.
+    io_.restart();
+    io_.poll();
+  }
 }
 
 void Core::join_threads() {
