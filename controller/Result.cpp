@@ -26,6 +26,8 @@ std::string_view to_string(Errc code) {
     return "unknown_proclet";
   case Errc::ids_exhausted:
     return "ids_exhausted";
+  case Errc::unreachable:
+    return "unreachable";
   }
   return "unknown_error";
 }

@@ -22,6 +22,7 @@ enum class Errc {
   no_capacity,
   unknown_proclet,
   ids_exhausted,
+  unreachable, ///< the controller (or a node) did not answer
 };
 
 /// The code's name, e.g. "unknown_node".

@@ -33,6 +33,18 @@ std::optional<std::string> parse_int(std::string_view value, Int &out, Int min,
   return std::nullopt;
 }
 
+/// HOST:PORT with a numeric port.
+std::optional<std::string> parse_address(std::string_view value,
+                                         std::string &out) {
+  auto colon = value.rfind(':');
+  unsigned port = 0;
+  if (colon == std::string_view::npos || colon == 0 ||
+      parse_int<unsigned>(value.substr(colon + 1), port, 0, 65535))
+    return "expects HOST:PORT, got '" + std::string(value) + "'";
+  out = std::string(value);
+  return std::nullopt;
+}
+
 constexpr FlagSpec kFlags[] = {
     {"--nu-call-timeout-ms",
      "how long a remote call waits for its reply (default 30000)",
@@ -42,12 +54,38 @@ constexpr FlagSpec kFlags[] = {
        f.call_timeout = std::chrono::milliseconds(ms);
        return error;
      }},
+    {"--nu-controller",
+     "run main's function as the main node of the logical process whose "
+     "controller is at HOST:PORT (default: a controller inside this process)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_address(v, f.controller);
+     }},
     {"--nu-help", "print the runtime's flags and exit",
      [](RuntimeFlags &f, std::string_view) -> std::optional<std::string> {
        f.help = true;
        return std::nullopt;
      },
      false},
+    {"--nu-join",
+     "serve proclets as a node of the logical process whose controller is "
+     "at HOST:PORT, without running main's function; exit when it ends",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_address(v, f.join);
+     }},
+    {"--nu-listen",
+     "this node's address HOST:PORT (default: 127.0.0.1 and a free port)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_address(v, f.listen);
+     }},
+    {"--nu-transport",
+     "transport name (tcp, memory) or path of a transport plugin .so "
+     "(default tcp)",
+     [](RuntimeFlags &f, std::string_view v) -> std::optional<std::string> {
+       if (v.empty())
+         return "needs a transport name";
+       f.transport = std::string(v);
+       return std::nullopt;
+     }},
     {"--nu-workers",
      "runnable invocation workers (default: one per hardware thread)",
      [](RuntimeFlags &f, std::string_view v) {
@@ -116,6 +154,9 @@ Expected<RuntimeFlags> parse_flags(int &argc, char **argv) {
   }
   argv[kept] = nullptr; // argv[argc] is null, and kept <= argc
   argc = kept;
+  if (!flags.join.empty() && !flags.controller.empty())
+    return bad("--nu-join and --nu-controller exclude each other (a node "
+               "either serves or runs main's function)");
   return flags;
 }
 

@@ -13,6 +13,10 @@ struct RuntimeFlags {
   unsigned workers = 0;
   std::chrono::milliseconds call_timeout{30000};
   bool help = false;
+  std::string join;       ///< serve as a node of the controller at HOST:PORT
+  std::string controller; ///< run main's function, with this controller
+  std::string listen;     ///< this node's own address ("": loopback, any port)
+  std::string transport = "tcp";
 };
 
 /// Parses and removes the `--nu-` flags of argv (taking `--nu-x V` and

@@ -2,6 +2,7 @@
 // matching replies to waiting callers.
 #include "Node.hpp"
 
+#include "ControllerLink.hpp"
 #include "nu/errors.hpp"
 
 #include <algorithm>
@@ -27,14 +28,30 @@ Node::Node(Options options) : options_(std::move(options)) {
   if (!address)
     throw Error("nu: cannot listen: " + address.failure().message);
   address_ = *address;
+  if (!options_.controller.empty()) {
+    ControllerLink::Hooks hooks;
+    hooks.set_peers = [this](const auto &peers) { set_peers(peers); };
+    hooks.proclets = [this] { return proclet_reports(); };
+    hooks.proclet_count = [this] { return proclet_count(); };
+    link_ = std::make_unique<ControllerLink>(
+        *transport_,
+        ControllerLink::Options{options_.controller, options_.main,
+                                options_.call_timeout},
+        address_, std::move(hooks));
+    options_.id = link_->id();
+  }
   WorkerPool::Options pool;
   pool.threads = options_.workers;
   pool.name = "nu-w" + std::to_string(options_.id);
   pool.on_thread_start = [this] { tls_node = this; };
   pool_ = std::make_unique<WorkerPool>(std::move(pool));
+  if (link_)
+    link_->start();
 }
 
 Node::~Node() {
+  if (link_)
+    link_->stop();
   stopping_ = true;
   pool_->shutdown(); // runs what is queued; later work runs inline
   std::unordered_map<ProcletId, std::shared_ptr<Slot>> left;
@@ -60,6 +77,66 @@ void Node::add_peer(NodeId peer, std::string address) {
   peer_addresses_[peer] = std::move(address);
 }
 
+void Node::set_peers(const std::vector<controller::Peer> &peers) {
+  std::set<NodeId> live;
+  std::vector<std::shared_ptr<net::Connection>> lost;
+  std::vector<NodeId> gone;
+  {
+    std::scoped_lock lock(peers_mu_);
+    for (const controller::Peer &p : peers)
+      if (p.id != id()) {
+        live.insert(p.id);
+        peer_addresses_[p.id] = p.address;
+      }
+    for (auto it = peer_addresses_.begin(); it != peer_addresses_.end();) {
+      if (live.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      gone.push_back(it->first);
+      departed_.insert(it->first);
+      if (auto c = connections_.extract(it->first))
+        lost.push_back(std::move(c.mapped()));
+      it = peer_addresses_.erase(it);
+    }
+  }
+  for (auto &conn : lost)
+    conn->close();
+  for (NodeId peer : gone)
+    fail_pending(peer, unreachable(peer));
+}
+
+std::string Node::unreachable(NodeId peer) const {
+  std::string node = "node " + std::to_string(peer);
+  std::scoped_lock lock(peers_mu_);
+  if (departed_.contains(peer))
+    return node + " is dead or left the logical process";
+  if (auto it = peer_addresses_.find(peer); it != peer_addresses_.end())
+    return node + " at " + it->second + " cannot be reached";
+  return node + " is unknown";
+}
+
+/// True if \p peer is this node or a live peer; asks the controller about
+/// a node it has not heard of yet.
+bool Node::knows(NodeId peer) {
+  {
+    std::scoped_lock lock(peers_mu_);
+    if (peer == id() || peer_addresses_.contains(peer))
+      return true;
+    if (!link_ || departed_.contains(peer))
+      return false;
+  }
+  link_->refresh();
+  std::scoped_lock lock(peers_mu_);
+  return peer_addresses_.contains(peer);
+}
+
+void Node::update_location(ProcletId id, NodeId location) {
+  std::scoped_lock lock(proxies_mu_);
+  if (auto it = proxies_.find(id); it != proxies_.end())
+    it->second->location.store(location, std::memory_order_relaxed);
+}
+
 std::vector<NodeId> Node::nodes() const {
   std::scoped_lock lock(peers_mu_);
   std::vector<NodeId> out{id()};
@@ -79,6 +156,8 @@ net::Handlers Node::handlers() {
 }
 
 std::shared_ptr<net::Connection> Node::connection(NodeId peer) {
+  if (!knows(peer))
+    return nullptr;
   std::scoped_lock lock(peers_mu_);
   if (auto it = connections_.find(peer); it != connections_.end())
     return it->second;
@@ -117,13 +196,13 @@ std::uint64_t Node::request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
   }
   auto conn = connection(to);
   if (!conn) {
-    state->fail(std::make_exception_ptr(ProcletUnavailable(
-        header.proclet_id, "node " + std::to_string(to) + " is unknown")));
+    state->fail(std::make_exception_ptr(
+        ProcletUnavailable(header.proclet_id, unreachable(to))));
     return header.request_id;
   }
   {
     std::scoped_lock lock(pending_mu_);
-    pending_[header.request_id] = {state, to};
+    pending_[header.request_id] = {state, to, nullptr};
   }
   if (auto error = conn->send(std::move(frame))) {
     cancel_request(header.request_id);
@@ -132,6 +211,25 @@ std::uint64_t Node::request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
         "cannot send to node " + std::to_string(to) + ": " + error.message())));
   }
   return header.request_id;
+}
+
+/// Sends a request on behalf of another node; \p relay gets the reply, or
+/// empty bytes if none will come.
+void Node::relay_rpc(NodeId to, net::FrameHeader header, Bytes frame,
+                     Reply relay) {
+  header.request_id = next_request_.fetch_add(1, std::memory_order_relaxed);
+  net::finish_frame(frame, header);
+  auto conn = connection(to);
+  if (!conn)
+    return relay({});
+  {
+    std::scoped_lock lock(pending_mu_);
+    pending_[header.request_id] = {nullptr, to, relay};
+  }
+  if (conn->send(std::move(frame))) {
+    cancel_request(header.request_id);
+    relay({});
+  }
 }
 
 void Node::send_request(ProcletId id, NodeId location, RequestKind kind,
@@ -177,17 +275,21 @@ void Node::on_frame(const std::shared_ptr<net::Connection> &conn, Bytes frame) {
 }
 
 void Node::on_reply(const net::FrameHeader &header, Bytes frame) {
-  std::shared_ptr<CallState> state;
+  Pending pending;
   {
     std::scoped_lock lock(pending_mu_);
     auto it = pending_.find(header.request_id);
     if (it == pending_.end())
       return; // the caller gave up waiting
-    state = std::move(it->second.state);
+    pending = std::move(it->second);
     pending_.erase(it);
   }
-  state->complete_remote(reply_kind(header.kind), std::move(frame),
-                         net::kHeaderSize);
+  if (pending.relay)
+    return pending.relay(std::move(frame));
+  if (header.flags & net::kRelocated) // forwarded: repair the cache
+    update_location(header.proclet_id, static_cast<NodeId>(header.target));
+  pending.state->complete_remote(reply_kind(header.kind), std::move(frame),
+                                 net::kHeaderSize);
 }
 
 void Node::on_close(const std::shared_ptr<net::Connection> &conn) {
@@ -219,8 +321,12 @@ void Node::fail_pending(NodeId peer, const std::string &why) {
       }
     }
   }
-  for (auto &p : failed)
-    p.state->fail_unavailable(why);
+  for (auto &p : failed) {
+    if (p.relay)
+      p.relay({});
+    else
+      p.state->fail_unavailable(why);
+  }
 }
 
 } // namespace nu::detail

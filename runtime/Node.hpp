@@ -13,12 +13,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+namespace nu::controller {
+struct Peer;
+struct ProcletReport;
+} // namespace nu::controller
+
 namespace nu::detail {
+
+class ControllerLink;
 
 class Node {
 public:
@@ -32,8 +40,14 @@ public:
     net::TransportOptions transport_options;
     /// Address to listen at ("" lets the transport choose).
     std::string listen_address;
-    /// Where new proclets go when the caller does not say (default: here).
+    /// Where new proclets go when the caller does not say (default: the
+    /// controller decides, or here without one).
     std::optional<NodeId> default_placement;
+    /// The controller to join ("": none; peers are added by hand and `id`
+    /// is used). With one, the controller assigns the id.
+    std::string controller;
+    /// This node runs nu::main's function (told to the controller).
+    bool main = false;
   };
 
   /// Starts the workers and listens; throws nu::Error if it cannot.
@@ -50,6 +64,11 @@ public:
   }
   /// Makes node \p peer reachable at \p address.
   void add_peer(NodeId peer, std::string address);
+  /// Replaces the peers by the controller's list of live nodes; calls
+  /// waiting on a node that is gone fail.
+  void set_peers(const std::vector<controller::Peer> &peers);
+  /// The link to the controller (null without one).
+  ControllerLink *link() const { return link_.get(); }
   /// This node and its peers, sorted.
   std::vector<NodeId> nodes() const;
   /// Proclets hosted here.
@@ -64,7 +83,7 @@ public:
   void cancel_request(std::uint64_t request_id);
 
   // Proclets and references.
-  NodeId place(const ProcletOptions &options) const;
+  NodeId place(const ProcletOptions &options);
   Proxy *host(const ProcletType &type, void *object, bool pinned);
   Proxy *create_remote(NodeId where, const ProcletType &type,
                        std::uint64_t ctor_id, bool pinned, Bytes frame);
@@ -79,6 +98,7 @@ private:
   struct Pending {
     std::shared_ptr<CallState> state;
     NodeId peer;
+    Reply relay; ///< set instead of state for a forwarded request
   };
 
   // Node.cpp: links and frames.
@@ -91,6 +111,11 @@ private:
   void fail_pending(NodeId peer, const std::string &why);
   std::uint64_t request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
                             std::shared_ptr<CallState> state);
+  void relay_rpc(NodeId to, net::FrameHeader header, Bytes frame, Reply relay);
+  std::string unreachable(NodeId peer) const;
+  bool knows(NodeId peer);
+  void update_location(ProcletId id, NodeId location);
+  std::vector<controller::ProcletReport> proclet_reports() const;
 
   // NodeRequests.cpp: serving requests.
   void serve(Bytes frame, Reply reply);
@@ -98,6 +123,9 @@ private:
   void serve_create(const net::FrameView &frame, const Reply &reply);
   void serve_grant(const net::FrameView &frame, const Reply &reply);
   void serve_release(const net::FrameView &frame);
+  bool forward(const net::FrameView &frame, const Reply &reply);
+  static Bytes unavailable(const net::FrameHeader &request,
+                           const std::string &why);
 
   // NodeProclets.cpp: slots, proxies, weights.
   std::shared_ptr<Slot> host_slot(const ProcletType &type, void *object,
@@ -118,6 +146,8 @@ private:
   mutable std::mutex peers_mu_;
   std::map<NodeId, std::string> peer_addresses_;
   std::map<NodeId, std::shared_ptr<net::Connection>> connections_;
+  std::set<NodeId> departed_; // peers the controller no longer lists
+  std::unique_ptr<ControllerLink> link_;
 
   std::mutex pending_mu_;
   std::unordered_map<std::uint64_t, Pending> pending_;

@@ -2,6 +2,7 @@
 // creation, and weighted reference counting (no message per copy).
 #include "Node.hpp"
 
+#include "ControllerLink.hpp"
 #include "nu/errors.hpp"
 
 #include <algorithm>
@@ -9,19 +10,36 @@
 
 namespace nu::detail {
 
-NodeId Node::place(const ProcletOptions &options) const {
-  if (!options.node)
-    return options_.default_placement.value_or(id());
-  std::vector<NodeId> known = nodes();
-  if (!std::binary_search(known.begin(), known.end(), *options.node))
-    throw Error("nu: make_proclet: there is no node " +
-                std::to_string(*options.node));
-  return *options.node;
+NodeId Node::place(const ProcletOptions &options) {
+  if (options.node) {
+    if (!knows(*options.node))
+      throw Error("nu: make_proclet: there is no node " +
+                  std::to_string(*options.node));
+    return *options.node;
+  }
+  if (options_.default_placement)
+    return *options_.default_placement;
+  if (!link_ || nodes().size() == 1)
+    return id();
+  // The controller spreads proclets by free resources; without an answer
+  // (it may be restarting), the proclet stays here.
+  auto where = link_->place(options.expected_size);
+  return where && knows(*where) ? *where : id();
 }
 
 ProcletId Node::next_proclet_id() {
+  if (link_)
+    return link_->next_id();
   return (static_cast<ProcletId>(id()) << 40) |
          next_proclet_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<controller::ProcletReport> Node::proclet_reports() const {
+  std::vector<controller::ProcletReport> out;
+  std::shared_lock lock(slots_mu_);
+  for (const auto &[id, slot] : slots_)
+    out.push_back({id, 1});
+  return out;
 }
 
 std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
@@ -32,8 +50,12 @@ std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
   slot->object = object;
   slot->pinned = pinned;
   slot->weight.store(weight, std::memory_order_relaxed);
-  std::unique_lock lock(slots_mu_);
-  slots_[slot->id] = slot;
+  {
+    std::unique_lock lock(slots_mu_);
+    slots_[slot->id] = slot;
+  }
+  if (link_)
+    link_->registered(slot->id, id());
   return slot;
 }
 
@@ -164,6 +186,8 @@ void Node::subtract_weight(Slot &slot, std::uint64_t weight) {
     gone = std::move(it->second);
     slots_.erase(it);
   }
+  if (link_)
+    link_->unregistered(gone->id);
   gone->state.store(SlotState::Gone, std::memory_order_seq_cst);
   submit([this, gone] { destroy(gone); });
 }

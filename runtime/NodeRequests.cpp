@@ -2,6 +2,7 @@
 // remote creation, and reference weight traffic.
 #include "Node.hpp"
 
+#include "ControllerLink.hpp"
 #include "nu/detail/entry_points.hpp"
 #include "nu/errors.hpp"
 
@@ -27,10 +28,6 @@ Bytes reply_with(const net::FrameHeader &request, net::FrameKind kind,
   return reply_frame(request, kind, std::move(frame));
 }
 
-Bytes unavailable(const net::FrameHeader &request, const std::string &why) {
-  return reply_with(request, net::FrameKind::Unavailable, why);
-}
-
 /// The reply for the exception being handled.
 Bytes error_reply(const net::FrameHeader &request) {
   try {
@@ -42,6 +39,44 @@ Bytes error_reply(const net::FrameHeader &request) {
 }
 
 } // namespace
+
+Bytes Node::unavailable(const net::FrameHeader &request,
+                        const std::string &why) {
+  return reply_with(request, net::FrameKind::Unavailable, why);
+}
+
+/// A request for a proclet this node does not host: sent on to where the
+/// controller says it is (once: a forwarded request is never forwarded
+/// again), the reply relayed back marked with the proclet's location.
+bool Node::forward(const net::FrameView &f, const Reply &reply) {
+  if (!link_ || (f.header.flags & net::kForwarded))
+    return false;
+  auto where = link_->resolve(f.header.proclet_id);
+  if (!where || where->node == id() || !knows(where->node))
+    return false;
+  net::FrameHeader header = f.header;
+  header.flags |= net::kForwarded;
+  Bytes frame = net::start_frame();
+  frame.insert(frame.end(), f.payload.begin(), f.payload.end());
+  NodeId to = where->node;
+  if (header.flags & net::kOneWay) {
+    net::finish_frame(frame, header);
+    send_frame(to, std::move(frame));
+    return true;
+  }
+  net::FrameHeader request = f.header;
+  relay_rpc(to, header, std::move(frame), [this, request, to, reply](Bytes r) {
+    if (r.empty())
+      return reply(unavailable(request, unreachable(to)));
+    auto h = net::parse_header(r);
+    h->request_id = request.request_id;
+    h->flags |= net::kRelocated;
+    h->target = to;
+    net::finish_frame(r, *h);
+    reply(std::move(r));
+  });
+  return true;
+}
 
 void Node::serve(Bytes frame, Reply reply) {
   auto view = net::parse_frame(frame);
@@ -64,6 +99,8 @@ void Node::serve(Bytes frame, Reply reply) {
 void Node::serve_call(const net::FrameView &f, const Reply &reply) {
   const net::FrameHeader &h = f.header;
   std::shared_ptr<Slot> slot = find_slot(h.proclet_id);
+  if (!slot && forward(f, reply))
+    return;
   if (!slot || !slot->try_enter())
     return reply(unavailable(h, "no proclet " + std::to_string(h.proclet_id) +
                                     " on node " + std::to_string(id())));
@@ -119,6 +156,8 @@ void Node::serve_create(const net::FrameView &f, const Reply &reply) {
 
 void Node::serve_grant(const net::FrameView &f, const Reply &reply) {
   std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id);
+  if (!slot && forward(f, reply))
+    return;
   if (!slot)
     return reply(unavailable(f.header, "no such proclet"));
   slot->weight.fetch_add(f.header.aux, std::memory_order_relaxed);
@@ -128,7 +167,8 @@ void Node::serve_grant(const net::FrameView &f, const Reply &reply) {
 
 void Node::serve_release(const net::FrameView &f) {
   if (std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id))
-    subtract_weight(*slot, f.header.aux);
+    return subtract_weight(*slot, f.header.aux);
+  forward(f, [](Bytes) {});
 }
 
 } // namespace nu::detail

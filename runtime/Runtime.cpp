@@ -1,12 +1,16 @@
 // The runtime's entry points: nu::main, the calling thread's node, and the
 // node_api functions header templates call.
 #include "nu/runtime.hpp"
+#include "ControllerLink.hpp"
 #include "Flags.hpp"
 #include "Node.hpp"
+#include "Service.hpp"
+#include "net/MemoryTransport.hpp"
 #include "nu/errors.hpp"
 #include "nu/proclet.hpp"
 
 #include <atomic>
+#include <csignal>
 #include <iostream>
 
 namespace nu::detail {
@@ -109,6 +113,59 @@ std::shared_ptr<Slot> find_slot(Node *node, ProcletId id) {
   return node->find_slot(id);
 }
 
+namespace {
+
+Node::Options node_options(const RuntimeFlags &flags) {
+  Node::Options options;
+  options.workers = flags.workers;
+  options.call_timeout = flags.call_timeout;
+  options.transport = flags.transport;
+  options.transport_options.memory_hub = std::make_shared<net::MemoryHub>();
+  options.listen_address = flags.listen;
+  options.controller = flags.join.empty() ? flags.controller : flags.join;
+  options.main = flags.join.empty();
+  return options;
+}
+
+/// The controller inside the process when no --nu-controller is given.
+std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
+  controller::ServiceOptions service;
+  service.transport = opts.transport;
+  service.transport_options = opts.transport_options;
+  service.verbose = false;
+  auto embedded = std::make_unique<controller::Service>(service);
+  auto address = embedded->listen("");
+  if (!address)
+    throw Error("nu: cannot start the embedded controller: " +
+                address.failure().message);
+  opts.controller = *address;
+  return embedded;
+}
+
+/// A server node: serves until the logical process ends or a signal.
+int serve(Node &node, const sigset_t &signals) {
+  std::cerr << "nu: node " << node.id() << " serving at " << node.address()
+            << std::endl;
+  timespec tick{0, 100'000'000};
+  while (!node.link()->wait_exit(std::chrono::milliseconds(0)) &&
+         sigtimedwait(&signals, nullptr, &tick) < 0)
+    ;
+  node.link()->leave();
+  return 0;
+}
+
+int run_main_node(Node &node, const std::function<int(int, char **)> &fn,
+                  int argc, char **argv) {
+  main_node.store(&node, std::memory_order_release);
+  int status = run_in_main_proclet(node, fn, argc, argv);
+  main_node.store(nullptr, std::memory_order_release);
+  node.link()->end_process();
+  node.link()->leave();
+  return status;
+}
+
+} // namespace
+
 int run_main(int argc, char **argv,
              const std::function<int(int, char **)> &fn) {
   auto flags = parse_flags(argc, argv);
@@ -120,17 +177,23 @@ int run_main(int argc, char **argv,
     std::cout << "nu runtime flags:\n" << flags_help();
     return 0;
   }
-  Node::Options options;
-  options.workers = flags->workers;
-  options.call_timeout = flags->call_timeout;
+  bool server = !flags->join.empty();
+  sigset_t signals;
+  sigemptyset(&signals);
+  if (server) { // handled by serve(); blocked before any thread starts
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
+  Node::Options options = node_options(*flags);
   try {
+    std::unique_ptr<controller::Service> embedded;
+    if (options.controller.empty())
+      embedded = embedded_controller(options);
     Node node(options);
-    main_node.store(&node, std::memory_order_release);
-    int status = run_in_main_proclet(node, fn, argc, argv);
-    main_node.store(nullptr, std::memory_order_release);
-    return status;
+    return server ? serve(node, signals) : run_main_node(node, fn, argc, argv);
   } catch (const std::exception &e) {
-    std::cerr << "nu: " << e.what() << "\n";
+    std::cerr << e.what() << "\n";
     return 1;
   }
 }

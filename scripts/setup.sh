@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency of nu from Debian 12 packages.
-# A no-op when everything is present; uses sudo when not run as root.
+# Installs every build and test dependency of nu from Debian 12 packages
+# (--bench: also the RPC benchmark's Thrift and gRPC peers). A no-op when
+# everything is present; uses sudo when not run as root.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,23 @@ packages=(
   clang-format-16 clang-tidy-16
   libcereal-dev libasio-dev libgtest-dev
 )
+
+# bench/rpc's peers; Thrift's headers need Boost's, which libthrift-dev
+# does not depend on.
+bench_packages=(
+  libthrift-dev thrift-compiler libboost-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  pkg-config
+)
+
+case "${1-}" in
+  "") ;;
+  --bench) packages+=("${bench_packages[@]}") ;;
+  *)
+    echo "usage: $0 [--bench]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -28,10 +28,14 @@ constexpr std::uint8_t kMaxFrameKind = 9;
 
 /// Flags bits; unknown bits are a malformed frame.
 enum FrameFlags : std::uint32_t {
-  kOneWay = 1u << 0, ///< no reply expected
-  kPinned = 1u << 1, ///< Create: the new proclet never migrates
+  kOneWay = 1u << 0,    ///< no reply expected
+  kPinned = 1u << 1,    ///< Create: the new proclet never migrates
+  kForwarded = 1u << 2, ///< request relayed by a node that lacked the proclet
+  kRelocated = 1u << 3, ///< reply to a relayed request: `target` is where
+                        ///< the proclet was found
 };
-constexpr std::uint32_t kKnownFlags = kOneWay | kPinned;
+constexpr std::uint32_t kKnownFlags =
+    kOneWay | kPinned | kForwarded | kRelocated;
 
 constexpr std::uint16_t kFrameMagic = 0x554E; // "NU" on the wire
 constexpr std::uint8_t kWireVersion = 1;

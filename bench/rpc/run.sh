@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Runs the RPC benchmark: Add(a, b) through raw TCP, Thrift, gRPC and nu on
+# loopback, unpinned and all on CPU 0, and prints one comparison table.
+set -euo pipefail
+
+if [[ $# -ne 1 || ! -d $1 ]]; then
+  echo "usage: $0 <build-dir>  (seconds per run: RPC_BENCH_SECONDS=2)" >&2
+  exit 2
+fi
+rpc=$1/bench/rpc
+controller=$1/controller/nu-controller
+seconds=${RPC_BENCH_SECONDS:-2}
+placements=(unpinned cpu0)
+
+tmp=$(mktemp -d)
+results=$tmp/results # lines: system placement inflight calls/s p50 p99
+touch "$results"
+pids=()     # everything started in the background
+pin=()      # taskset prefix of the current placement (set_pin)
+ready=""    # what await_line matched
+bg_out=""   # fd of the last start_bg's stdout
+held_fds=() # our ends of their stdin and stdout
+failed=0
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Sets pin to the command prefix of a placement.
+set_pin() {
+  pin=()
+  if [[ $1 == cpu0 ]]; then pin=(taskset -c 0); fi
+}
+
+# Starts NAME's command in the background with a stdin that stays open until
+# stop_all and a stdout we read; sets bg_out to the fd of that stdout.
+start_bg() {
+  local name=$1 fd
+  shift
+  mkfifo "$tmp/$name.in" "$tmp/$name.out"
+  (
+    for fd in "${held_fds[@]}"; do exec {fd}>&-; done
+    exec "$@"
+  ) <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  pids+=($!)
+  exec {fd}>"$tmp/$name.in"
+  held_fds+=("$fd")
+  exec {bg_out}<"$tmp/$name.out"
+  held_fds+=("$bg_out")
+}
+
+# Reads bg_out until a line matches REGEX; sets ready to its first group.
+# The rest of that output goes to NAME.log, so the process never blocks on it.
+await_line() {
+  local name=$1 regex=$2 line
+  while IFS= read -r -t 30 -u "$bg_out" line; do
+    if [[ $line =~ $regex ]]; then
+      ready=${BASH_REMATCH[1]}
+      cat <&"$bg_out" >"$tmp/$name.log" &
+      pids+=($!)
+      return 0
+    fi
+  done
+  failed=1
+  echo "run.sh: $name did not get ready; its stderr:" >&2
+  cat "$tmp/$name.err" >&2
+  return 1
+}
+
+# Closes the background processes' stdin, ends them, forgets them.
+stop_all() {
+  local fd pid
+  for fd in "${held_fds[@]}"; do exec {fd}>&-; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  held_fds=()
+  pids=()
+  rm -f "$tmp"/*.in "$tmp"/*.out
+}
+
+# Runs one client command; appends its RESULT to the results file.
+record() {
+  local placement=$1 output
+  shift
+  if ! output=$("$@"); then
+    echo "run.sh: failed: $*" >&2
+    failed=1
+    return 0
+  fi
+  echo "$output"
+  awk -v placement="$placement" '$1 == "RESULT" {
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    print $2, placement, v["inflight"], v["calls_per_s"], v["p50_us"],
+          v["p99_us"]
+  }' <<<"$output" >>"$results"
+}
+
+run_peer() {
+  local system=$1 binary=$rpc/bench_rpc_$1 placement inflight
+  if [[ ! -x $binary ]]; then
+    echo "== $system: $binary not built, skipped (scripts/setup.sh --bench)"
+    return 0
+  fi
+  for placement in "${placements[@]}"; do
+    echo "== $system, $placement"
+    set_pin "$placement"
+    start_bg "$system" "${pin[@]}" "$binary" server --port 0
+    if await_line "$system" '^READY ([0-9]+)$'; then
+      for inflight in 1 64; do
+        record "$placement" "${pin[@]}" "$binary" client \
+          --port "$ready" --inflight "$inflight" --seconds "$seconds"
+      done
+    fi
+    stop_all
+  done
+}
+
+# A fresh controller and server node for each client run.
+run_nu_once() {
+  local placement=$1 inflight=$2 binary=$rpc/bench_rpc_nu address
+  set_pin "$placement"
+  start_bg controller "${pin[@]}" "$controller" --listen 127.0.0.1:0 --quiet
+  if ! await_line controller '^nu-controller: listening on ([0-9.]+:[0-9]+)'
+  then
+    stop_all
+    return 0
+  fi
+  address=$ready
+  start_bg nu-server "${pin[@]}" "$binary" --nu-join "$address"
+  record "$placement" "${pin[@]}" "$binary" --nu-controller "$address" -- \
+    --inflight "$inflight" --seconds "$seconds"
+  stop_all
+}
+
+run_nu() {
+  local placement inflight
+  if [[ ! -x $rpc/bench_rpc_nu ]]; then
+    echo "== nu: $rpc/bench_rpc_nu not built, skipped"
+    return 0
+  fi
+  if [[ ! -x $controller ]]; then
+    echo "== nu: $controller not built, skipped"
+    return 0
+  fi
+  for placement in "${placements[@]}"; do
+    echo "== nu, $placement"
+    for inflight in 1 64; do run_nu_once "$placement" "$inflight"; done
+  done
+}
+
+print_table() {
+  awk '
+    { calls[$1, $2, $3] = $4; p50[$1, $2, $3] = $5; p99[$1, $2, $3] = $6 }
+    function cell(array, key) { return (key in array) ? array[key] : "-" }
+    function ratio(top, bottom) {
+      return (top == "-" || bottom == "-" || bottom == 0) ? "-" \
+             : sprintf("%.2f", top / bottom)
+    }
+    END {
+      n = split("rawtcp thrift grpc nu", systems, " ")
+      split("unpinned cpu0", placements, " ")
+      printf "%-8s %-9s %12s %12s %10s %10s %12s %12s\n", "system", \
+             "placement", "calls/s@1", "calls/s@64", "p50us@1", "p99us@1", \
+             "nu/this@64", "p50/rawtcp"
+      for (i = 1; i <= n; i++) for (j = 1; j <= 2; j++) {
+        s = systems[i]; p = placements[j]
+        if (!((s, p, 1) in calls) && !((s, p, 64) in calls)) continue
+        printf "%-8s %-9s %12s %12s %10s %10s %12s %12s\n", s, p, \
+               cell(calls, s SUBSEP p SUBSEP 1), \
+               cell(calls, s SUBSEP p SUBSEP 64), \
+               cell(p50, s SUBSEP p SUBSEP 1), cell(p99, s SUBSEP p SUBSEP 1), \
+               ratio(cell(calls, "nu" SUBSEP p SUBSEP 64), \
+                     cell(calls, s SUBSEP p SUBSEP 64)), \
+               ratio(cell(p50, s SUBSEP p SUBSEP 1), \
+                     cell(p50, "rawtcp" SUBSEP p SUBSEP 1))
+      }
+    }' "$results"
+}
+
+for system in rawtcp thrift grpc; do run_peer "$system"; done
+run_nu
+echo
+echo "Add(a, b) over 127.0.0.1, ${seconds}s per run; cpu0 = server and" \
+  "client under taskset -c 0"
+print_table
+exit "$failed"

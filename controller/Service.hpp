@@ -1,0 +1,81 @@
+// The controller service: ControllerCore behind a transport. Answers the
+// Control frames of nodes and tools, expires silent nodes, pushes Exit.
+#pragma once
+
+#include "ControllerCore.hpp"
+#include "Protocol.hpp"
+
+#include "net/Frame.hpp"
+#include "net/Transport.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace nu::controller {
+
+struct ServiceOptions {
+  ControllerOptions core;
+  /// How often nodes send heartbeats (told to them at join).
+  std::chrono::milliseconds heartbeat{500};
+  std::string transport = "tcp";
+  net::TransportOptions transport_options;
+  /// Log joins, departures and deaths to stderr.
+  bool verbose = true;
+};
+
+/// Thread-safe; several services may live in one process.
+class Service {
+public:
+  /// Throws nu::Error if the transport does not exist.
+  explicit Service(ServiceOptions options);
+  ~Service();
+  Service(const Service &) = delete;
+  Service &operator=(const Service &) = delete;
+
+  /// Starts accepting at \p address ("" lets the transport choose);
+  /// returns the address to give to nodes.
+  detail::Expected<std::string> listen(const std::string &address);
+  ControllerCore &core() { return core_; }
+  /// Stops the expiry thread and closes every connection; idempotent.
+  void shutdown();
+
+private:
+  using Conn = std::shared_ptr<net::Connection>;
+
+  void on_frame(const Conn &conn, detail::Bytes frame);
+  detail::Bytes handle(const Conn &conn, const net::FrameView &frame);
+  detail::Bytes join(const Conn &conn, detail::Decoder &in);
+  detail::Bytes rejoin(const Conn &conn, detail::Decoder &in);
+  detail::Bytes heartbeat(detail::Decoder &in);
+  detail::Bytes leave(const Conn &conn, detail::Decoder &in);
+  detail::Bytes place(detail::Decoder &in);
+  detail::Bytes grant_ids(detail::Decoder &in);
+  detail::Bytes register_proclets(detail::Decoder &in);
+  detail::Bytes unregister_proclets(detail::Decoder &in);
+  detail::Bytes resolve(detail::Decoder &in);
+  detail::Bytes status();
+  detail::Bytes end_process(const Conn &conn);
+
+  Membership membership();
+  void push_exit(NodeId except);
+  void expire_loop();
+  void log(const std::string &line) const;
+
+  const ServiceOptions options_;
+  ControllerCore core_;
+  std::unique_ptr<net::Transport> transport_;
+
+  mutable std::mutex mu_;
+  std::map<NodeId, Conn> nodes_; // the connection each node joined on
+  NodeId main_node_ = 0;
+  bool stopping_ = false;
+  std::condition_variable stop_cv_;
+  std::thread expirer_;
+};
+
+} // namespace nu::controller

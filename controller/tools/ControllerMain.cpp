@@ -1,0 +1,86 @@
+// nu-controller: the controller service as a process of its own. Prints
+// the address it listens at, serves until SIGINT or SIGTERM.
+#include "Args.hpp"
+#include "Service.hpp"
+
+#include <csignal>
+#include <iostream>
+
+namespace {
+
+constexpr const char *kUsage =
+    "usage: nu-controller [--listen HOST:PORT] [--heartbeat-ms N]\n"
+    "                     [--heartbeat-timeout-ms N] [--transport NAME]\n"
+    "                     [--quiet]\n"
+    "  --listen               address to serve at (default 127.0.0.1:7070;\n"
+    "                         port 0 picks a free one)\n"
+    "  --heartbeat-ms         how often nodes report their load (default 500)\n"
+    "  --heartbeat-timeout-ms silence after which a node is dead (default "
+    "3000)\n"
+    "  --transport            transport name or plugin path (default tcp)\n"
+    "  --quiet                do not log joins, departures and deaths\n";
+
+int usage_error(const std::string &message) {
+  std::cerr << "nu-controller: " << message << "\n" << kUsage;
+  return 2;
+}
+
+std::optional<std::chrono::milliseconds> ms_flag(const nu::controller::Args &a,
+                                                 std::string_view name,
+                                                 const char *fallback) {
+  auto v = nu::controller::parse_positive(a.get(name, fallback));
+  if (!v)
+    return std::nullopt;
+  return std::chrono::milliseconds(*v);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  using namespace nu::controller;
+  Args args = parse_args(
+      argc, argv,
+      {"--listen", "--heartbeat-ms", "--heartbeat-timeout-ms", "--transport"},
+      {"--quiet", "--help"});
+  if (args.error)
+    return usage_error(*args.error);
+  if (args.has("--help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (!args.positional.empty())
+    return usage_error("unexpected argument '" + args.positional[0] + "'");
+  auto beat = ms_flag(args, "--heartbeat-ms", "500");
+  auto timeout = ms_flag(args, "--heartbeat-timeout-ms", "3000");
+  if (!beat || !timeout)
+    return usage_error("heartbeat flags take a positive number of ms");
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr); // threads inherit it
+
+  ServiceOptions options;
+  options.heartbeat = *beat;
+  options.core.heartbeat_timeout = *timeout;
+  options.transport = args.get("--transport", "tcp");
+  options.verbose = !args.has("--quiet");
+  try {
+    Service service(options);
+    auto address = service.listen(args.get("--listen", "127.0.0.1:7070"));
+    if (!address) {
+      std::cerr << "nu-controller: cannot listen: " << address.failure().message
+                << "\n";
+      return 1;
+    }
+    std::cout << "nu-controller: listening on " << *address << std::endl;
+    int signal = 0;
+    sigwait(&signals, &signal);
+    service.shutdown();
+  } catch (const std::exception &e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,217 @@
+// The node side of the controller protocol. Only joining, placement, id
+// range refills and resolution wait for the controller; nothing else does.
+#include "ControllerLink.hpp"
+
+#include "SystemInfo.hpp"
+#include "WorkerPool.hpp"
+#include "nu/errors.hpp"
+
+#include <iostream>
+
+namespace nu::detail {
+
+using namespace nu::controller;
+
+ControllerLink::ControllerLink(net::Transport &transport, Options options,
+                               std::string node_address, Hooks hooks)
+    : transport_(transport), options_(std::move(options)),
+      node_address_(std::move(node_address)), hooks_(std::move(hooks)) {
+  auto c = connect();
+  if (!c)
+    throw nu::Error("nu: cannot join the controller: " + c.error().message);
+  auto joined =
+      (*c)->call<JoinReply>(Op::Join, JoinRequest{hello(), options_.main});
+  if (!joined && joined.error().code == Errc::unreachable)
+    throw nu::Error("nu: cannot join the controller: " +
+                    joined.error().message);
+  if (!joined)
+    throw nu::Error("nu: the controller at " + options_.address +
+                    " refused this node: " + joined.error().message);
+  id_ = joined->id;
+  ids_ = joined->ids;
+  next_ = ids_.begin;
+  max_granted_ = ids_.end - 1;
+  heartbeat_ = std::chrono::milliseconds(std::max(1u, joined->heartbeat_ms));
+  client_ = *c;
+  joined_peers_ = std::move(joined->peers);
+}
+
+ControllerLink::~ControllerLink() { stop(); }
+
+Result<std::shared_ptr<Client>> ControllerLink::connect() {
+  return Client::connect(transport_, options_.address, options_.timeout,
+                         [this](Op op, std::span<const std::byte>) {
+                           if (op == Op::Exit)
+                             request_exit();
+                         });
+}
+
+NodeHello ControllerLink::hello() const {
+  MachineLoad m = machine_load();
+  return NodeHello{node_address_, Capacity{m.total_memory, m.cpus}, build_id(),
+                   schema_digest()};
+}
+
+void ControllerLink::start() {
+  hooks_.set_peers(joined_peers_);
+  heartbeats_ = std::thread([this] { heartbeat_loop(); });
+}
+
+void ControllerLink::stop() {
+  std::shared_ptr<Client> c;
+  {
+    std::scoped_lock lock(mu_);
+    if (stopping_ && !heartbeats_.joinable() && !client_)
+      return;
+    stopping_ = true;
+    c = std::move(client_);
+  }
+  cv_.notify_all();
+  if (heartbeats_.joinable())
+    heartbeats_.join();
+  if (c)
+    c->close();
+}
+
+std::shared_ptr<Client> ControllerLink::client() {
+  std::scoped_lock lock(mu_);
+  return client_;
+}
+
+void ControllerLink::heartbeat_loop() {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, heartbeat_, [this] { return stopping_; })) {
+    lock.unlock();
+    beat();
+    lock.lock();
+  }
+}
+
+void ControllerLink::refresh() {
+  WorkerPool::BlockingScope blocking;
+  beat();
+}
+
+void ControllerLink::beat() {
+  std::scoped_lock serial(beat_mu_);
+  auto c = client();
+  if (!c || !c->connected())
+    return reconnect();
+  MachineLoad m = machine_load();
+  auto peers = c->call<Membership>(
+      Op::Heartbeat, HeartbeatRequest{id_, Load{m.free_memory, m.cpu_load,
+                                                hooks_.proclet_count()}});
+  if (peers)
+    return hooks_.set_peers(peers->peers);
+  if (peers.error().code == Errc::unreachable)
+    return; // lost or slow: reconnect on the next beat if lost
+  std::cerr << "nu: node " << id_
+            << ": the controller says: " << peers.error().message
+            << "; exiting\n";
+  request_exit();
+}
+
+void ControllerLink::reconnect() {
+  auto c = connect();
+  if (!c)
+    return; // still down; try on the next beat
+  MachineLoad m = machine_load();
+  NodeReport report{id_, hello(),
+                    Load{m.free_memory, m.cpu_load, hooks_.proclet_count()}, 0,
+                    hooks_.proclets()};
+  {
+    std::scoped_lock lock(ids_mu_);
+    report.max_id = max_granted_; // the whole range stays ours
+  }
+  auto peers =
+      (*c)->call<Membership>(Op::Rejoin, RejoinRequest{report, options_.main});
+  if (!peers && peers.error().code == Errc::unreachable)
+    return;
+  if (!peers) {
+    std::cerr << "nu: node " << id_ << ": the restarted controller refused "
+              << "it: " << peers.error().message << "; exiting\n";
+    return request_exit();
+  }
+  std::cerr << "nu: node " << id_ << " rejoined the controller at "
+            << options_.address << "\n";
+  {
+    std::scoped_lock lock(mu_);
+    if (stopping_)
+      return;
+    client_ = *c;
+  }
+  hooks_.set_peers(peers->peers);
+}
+
+ProcletId ControllerLink::next_id() {
+  std::scoped_lock lock(ids_mu_);
+  if (next_ < ids_.end)
+    return next_++;
+  auto c = client();
+  Result<IdRange> range = c ? c->call<IdRange>(Op::GrantIds, id_)
+                            : Result<IdRange>(controller::Error{
+                                  Errc::unreachable, "not connected"});
+  if (!range)
+    throw nu::Error("nu: node " + std::to_string(id_) +
+                    " used up its proclet ids and the controller cannot "
+                    "grant more: " +
+                    range.error().message);
+  ids_ = *range;
+  next_ = ids_.begin;
+  max_granted_ = std::max(max_granted_, ids_.end - 1);
+  return next_++;
+}
+
+std::optional<NodeId> ControllerLink::place(std::uint64_t expected_size) {
+  auto c = client();
+  if (!c)
+    return std::nullopt;
+  WorkerPool::BlockingScope blocking;
+  auto where =
+      c->call<NodeId>(Op::Place, PlacementRequest{std::nullopt, expected_size});
+  return where ? std::optional<NodeId>(*where) : std::nullopt;
+}
+
+std::optional<Location> ControllerLink::resolve(ProcletId id) {
+  auto c = client();
+  if (!c)
+    return std::nullopt;
+  WorkerPool::BlockingScope blocking;
+  auto where = c->call<Location>(Op::Resolve, id);
+  return where ? std::optional<Location>(*where) : std::nullopt;
+}
+
+void ControllerLink::registered(ProcletId id, NodeId node) {
+  if (auto c = client())
+    c->post(Op::Register, std::vector<Registration>{{id, Location{node, 1}}});
+}
+
+void ControllerLink::unregistered(ProcletId id) {
+  if (auto c = client())
+    c->post(Op::Unregister, std::vector<ProcletId>{id});
+}
+
+void ControllerLink::end_process() {
+  if (auto c = client())
+    (void)c->call<None>(Op::EndProcess);
+}
+
+void ControllerLink::leave() {
+  if (auto c = client())
+    (void)c->call<None>(Op::Leave, id_);
+}
+
+void ControllerLink::request_exit() {
+  {
+    std::scoped_lock lock(mu_);
+    exit_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool ControllerLink::wait_exit(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [this] { return exit_; });
+}
+
+} // namespace nu::detail

@@ -1,0 +1,96 @@
+// A node's link to the controller: join, proclet id ranges, placement,
+// location updates, heartbeats with load, rejoin after a controller restart.
+#pragma once
+
+#include "Client.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace nu::detail {
+
+class ControllerLink {
+public:
+  struct Options {
+    std::string address;
+    bool main = false; ///< this node runs nu::main's function
+    std::chrono::milliseconds timeout{3000};
+  };
+  /// What the link needs from its node.
+  struct Hooks {
+    std::function<void(const std::vector<controller::Peer> &)> set_peers;
+    std::function<std::vector<controller::ProcletReport>()> proclets;
+    std::function<std::uint64_t()> proclet_count;
+  };
+
+  /// Joins the controller; throws nu::Error saying why it could not.
+  ControllerLink(net::Transport &transport, Options options,
+                 std::string node_address, Hooks hooks);
+  ~ControllerLink();
+  ControllerLink(const ControllerLink &) = delete;
+  ControllerLink &operator=(const ControllerLink &) = delete;
+
+  NodeId id() const { return id_; }
+  /// Tells the node its peers and starts the heartbeats (once the node
+  /// knows its id and is ready to hear of peers).
+  void start();
+  /// Stops the heartbeats and closes the connection; idempotent.
+  void stop();
+
+  /// Asks for the live nodes now instead of at the next heartbeat.
+  void refresh();
+  /// A fresh proclet id; asks for a new range when this one is used up.
+  ProcletId next_id();
+  /// Where to put a new proclet, or nullopt if the controller cannot say.
+  std::optional<NodeId> place(std::uint64_t expected_size);
+  /// Where the controller believes \p id lives.
+  std::optional<controller::Location> resolve(ProcletId id);
+  void registered(ProcletId id, NodeId node);
+  void unregistered(ProcletId id);
+
+  /// The main node is done: every other node is told to exit.
+  void end_process();
+  /// This node leaves the logical process.
+  void leave();
+  /// Waits until the controller tells this node to exit, or \p timeout.
+  bool wait_exit(std::chrono::milliseconds timeout);
+
+private:
+  std::shared_ptr<controller::Client> client();
+  controller::Result<std::shared_ptr<controller::Client>> connect();
+  controller::NodeHello hello() const;
+  void heartbeat_loop();
+  void beat();
+  void reconnect();
+  void request_exit();
+
+  net::Transport &transport_;
+  const Options options_;
+  const std::string node_address_;
+  Hooks hooks_;
+  NodeId id_ = 0;
+  std::chrono::milliseconds heartbeat_{500};
+  std::vector<controller::Peer> joined_peers_;
+
+  std::mutex beat_mu_; // one heartbeat or reconnection at a time
+  std::mutex mu_;
+  std::shared_ptr<controller::Client> client_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool exit_ = false;
+  std::thread heartbeats_;
+
+  std::mutex ids_mu_;
+  controller::IdRange ids_;
+  ProcletId next_ = 0;
+  ProcletId max_granted_ = 0;
+};
+
+} // namespace nu::detail

@@ -1,0 +1,122 @@
+// Machine load from /proc and cgroup v2; the build id from the executable's
+// PT_NOTE segment (NT_GNU_BUILD_ID); the schema digest from the registry.
+#include "SystemInfo.hpp"
+
+#include "nu/detail/hash.hpp"
+#include "nu/detail/registry.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <elf.h>
+#include <fstream>
+#include <iterator>
+#include <link.h>
+#include <sstream>
+#include <thread>
+
+namespace nu::detail {
+namespace {
+
+std::uint64_t meminfo_kib(const std::string &key) {
+  std::ifstream in("/proc/meminfo");
+  std::string name;
+  std::uint64_t value = 0;
+  std::string unit;
+  while (in >> name >> value >> unit)
+    if (name == key + ":")
+      return value * 1024;
+  return 0;
+}
+
+/// The cgroup v2 limit minus usage, if this process is limited.
+std::optional<std::uint64_t> cgroup_free() {
+  std::ifstream max("/sys/fs/cgroup/memory.max");
+  std::ifstream current("/sys/fs/cgroup/memory.current");
+  std::string limit;
+  std::uint64_t used = 0;
+  if (!(max >> limit) || limit == "max" || !(current >> used))
+    return std::nullopt;
+  std::uint64_t cap = std::stoull(limit);
+  return cap > used ? cap - used : 0;
+}
+
+std::string hex(const unsigned char *p, std::size_t n) {
+  std::string out;
+  char b[3];
+  for (std::size_t i = 0; i < n; ++i) {
+    std::snprintf(b, sizeof b, "%02x", p[i]);
+    out += b;
+  }
+  return out;
+}
+
+int find_note(dl_phdr_info *info, std::size_t, void *out) {
+  auto *id = static_cast<std::string *>(out);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const auto &ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_NOTE)
+      continue;
+    auto *p =
+        reinterpret_cast<const unsigned char *>(info->dlpi_addr + ph.p_vaddr);
+    const unsigned char *end = p + ph.p_memsz;
+    while (p + sizeof(ElfW(Nhdr)) <= end) {
+      ElfW(Nhdr) nh;
+      std::memcpy(&nh, p, sizeof nh);
+      const unsigned char *name = p + sizeof nh;
+      const unsigned char *desc = name + ((nh.n_namesz + 3) & ~3u);
+      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+          std::memcmp(name, "GNU", 4) == 0 && desc + nh.n_descsz <= end) {
+        *id = hex(desc, nh.n_descsz);
+        return 1;
+      }
+      p = desc + ((nh.n_descsz + 3) & ~3u);
+    }
+  }
+  return 1; // only the first object: the executable
+}
+
+std::string file_hash() {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  char b[32];
+  std::snprintf(b, sizeof b, "file-%016llx",
+                static_cast<unsigned long long>(fnv1a64(bytes)));
+  return b;
+}
+
+} // namespace
+
+MachineLoad machine_load() {
+  MachineLoad m;
+  m.total_memory = meminfo_kib("MemTotal");
+  m.free_memory = meminfo_kib("MemAvailable");
+  if (auto limited = cgroup_free())
+    m.free_memory = std::min(m.free_memory, *limited);
+  m.cpus = std::max(1u, std::thread::hardware_concurrency());
+  double avg = 0;
+  if (std::ifstream in("/proc/loadavg"); in >> avg)
+    m.cpu_load = std::clamp(avg / m.cpus, 0.0, 1.0);
+  return m;
+}
+
+std::string build_id() {
+  std::string id;
+  dl_iterate_phdr(find_note, &id);
+  return id.empty() ? file_hash() : id;
+}
+
+std::string schema_digest() {
+  auto schemas = TypeRegistry::instance().schemas();
+  std::sort(schemas.begin(), schemas.end());
+  std::string all;
+  for (const auto &[name, hash] : schemas)
+    all += name + '=' + std::to_string(hash) + ';';
+  char b[24];
+  std::snprintf(b, sizeof b, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(all)));
+  return b;
+}
+
+} // namespace nu::detail

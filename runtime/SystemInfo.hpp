@@ -1,0 +1,25 @@
+// What a node tells the controller about its machine and binary: capacity,
+// current load, and the build id and schema digest checked at join.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace nu::detail {
+
+struct MachineLoad {
+  std::uint64_t total_memory = 0;
+  std::uint64_t free_memory = 0;
+  std::uint32_t cpus = 0;
+  double cpu_load = 0; ///< 0..1: the 1-minute load average per CPU
+};
+
+/// Reads /proc (and the cgroup's memory limit when it is lower).
+MachineLoad machine_load();
+/// The executable's GNU build id in hex, or a hash of its file if it has
+/// none.
+std::string build_id();
+/// A digest of every registered proclet type's name and schema hash.
+std::string schema_digest();
+
+} // namespace nu::detail

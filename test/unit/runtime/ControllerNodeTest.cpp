@@ -1,0 +1,141 @@
+// Nodes joined through a real controller service (in-memory transport):
+// assigned ids, membership, placement, forwarding with cache repair, death.
+#include "Cluster.hpp"
+#include "ControllerLink.hpp"
+#include "Service.hpp"
+#include "TestProclets.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace nutest {
+namespace {
+
+using namespace std::chrono_literals;
+using nu::detail::Node;
+
+/// A controller and three nodes on one in-memory hub.
+class ControlledCluster : public testing::Test {
+protected:
+  ControlledCluster() {
+    nu::controller::ServiceOptions s;
+    s.transport = "memory";
+    s.transport_options.memory_hub = hub_;
+    s.heartbeat = 20ms;
+    s.core.heartbeat_timeout = 300ms;
+    s.verbose = false;
+    service_ = std::make_unique<nu::controller::Service>(s);
+    address_ = *service_->listen("");
+    for (int i = 0; i < 3; ++i)
+      nodes_.push_back(std::make_unique<Node>(options()));
+  }
+
+  Node::Options options() {
+    Node::Options o;
+    o.workers = 2;
+    o.call_timeout = 5s;
+    o.transport = "memory";
+    o.transport_options.memory_hub = hub_;
+    o.controller = address_;
+    return o;
+  }
+  Node &node(int i) { return *nodes_[i]; }
+
+  std::shared_ptr<nu::net::MemoryHub> hub_ =
+      std::make_shared<nu::net::MemoryHub>();
+  std::unique_ptr<nu::controller::Service> service_;
+  std::string address_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+TEST_F(ControlledCluster, TheControllerAssignsIdsAndEveryNodeSeesAll) {
+  EXPECT_EQ(node(0).id(), 1u);
+  EXPECT_EQ(node(1).id(), 2u);
+  EXPECT_EQ(node(2).id(), 3u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(eventually([&] {
+      return node(i).nodes() == std::vector<nu::NodeId>{1, 2, 3};
+    })) << "node "
+        << i + 1;
+}
+
+TEST_F(ControlledCluster, ProcletIdsComeFromDisjointRanges) {
+  nu::detail::NodeScope scope(&node(0));
+  auto a = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 1});
+  auto b = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 2});
+  EXPECT_NE(a.id(), b.id());
+  EXPECT_NE(a.id() >> 20, b.id() >> 20); // different grants
+}
+
+TEST_F(ControlledCluster, PlacementSpreadsOverTheNodes) {
+  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  nu::detail::NodeScope scope(&node(0));
+  std::vector<nu::Proclet<Counter>> counters;
+  std::map<nu::NodeId, int> where;
+  for (int i = 0; i < 30; ++i) {
+    counters.push_back(nu::make_proclet<Counter>());
+    ++where[counters.back().Run(&Counter::Where)];
+  }
+  EXPECT_EQ(where.size(), 3u);
+}
+
+TEST_F(ControlledCluster, ACallToTheWrongNodeIsForwardedAndTheCacheRepaired) {
+  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  nu::detail::NodeScope scope(&node(0));
+  auto counter = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 3}, 5);
+  ASSERT_TRUE(eventually(
+      [&] { return service_->core().locations().resolve(counter.id()).ok(); }));
+  // Make node 1's cached location wrong: it now believes node 2 hosts it.
+  const auto &type = nu::detail::proclet_type(typeid(Counter), "Counter");
+  nu::detail::Proxy *proxy = node(0).adopt(counter.id(), type.id, 2, 1);
+  EXPECT_EQ(counter.Run(&Counter::Get), 5); // node 2 forwards it to node 3
+  EXPECT_EQ(proxy->location.load(), 3u);    // and the answer repaired it
+  EXPECT_EQ(counter.Run(&Counter::Where), 3u);
+}
+
+TEST_F(ControlledCluster, CallsToADeadNodeFailWithProcletUnavailable) {
+  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  nu::detail::NodeScope scope(&node(0));
+  auto lost = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 3});
+  auto kept = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 2});
+  lost.Run(&Counter::Add, 1);
+  nodes_[2].reset(); // node 3 goes away without leaving
+  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 2; }));
+  try {
+    lost.Run(&Counter::Get);
+    ADD_FAILURE() << "no exception";
+  } catch (const nu::ProcletUnavailable &e) {
+    EXPECT_NE(std::string(e.what()).find("node 3 is dead"), std::string::npos)
+        << e.what();
+  }
+  kept.Run(&Counter::Add, 2);
+  EXPECT_EQ(kept.Run(&Counter::Get), 2);
+  auto info = service_->core().nodes().find(3);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->state, nu::controller::NodeState::dead);
+}
+
+TEST_F(ControlledCluster, ANodeOfAnotherBinaryIsRefused) {
+  Node::Options o = options();
+  // Join under the same binary works; a forged different build id does not.
+  nu::controller::ServiceOptions so;
+  so.transport = "memory";
+  so.transport_options.memory_hub = hub_;
+  so.verbose = false;
+  nu::controller::Service other(so);
+  auto other_address = *other.listen("");
+  nu::controller::NodeHello forged{"x", {1, 1}, "0000", "0000"};
+  ASSERT_TRUE(other.core().nodes().join(forged, {}).ok());
+  o.controller = other_address;
+  try {
+    Node refused(o);
+    ADD_FAILURE() << "joined";
+  } catch (const nu::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("different binary"), std::string::npos)
+        << e.what();
+  }
+}
+
+} // namespace
+} // namespace nutest
