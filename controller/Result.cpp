@@ -28,6 +28,8 @@ std::string_view to_string(Errc code) {
     return "ids_exhausted";
   case Errc::unreachable:
     return "unreachable";
+  case Errc::recovering:
+    return "recovering";
   }
   return "unknown_error";
 }

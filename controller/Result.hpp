@@ -23,6 +23,7 @@ enum class Errc {
   unknown_proclet,
   ids_exhausted,
   unreachable, ///< the controller (or a node) did not answer
+  recovering,  ///< restarted; waits for the nodes to rejoin (retry)
 };
 
 /// The code's name, e.g. "unknown_node".

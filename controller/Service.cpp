@@ -60,7 +60,8 @@ std::string_view to_string(NodeState state) {
 }
 
 Service::Service(ServiceOptions options)
-    : options_(std::move(options)), core_(options_.core) {
+    : options_(std::move(options)),
+      recovered_at_(Clock::now() + options_.recover_for), core_(options_.core) {
   auto transport =
       net::make_transport(options_.transport, options_.transport_options);
   if (!transport)
@@ -105,8 +106,10 @@ void Service::log(const std::string &line) const {
 
 void Service::on_frame(const Conn &conn, Bytes frame) {
   auto view = net::parse_frame(frame);
-  if (view && (view->header.kind != net::FrameKind::Control ||
-               view->header.target == 0 || view->header.target > kMaxOp))
+  if (view &&
+      (view->header.kind != net::FrameKind::Control ||
+       view->header.target == 0 || view->header.target > kMaxOp ||
+       (view->header.request_id == 0 && !(view->header.flags & net::kOneWay))))
     view = detail::Failure{std::make_error_code(std::errc::bad_message),
                            "not a controller request"};
   if (!view) {
@@ -166,8 +169,20 @@ Membership Service::membership() {
   return m;
 }
 
+std::optional<Error> Service::recovering() const {
+  auto left = recovered_at_ - Clock::now();
+  if (left <= Clock::duration::zero())
+    return std::nullopt;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left);
+  return Error{Errc::recovering, "the controller restarted and waits " +
+                                     std::to_string(ms.count() + 1) +
+                                     " ms more for the nodes to rejoin; retry"};
+}
+
 Bytes Service::join(const Conn &conn, detail::Decoder &in) {
   auto request = read<JoinRequest>(in);
+  if (auto wait = recovering())
+    return failed(*wait);
   auto id = core_.nodes().join(request.hello, Clock::now());
   if (!id) {
     log("refused a node at " + request.hello.address + ": " +
@@ -235,12 +250,21 @@ Bytes Service::place(detail::Decoder &in) {
 Bytes Service::grant_ids(detail::Decoder &in) {
   if (auto live = core_.nodes().check_live(read<NodeId>(in)); !live)
     return failed(live.error());
+  if (auto wait = recovering())
+    return failed(*wait);
   return reply(core_.ids().grant());
 }
 
+/// Only live nodes' proclets are recorded; the check after the update
+/// catches a node that died meanwhile (expiry marks it dead, then drops).
 Bytes Service::register_proclets(detail::Decoder &in) {
-  for (const Registration &r : read<std::vector<Registration>>(in))
+  for (const Registration &r : read<std::vector<Registration>>(in)) {
+    if (!core_.nodes().check_live(r.location.node))
+      continue;
     core_.locations().update(r.id, r.location.node, r.location.epoch);
+    if (!core_.nodes().check_live(r.location.node))
+      (void)core_.locations().remove(r.id);
+  }
   return {};
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -26,6 +27,11 @@ struct ServiceOptions {
   net::TransportOptions transport_options;
   /// Log joins, departures and deaths to stderr.
   bool verbose = true;
+  /// A controller restarted for a running logical process: for this long
+  /// it only takes rejoins (nodes reconnect at every heartbeat), refusing
+  /// joins and id grants with Errc::recovering, so that nothing is handed
+  /// out that a node which has not rejoined yet still holds.
+  std::chrono::milliseconds recover_for{0};
 };
 
 /// Thread-safe; several services may live in one process.
@@ -62,11 +68,13 @@ private:
   detail::Bytes end_process(const Conn &conn);
 
   Membership membership();
+  std::optional<Error> recovering() const;
   void push_exit(NodeId except);
   void expire_loop();
   void log(const std::string &line) const;
 
   const ServiceOptions options_;
+  const Clock::time_point recovered_at_;
   ControllerCore core_;
   std::unique_ptr<net::Transport> transport_;
 

@@ -12,6 +12,23 @@ namespace nu::detail {
 
 using namespace nu::controller;
 
+namespace {
+
+/// Repeats \p call while a restarted controller answers Errc::recovering
+/// (at most a minute: it recovers within a heartbeat timeout).
+template <class Call> auto retry_while_recovering(const Call &call) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  auto result = call();
+  while (!result && result.error().code == Errc::recovering &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    result = call();
+  }
+  return result;
+}
+
+} // namespace
+
 ControllerLink::ControllerLink(net::Transport &transport, Options options,
                                std::string node_address, Hooks hooks)
     : transport_(transport), options_(std::move(options)),

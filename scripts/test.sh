@@ -18,7 +18,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
 
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNU_TSAN=ON
-runtime_tests=(nu_runtime_tests nu_net_tests nu_support_tests)
+runtime_tests=(nu_runtime_tests nu_net_tests nu_support_tests
+               nu_controller_service_tests)
 cmake --build build-tsan -j "$jobs" --target "${runtime_tests[@]}"
 for t in "${runtime_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "$(find build-tsan/test -type f -name "$t")"

@@ -11,13 +11,16 @@ namespace {
 constexpr const char *kUsage =
     "usage: nu-controller [--listen HOST:PORT] [--heartbeat-ms N]\n"
     "                     [--heartbeat-timeout-ms N] [--transport NAME]\n"
-    "                     [--quiet]\n"
+    "                     [--recover] [--quiet]\n"
     "  --listen               address to serve at (default 127.0.0.1:7070;\n"
     "                         port 0 picks a free one)\n"
     "  --heartbeat-ms         how often nodes report their load (default 500)\n"
     "  --heartbeat-timeout-ms silence after which a node is dead (default "
     "3000)\n"
     "  --transport            transport name or plugin path (default tcp)\n"
+    "  --recover              restarting the controller of a running logical\n"
+    "                         process: for one heartbeat timeout only take\n"
+    "                         rejoins (new nodes and id grants wait)\n"
     "  --quiet                do not log joins, departures and deaths\n";
 
 int usage_error(const std::string &message) {
@@ -41,7 +44,7 @@ int main(int argc, char **argv) {
   Args args = parse_args(
       argc, argv,
       {"--listen", "--heartbeat-ms", "--heartbeat-timeout-ms", "--transport"},
-      {"--quiet", "--help"});
+      {"--quiet", "--recover", "--help"});
   if (args.error)
     return usage_error(*args.error);
   if (args.has("--help")) {
@@ -66,6 +69,8 @@ int main(int argc, char **argv) {
   options.core.heartbeat_timeout = *timeout;
   options.transport = args.get("--transport", "tcp");
   options.verbose = !args.has("--quiet");
+  if (args.has("--recover"))
+    options.recover_for = *timeout;
   try {
     Service service(options);
     auto address = service.listen(args.get("--listen", "127.0.0.1:7070"));

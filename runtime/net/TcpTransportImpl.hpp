@@ -64,8 +64,8 @@ private:
       open_;
 };
 
-// One TCP connection. Socket work runs on its strand; send() only queues
-// (under mutex_) and posts a write when none is in flight.
+// One TCP connection. Socket work runs on its strand; send() writes inline
+// when the socket is idle, else queues (under mutex_) for the strand.
 class TcpConnection final : public Connection,
                             public std::enable_shared_from_this<TcpConnection> {
 public:
@@ -84,6 +84,7 @@ public:
 private:
   bool mark_closed(std::error_code error, bool by_us);
   bool write_idle();
+  bool write_now(Bytes &frame);
   void write_batch();
   void on_written(std::error_code error);
   void read_more();
@@ -109,6 +110,7 @@ private:
   std::size_t queued_bytes_ = 0; // queue_ and batch_
   std::size_t queued_frames_ = 0;
   bool writing_ = false;
+  int fd_ = -1; // the socket's descriptor; -1 once it is being closed
   bool closed_by_us_ = false;
   std::error_code close_error_;
   std::atomic<bool> closed_{false};

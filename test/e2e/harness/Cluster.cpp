@@ -37,12 +37,13 @@ std::string Cluster::address() const {
 
 std::unique_ptr<Process> Cluster::launch_controller(int port) {
   std::string label = "controller";
-  if (controllers_started_++ > 0)
+  std::vector<std::string> args{"--listen",
+                                "127.0.0.1:" + std::to_string(port)};
+  if (controllers_started_++ > 0) { // a restart: nodes rejoin first
     label += std::to_string(controllers_started_);
-  return std::make_unique<Process>(
-      paths_.controller,
-      std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(port)},
-      label);
+    args.push_back("--recover");
+  }
+  return std::make_unique<Process>(paths_.controller, std::move(args), label);
 }
 
 void Cluster::start_controller() {

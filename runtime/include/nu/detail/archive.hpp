@@ -127,7 +127,15 @@ void CEREAL_SAVE_FUNCTION_NAME(nu::detail::OutArchive &ar, const T &t) {
 template <class T>
   requires std::is_arithmetic_v<T>
 void CEREAL_LOAD_FUNCTION_NAME(nu::detail::InArchive &ar, T &t) {
-  ar.loadBinary(std::addressof(t), sizeof(t));
+  if constexpr (std::is_same_v<T, bool>) { // any other byte would be UB
+    unsigned char byte = 0;
+    ar.loadBinary(&byte, 1);
+    if (byte > 1)
+      throw nu::detail::DecodeError("a bool that is neither 0 nor 1");
+    t = byte != 0;
+  } else {
+    ar.loadBinary(std::addressof(t), sizeof(t));
+  }
 }
 template <class Archive, class T>
 CEREAL_ARCHIVE_RESTRICT(nu::detail::InArchive, nu::detail::OutArchive)

@@ -273,7 +273,9 @@ TEST(TcpTransport, ConnectToAClosedPortFailsFast) {
 
 TEST(TcpTransport, TenThousandFramesArriveInOrderInBatches) {
   Inbox server_inbox, client_inbox;
-  Pair pair(server_inbox);
+  TcpOptions tcp;
+  tcp.inline_writes = false; // every frame goes through the I/O thread
+  Pair pair(server_inbox, 1, tcp);
   ConnectionPtr connection = pair.connect(client_inbox);
   ASSERT_TRUE(connection);
   constexpr std::uint64_t kFrames = 10000;
@@ -292,6 +294,26 @@ TEST(TcpTransport, TenThousandFramesArriveInOrderInBatches) {
   EXPECT_LT(stats.writes, kFrames);
   EXPECT_GE(stats.writes, 1u);
   EXPECT_EQ(server_inbox.close_count(), 0u);
+}
+
+TEST(TcpTransport, AnIdleConnectionWritesInlineOtherwiseItQueues) {
+  Inbox server_inbox, client_inbox;
+  Pair pair(server_inbox);
+  ConnectionPtr connection = pair.connect(client_inbox);
+  ASSERT_TRUE(connection);
+  ASSERT_FALSE(connection->send(make_frame(FrameKind::Call, 1, "small")));
+  auto stats = tcp_stats(*connection);
+  EXPECT_EQ(stats.frames_written, 1u); // written before send() returned
+  EXPECT_EQ(stats.writes, 1u);
+  // A frame larger than the socket takes at once: the rest is queued and
+  // written by the I/O thread, in order with what follows.
+  std::string big(64u << 20, 'b');
+  ASSERT_FALSE(connection->send(make_frame(FrameKind::Call, 2, big)));
+  ASSERT_FALSE(connection->send(make_frame(FrameKind::Call, 3, "after")));
+  ASSERT_TRUE(server_inbox.wait_frames(3));
+  EXPECT_EQ(payload_of(server_inbox.frames[1].bytes), big);
+  EXPECT_EQ(payload_of(server_inbox.frames[2].bytes), "after");
+  EXPECT_EQ(tcp_stats(*connection).frames_written, 3u);
 }
 
 TEST(TcpTransport, ManyThreadsSend) {
@@ -465,6 +487,7 @@ TEST(TcpTransport, FlowControlBoundsQueuedBytes) {
   RawServer server;
   Inbox inbox;
   TcpOptions tcp;
+  tcp.inline_writes = false; // the whole stuck frame stays queued
   tcp.max_queued_bytes = (32u << 20) + (1u << 20) + 2 * kHeaderSize;
   auto transport = make_tcp_transport({}, tcp);
   auto connection = transport->connect(server.address, inbox.handlers());
@@ -485,6 +508,7 @@ TEST(TcpTransport, FlowControlBoundsQueuedFrames) {
   RawServer server;
   Inbox inbox;
   TcpOptions tcp;
+  tcp.inline_writes = false;
   tcp.max_queued_frames = 64;
   auto transport = make_tcp_transport({}, tcp);
   auto connection = transport->connect(server.address, inbox.handlers());
