@@ -3,6 +3,7 @@
 #include "net/Frame.hpp"
 #include "net/TcpTransportImpl.hpp"
 
+#include <chrono>
 #include <sys/socket.h>
 
 #include <cstdio>
@@ -31,6 +32,8 @@ Failure truncated(std::size_t have, std::size_t need) {
   return {std::make_error_code(std::errc::bad_message), std::move(message)};
 }
 
+constexpr std::chrono::microseconds kInlineGap{20};
+
 } // namespace
 
 TcpConnection::TcpConnection(std::shared_ptr<Core> core,
@@ -51,7 +54,10 @@ std::error_code TcpConnection::send(Bytes frame) {
       (queued_bytes_ + frame.size() > options.max_queued_bytes ||
        queued_frames_ >= options.max_queued_frames))
     return std::make_error_code(std::errc::no_buffer_space);
-  if (!writing_ && options.inline_writes && write_now(frame))
+  auto now = std::chrono::steady_clock::now();
+  bool sparse = now - last_send_ >= kInlineGap;
+  last_send_ = now;
+  if (!writing_ && sparse && options.inline_writes && write_now(frame))
     return {};
   queued_bytes_ += frame.size();
   ++queued_frames_;
@@ -63,10 +69,12 @@ std::error_code TcpConnection::send(Bytes frame) {
   return {};
 }
 
-// With no write in flight, the sender's own thread writes what the socket
-// takes at once (saving a wake-up of the I/O thread); what is left, or an
-// error, goes the asynchronous way. Runs under mutex_, which also keeps
-// finish_close() from closing the descriptor meanwhile.
+// With no write in flight and no other frame sent in the last kInlineGap
+// (a lone request or reply, where latency matters), the sender's own thread
+// writes what the socket takes at once, saving a wake-up of the I/O thread;
+// frames sent in quick succession go to the I/O thread, which batches them.
+// What is left, or an error, goes the asynchronous way. Runs under mutex_,
+// which also keeps finish_close() from closing the descriptor meanwhile.
 bool TcpConnection::write_now(Bytes &frame) {
   if (fd_ < 0)
     return false;

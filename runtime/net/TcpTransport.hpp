@@ -18,8 +18,9 @@ struct TcpOptions {
   std::size_t max_queued_bytes = std::size_t{64} << 20;
   /// The same bound counted in frames.
   std::size_t max_queued_frames = 16384;
-  /// send() on an idle connection writes from the caller's thread what the
-  /// socket takes at once, instead of waking the I/O thread for it.
+  /// send() on an idle connection, unless frames follow each other within
+  /// 20 us, writes from the caller's thread what the socket takes at once,
+  /// instead of waking the I/O thread for it.
   bool inline_writes = true;
   /// How long connect() waits for the peer to accept.
   std::chrono::milliseconds connect_timeout{5000};

@@ -7,6 +7,7 @@
 #include <asio.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -111,6 +112,7 @@ private:
   std::size_t queued_frames_ = 0;
   bool writing_ = false;
   int fd_ = -1; // the socket's descriptor; -1 once it is being closed
+  std::chrono::steady_clock::time_point last_send_;
   bool closed_by_us_ = false;
   std::error_code close_error_;
   std::atomic<bool> closed_{false};
