@@ -35,6 +35,9 @@ public:
     return value_;
   }
   nu::NodeId Where() const { return nu::this_node(); }
+  void Sleep(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
 
 private:
   mutable std::mutex mu_;
@@ -458,9 +461,17 @@ void kill_wait(const Context &ctx) {
   for (nu::NodeId n : ctx.all)
     if (n != victim)
       survivors.push_back(counter_on(n, 0));
+  // In flight when the node dies: its connection closes mid-call.
+  auto mid_call = doomed.RunAsync(&Counter::Sleep, 60'000);
   print_flushed("READY-TO-KILL " + std::to_string(victim));
   wait_for_go();
   auto start = Clock::now();
+  try {
+    mid_call.get();
+    throw Failure("a call in flight to the killed node returned");
+  } catch (const nu::ProcletUnavailable &e) {
+    std::cout << "unavailable mid-call: " << e.what() << "\n";
+  }
   try {
     doomed.Run(&Counter::Get);
     throw Failure("a call to a proclet on the killed node returned");
