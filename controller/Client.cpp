@@ -45,8 +45,14 @@ Client::connect(net::Transport &transport, const std::string &address,
   auto conn = transport.connect(address, std::move(handlers));
   if (!conn)
     return unreachable(address, "cannot be reached: " + conn.failure().message);
+  std::scoped_lock lock(client->mu_);
   client->conn_ = *conn;
   return client;
+}
+
+std::shared_ptr<net::Connection> Client::connection() const {
+  std::scoped_lock lock(mu_);
+  return conn_;
 }
 
 bool Client::connected() const {
@@ -55,12 +61,7 @@ bool Client::connected() const {
 }
 
 void Client::close() {
-  std::shared_ptr<net::Connection> conn;
-  {
-    std::scoped_lock lock(mu_);
-    conn = conn_;
-  }
-  if (conn)
+  if (auto conn = connection())
     conn->close();
   on_close();
 }
@@ -78,7 +79,7 @@ Result<detail::Bytes> Client::call_raw(Op op, detail::Bytes frame) {
     reply = pending_[header.request_id].get_future();
   }
   net::finish_frame(frame, header);
-  if (auto error = conn_->send(std::move(frame))) {
+  if (auto error = connection()->send(std::move(frame))) {
     close();
     return unreachable(address_, "cannot be sent to: " + error.message());
   }
@@ -101,7 +102,7 @@ void Client::post_raw(Op op, detail::Bytes frame) {
   header.target = static_cast<std::uint64_t>(op);
   net::finish_frame(frame, header);
   if (connected())
-    conn_->send(std::move(frame));
+    connection()->send(std::move(frame));
 }
 
 void Client::on_frame(detail::Bytes frame) {

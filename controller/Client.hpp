@@ -90,6 +90,7 @@ private:
   void post_raw(Op op, detail::Bytes frame);
   void on_frame(detail::Bytes frame);
   void on_close();
+  std::shared_ptr<net::Connection> connection() const;
 
   using Reply = std::promise<detail::Bytes>;
 
@@ -97,9 +98,9 @@ private:
   const std::chrono::milliseconds timeout_;
   PushHandler on_push_;
   CloseHandler on_close_;
-  std::shared_ptr<net::Connection> conn_;
 
   mutable std::mutex mu_;
+  std::shared_ptr<net::Connection> conn_;
   bool closed_ = false;
   std::uint64_t next_request_ = 1;
   std::unordered_map<std::uint64_t, Reply> pending_;
