@@ -1,5 +1,5 @@
-// The runtime's entry points: nu::main, the calling thread's node, and the
-// node_api functions header templates call.
+// The runtime's entry points: nu::main (embedded controller, main node or
+// server node), the calling thread's node, and the node_api functions.
 #include "nu/runtime.hpp"
 #include "ControllerLink.hpp"
 #include "Flags.hpp"

@@ -88,7 +88,10 @@ TEST_F(ControlledCluster, ACallToTheWrongNodeIsForwardedAndTheCacheRepaired) {
       [&] { return service_->core().locations().resolve(counter.id()).ok(); }));
   // Make node 1's cached location wrong: it now believes node 2 hosts it.
   const auto &type = nu::detail::proclet_type(typeid(Counter), "Counter");
-  nu::detail::Proxy *proxy = node(0).adopt(counter.id(), type.id, 2, 1);
+  nu::detail::Proxy *proxy = node(0).adopt(counter.id(), type.id, 3, 1);
+  nu::Proclet<Counter> same(proxy); // releases adopt's reference
+  proxy->weight.fetch_sub(1);       // and takes back its made-up weight
+  proxy->location.store(2);
   EXPECT_EQ(counter.Run(&Counter::Get), 5); // node 2 forwards it to node 3
   EXPECT_EQ(proxy->location.load(), 3u);    // and the answer repaired it
   EXPECT_EQ(counter.Run(&Counter::Where), 3u);
