@@ -39,7 +39,7 @@ Result<NodeId> Placement::place(const PlacementRequest &request) {
   nodes_.live_loads(scratch_);
   if (request.node)
     return place_explicit(*request.node, size);
-  return place_best(size);
+  return place_best(size, request.exclude);
 }
 
 Result<NodeId> Placement::place_explicit(NodeId id, std::uint64_t size) {
@@ -56,13 +56,17 @@ Result<NodeId> Placement::place_explicit(NodeId id, std::uint64_t size) {
   return id;
 }
 
-Result<NodeId> Placement::place_best(std::uint64_t size) {
+Result<NodeId> Placement::place_best(std::uint64_t size,
+                                     std::optional<NodeId> exclude) {
   if (scratch_.empty())
     return Error{Errc::no_live_node, "no live node to place a proclet on"};
   scores_.clear();
   double best = -1;
   for (const NodeLoad &node : scratch_) {
-    double score = placement_score(node, reserved(node), size).value_or(-1);
+    double score =
+        node.id == exclude
+            ? -1
+            : placement_score(node, reserved(node), size).value_or(-1);
     scores_.push_back(score);
     best = std::max(best, score);
   }

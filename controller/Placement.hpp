@@ -18,6 +18,7 @@ namespace nu::controller {
 struct PlacementRequest {
   std::optional<NodeId> node;      ///< create it exactly there
   std::uint64_t expected_size = 0; ///< bytes; 0 if unknown
+  std::optional<NodeId> exclude;   ///< never this node (it is moving off)
 };
 
 struct PlacementOptions {
@@ -53,7 +54,7 @@ private:
   };
 
   Result<NodeId> place_explicit(NodeId id, std::uint64_t size);
-  Result<NodeId> place_best(std::uint64_t size);
+  Result<NodeId> place_best(std::uint64_t size, std::optional<NodeId> exclude);
   std::uint64_t reserved(const NodeLoad &node) const;
   void reserve(const NodeLoad &node, std::uint64_t size);
 

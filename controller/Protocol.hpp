@@ -104,7 +104,7 @@ template <class A> void serialize(A &ar, RejoinRequest &r) {
 }
 template <class A> void serialize(A &ar, IdRange &r) { ar(r.begin, r.end); }
 template <class A> void serialize(A &ar, PlacementRequest &r) {
-  ar(r.node, r.expected_size);
+  ar(r.node, r.expected_size, r.exclude);
 }
 template <class A> void serialize(A &ar, Peer &p) { ar(p.id, p.address); }
 template <class A> void serialize(A &ar, JoinRequest &r) {

@@ -179,13 +179,14 @@ ProcletId ControllerLink::next_id() {
   return next_++;
 }
 
-std::optional<NodeId> ControllerLink::place(std::uint64_t expected_size) {
+std::optional<NodeId> ControllerLink::place(std::uint64_t expected_size,
+                                            std::optional<NodeId> exclude) {
   auto c = client();
   if (!c)
     return std::nullopt;
   WorkerPool::BlockingScope blocking;
-  auto where =
-      c->call<NodeId>(Op::Place, PlacementRequest{std::nullopt, expected_size});
+  auto where = c->call<NodeId>(
+      Op::Place, PlacementRequest{std::nullopt, expected_size, exclude});
   return where ? std::optional<NodeId>(*where) : std::nullopt;
 }
 
@@ -198,9 +199,11 @@ std::optional<Location> ControllerLink::resolve(ProcletId id) {
   return where ? std::optional<Location>(*where) : std::nullopt;
 }
 
-void ControllerLink::registered(ProcletId id, NodeId node) {
+void ControllerLink::registered(ProcletId id, NodeId node,
+                                std::uint64_t epoch) {
   if (auto c = client())
-    c->post(Op::Register, std::vector<Registration>{{id, Location{node, 1}}});
+    c->post(Op::Register,
+            std::vector<Registration>{{id, Location{node, epoch}}});
 }
 
 void ControllerLink::unregistered(ProcletId id) {

@@ -49,10 +49,11 @@ public:
   /// A fresh proclet id; asks for a new range when this one is used up.
   ProcletId next_id();
   /// Where to put a new proclet, or nullopt if the controller cannot say.
-  std::optional<NodeId> place(std::uint64_t expected_size);
+  std::optional<NodeId> place(std::uint64_t expected_size,
+                              std::optional<NodeId> exclude = std::nullopt);
   /// Where the controller believes \p id lives.
   std::optional<controller::Location> resolve(ProcletId id);
-  void registered(ProcletId id, NodeId node);
+  void registered(ProcletId id, NodeId node, std::uint64_t epoch);
   void unregistered(ProcletId id);
 
   /// The main node is done: every other node is told to exit.

@@ -77,6 +77,27 @@ constexpr FlagSpec kFlags[] = {
      [](RuntimeFlags &f, std::string_view v) {
        return parse_address(v, f.listen);
      }},
+    {"--nu-log-level",
+     "what the runtime logs to stderr: error, warn or info (info adds a line "
+     "per migration; default warn)",
+     [](RuntimeFlags &f, std::string_view v) -> std::optional<std::string> {
+       constexpr std::string_view names[] = {"error", "warn", "info"};
+       for (int i = 0; i < 3; ++i)
+         if (v == names[i]) {
+           f.log_level = static_cast<LogLevel>(i);
+           return std::nullopt;
+         }
+       return "expects error, warn or info, got '" + std::string(v) + "'";
+     }},
+    {"--nu-migrate-drain-ms",
+     "how long a migration waits for the proclet's calls in flight to finish "
+     "before it gives up and the proclet stays (default 1000)",
+     [](RuntimeFlags &f, std::string_view v) {
+       long ms = 0;
+       auto error = parse_int<long>(v, ms, 1, 3'600'000);
+       f.migrate_drain = std::chrono::milliseconds(ms);
+       return error;
+     }},
     {"--nu-transport",
      "transport name (tcp, memory) or path of a transport plugin .so "
      "(default tcp)",

@@ -9,6 +9,8 @@
 
 namespace nu::detail {
 
+enum class LogLevel { error, warn, info };
+
 struct RuntimeFlags {
   unsigned workers = 0;
   std::chrono::milliseconds call_timeout{30000};
@@ -17,6 +19,8 @@ struct RuntimeFlags {
   std::string controller; ///< run main's function, with this controller
   std::string listen;     ///< this node's own address ("": loopback, any port)
   std::string transport = "tcp";
+  std::chrono::milliseconds migrate_drain{1000};
+  LogLevel log_level = LogLevel::warn;
 };
 
 /// Parses and removes the `--nu-` flags of argv (taking `--nu-x V` and

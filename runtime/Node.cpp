@@ -133,8 +133,11 @@ bool Node::knows(NodeId peer) {
 
 void Node::update_location(ProcletId id, NodeId location) {
   std::scoped_lock lock(proxies_mu_);
-  if (auto it = proxies_.find(id); it != proxies_.end())
+  if (auto it = proxies_.find(id); it != proxies_.end()) {
     it->second->location.store(location, std::memory_order_relaxed);
+    if (location != this->id()) // it left: calls go the request way
+      it->second->local.store(nullptr, std::memory_order_release);
+  }
 }
 
 std::vector<NodeId> Node::nodes() const {

@@ -3,12 +3,15 @@
 #pragma once
 
 #include "WorkerPool.hpp"
+#include "migrate/Transfer.hpp"
 #include "net/Frame.hpp"
 #include "net/Transport.hpp"
 #include "nu/detail/node_api.hpp"
+#include "nu/migrate.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +51,10 @@ public:
     std::string controller;
     /// This node runs nu::main's function (told to the controller).
     bool main = false;
+    /// How long a migration waits for the calls in flight to finish.
+    std::chrono::milliseconds migrate_drain{1000};
+    /// Log a line per migration (info level).
+    bool log_migrations = false;
   };
 
   /// Starts the workers and listens; throws nu::Error if it cannot.
@@ -93,8 +100,33 @@ public:
   void release(Proxy *proxy);
   std::shared_ptr<Slot> find_slot(ProcletId id) const;
 
+  // Migration (migrate/Migration.cpp, migrate/Transfer.cpp).
+  /// Moves proclet \p id, hosted here, to node \p to; throws nu::Error
+  /// saying why not (the proclet then stays here, active).
+  MigrationStats migrate(ProcletId id, NodeId to);
+  /// Has the node hosting \p id (last seen at \p location) move it.
+  MigrationStats request_move(ProcletId id, NodeId location, NodeId to);
+  /// Moves every movable proclet hosted here to other nodes the controller
+  /// picks; returns how many moved. Throws nu::Error if some could not.
+  std::size_t drain();
+  /// What a hosted proclet uses, for the migration policy.
+  struct ProcletUsage {
+    ProcletId id = 0;
+    std::size_t bytes = 0;    ///< estimated size of its state
+    std::uint64_t cpu_ns = 0; ///< time in requests served so far
+  };
+  /// The movable (not pinned, active) proclets hosted here.
+  std::vector<ProcletUsage> movable_proclets() const;
+  /// Migrations out of this node so far.
+  std::uint64_t migrations() const { return migrations_.load(); }
+
 private:
   using Reply = std::function<void(Bytes)>;
+  /// A request held while its proclet migrates.
+  struct Parked {
+    Bytes frame;
+    Reply reply;
+  };
   struct Pending {
     std::shared_ptr<CallState> state;
     NodeId peer;
@@ -117,19 +149,38 @@ private:
   void update_location(ProcletId id, NodeId location);
   std::vector<controller::ProcletReport> proclet_reports() const;
 
-  // NodeRequests.cpp: serving requests.
+  // NodeRequests.cpp: serving requests. serve_* return false when the
+  // proclet is not active here: the request is then relocated.
   void serve(Bytes frame, Reply reply);
-  void serve_call(const net::FrameView &frame, const Reply &reply);
+  bool serve_call(const net::FrameView &frame, const Reply &reply);
   void serve_create(const net::FrameView &frame, const Reply &reply);
-  void serve_grant(const net::FrameView &frame, const Reply &reply);
-  void serve_release(const net::FrameView &frame);
+  bool serve_grant(const net::FrameView &frame, const Reply &reply);
+  bool serve_release(const net::FrameView &frame);
   bool forward(const net::FrameView &frame, const Reply &reply);
+  void forward_to(NodeId to, const net::FrameView &frame, const Reply &reply);
+
+  // migrate/Migration.cpp: the source's side.
+  void relocate(Bytes frame, Reply reply);
+  std::shared_ptr<Slot> start_move(ProcletId id, NodeId to);
+  void drain_calls(const std::shared_ptr<Slot> &slot);
+  void commit_move(const std::shared_ptr<Slot> &slot, NodeId to);
+  void abort_move(const std::shared_ptr<Slot> &slot);
+  void retire(std::shared_ptr<Slot> slot);
+  void serve_move(const net::FrameView &frame, const Reply &reply);
+  // migrate/Transfer.cpp: the state on the wire, both sides.
+  void send_state(const Slot &slot, NodeId to, Bytes state);
+  void serve_migrate(const net::FrameView &frame, const Reply &reply);
+  std::shared_ptr<Incoming> assemble(const ChunkInfo &info,
+                                     std::span<const std::byte> bytes);
+  void activate(ProcletId id, const ProcletType &type,
+                std::span<const std::byte> state, const ChunkInfo &info);
   static Bytes unavailable(const net::FrameHeader &request,
                            const std::string &why);
 
   // NodeProclets.cpp: slots, proxies, weights.
   std::shared_ptr<Slot> host_slot(const ProcletType &type, void *object,
-                                  bool pinned, std::uint64_t weight);
+                                  bool pinned, std::uint64_t weight,
+                                  ProcletId id = 0, std::uint64_t epoch = 1);
   Proxy *new_proxy(ProcletId id, const ProcletType &type, NodeId location,
                    std::uint64_t weight);
   void return_weight(ProcletId id, NodeId location, std::uint64_t weight);
@@ -159,6 +210,14 @@ private:
   std::unordered_map<ProcletId, Proxy *> proxies_;
   std::atomic<std::uint64_t> next_proclet_{1};
   std::atomic<bool> stopping_{false};
+
+  std::mutex moves_mu_; // parked_, moved_, incoming_; before slots_mu_
+  std::unordered_map<ProcletId, std::vector<Parked>> parked_;
+  std::unordered_map<ProcletId, NodeId> moved_; // where they went
+  std::deque<ProcletId> moved_order_;           // oldest first, bounded
+  std::map<std::pair<NodeId, std::uint64_t>, std::shared_ptr<Incoming>>
+      incoming_;
+  std::atomic<std::uint64_t> migrations_{0};
 };
 
 /// A reference weight large enough to be split many times over.

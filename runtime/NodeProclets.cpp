@@ -38,14 +38,16 @@ std::vector<controller::ProcletReport> Node::proclet_reports() const {
   std::vector<controller::ProcletReport> out;
   std::shared_lock lock(slots_mu_);
   for (const auto &[id, slot] : slots_)
-    out.push_back({id, 1});
+    out.push_back({id, slot->epoch});
   return out;
 }
 
 std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
-                                      bool pinned, std::uint64_t weight) {
+                                      bool pinned, std::uint64_t weight,
+                                      ProcletId id, std::uint64_t epoch) {
   auto slot = std::make_shared<Slot>();
-  slot->id = next_proclet_id();
+  slot->id = id ? id : next_proclet_id();
+  slot->epoch = epoch;
   slot->type = &type;
   slot->object = object;
   slot->pinned = pinned;
@@ -55,7 +57,7 @@ std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
     slots_[slot->id] = slot;
   }
   if (link_)
-    link_->registered(slot->id, id());
+    link_->registered(slot->id, this->id(), epoch);
   return slot;
 }
 
@@ -131,11 +133,12 @@ std::uint64_t Node::split(Proxy *proxy) {
 /// Asks the proclet's host for more weight for \p proxy.
 std::uint64_t Node::grant(Proxy *proxy) {
   NodeId location = proxy->location.load(std::memory_order_relaxed);
-  if (location == id()) {
-    if (auto slot = find_slot(proxy->id))
+  if (location == id())
+    if (auto slot = find_slot(proxy->id); slot && slot->try_enter()) {
       slot->weight.fetch_add(kInitialWeight, std::memory_order_relaxed);
-    return kInitialWeight;
-  }
+      slot->leave();
+      return kInitialWeight;
+    } // else it is migrating or gone: ask the request way
   net::FrameHeader header;
   header.kind = net::FrameKind::GrantWeight;
   header.proclet_id = proxy->id;
@@ -159,11 +162,6 @@ void Node::release(Proxy *proxy) {
 }
 
 void Node::return_weight(ProcletId id, NodeId location, std::uint64_t weight) {
-  if (location == this->id()) {
-    if (auto slot = find_slot(id))
-      subtract_weight(*slot, weight);
-    return;
-  }
   net::FrameHeader header;
   header.kind = net::FrameKind::Release;
   header.flags = net::kOneWay;
@@ -171,7 +169,9 @@ void Node::return_weight(ProcletId id, NodeId location, std::uint64_t weight) {
   header.aux = weight;
   Bytes frame = net::start_frame();
   net::finish_frame(frame, header);
-  send_frame(location, std::move(frame));
+  if (location != this->id())
+    return send_frame(location, std::move(frame));
+  serve(std::move(frame), [](Bytes) {}); // here, migrating, or moved on
 }
 
 void Node::subtract_weight(Slot &slot, std::uint64_t weight) {

@@ -3,66 +3,47 @@
 #include "Node.hpp"
 
 #include "ControllerLink.hpp"
+#include "Replies.hpp"
 #include "nu/detail/entry_points.hpp"
 #include "nu/errors.hpp"
 
 namespace nu::detail {
-namespace {
-
-Bytes reply_frame(const net::FrameHeader &request, net::FrameKind kind,
-                  Bytes frame, std::uint64_t aux = 0) {
-  net::FrameHeader h;
-  h.kind = kind;
-  h.request_id = request.request_id;
-  h.proclet_id = request.proclet_id;
-  h.aux = aux;
-  net::finish_frame(frame, h);
-  return frame;
-}
-
-template <class... Ts>
-Bytes reply_with(const net::FrameHeader &request, net::FrameKind kind,
-                 const Ts &...values) {
-  Bytes frame = net::start_frame();
-  encode(frame, SerialContext{}, values...);
-  return reply_frame(request, kind, std::move(frame));
-}
-
-/// The reply for the exception being handled.
-Bytes error_reply(const net::FrameHeader &request) {
-  try {
-    std::rethrow_exception(as_remote_error(std::current_exception()));
-  } catch (const RemoteError &e) {
-    return reply_with(request, net::FrameKind::Error, e.type_name(),
-                      std::string(e.what()));
-  }
-}
-
-} // namespace
-
 Bytes Node::unavailable(const net::FrameHeader &request,
                         const std::string &why) {
   return reply_with(request, net::FrameKind::Unavailable, why);
 }
 
-/// A request for a proclet this node does not host: sent on to where the
-/// controller says it is (once: a forwarded request is never forwarded
-/// again), the reply relayed back marked with the proclet's location.
+/// A request for a proclet this node does not host and knows nothing of:
+/// sent on to where the controller says it is.
 bool Node::forward(const net::FrameView &f, const Reply &reply) {
-  if (!link_ || (f.header.flags & net::kForwarded))
+  if (!link_)
     return false;
   auto where = link_->resolve(f.header.proclet_id);
   if (!where || where->node == id() || !knows(where->node))
     return false;
+  forward_to(where->node, f, reply);
+  return true;
+}
+
+/// Sends a request on to node \p to (at most kMaxHops times in all) and
+/// relays its reply back, marked with where the proclet was found.
+void Node::forward_to(NodeId to, const net::FrameView &f, const Reply &reply) {
   net::FrameHeader header = f.header;
-  header.flags |= net::kForwarded;
+  unsigned hops = (header.flags & net::kHops) >> net::kHopShift;
+  bool one_way = header.flags & net::kOneWay;
+  if (hops >= net::kMaxHops) {
+    if (!one_way)
+      reply(unavailable(header, "proclet " + std::to_string(header.proclet_id) +
+                                    " was forwarded too many times"));
+    return;
+  }
+  header.flags = (header.flags & ~net::kHops) | net::kForwarded |
+                 ((hops + 1) << net::kHopShift);
   Bytes frame = net::start_frame();
   frame.insert(frame.end(), f.payload.begin(), f.payload.end());
-  NodeId to = where->node;
-  if (header.flags & net::kOneWay) {
+  if (one_way) {
     net::finish_frame(frame, header);
-    send_frame(to, std::move(frame));
-    return true;
+    return send_frame(to, std::move(frame));
   }
   net::FrameHeader request = f.header;
   relay_rpc(to, header, std::move(frame), [this, request, to, reply](Bytes r) {
@@ -70,12 +51,12 @@ bool Node::forward(const net::FrameView &f, const Reply &reply) {
       return reply(unavailable(request, unreachable(to)));
     auto h = net::parse_header(r);
     h->request_id = request.request_id;
+    if (!(h->flags & net::kRelocated)) // the last hop knows best
+      h->target = to;
     h->flags |= net::kRelocated;
-    h->target = to;
     net::finish_frame(r, *h);
     reply(std::move(r));
   });
-  return true;
 }
 
 void Node::serve(Bytes frame, Reply reply) {
@@ -83,30 +64,45 @@ void Node::serve(Bytes frame, Reply reply) {
   switch (view->header.kind) {
   case net::FrameKind::Call:
   case net::FrameKind::CallClosure:
-    return serve_call(*view, reply);
+    if (serve_call(*view, reply))
+      return;
+    break;
+  case net::FrameKind::GrantWeight:
+    if (serve_grant(*view, reply))
+      return;
+    break;
+  case net::FrameKind::Release:
+    if (serve_release(*view))
+      return;
+    break;
   case net::FrameKind::Create:
     return serve_create(*view, reply);
-  case net::FrameKind::GrantWeight:
-    return serve_grant(*view, reply);
-  case net::FrameKind::Release:
-    return serve_release(*view);
+  case net::FrameKind::Migrate:
+    return serve_migrate(*view, reply);
+  case net::FrameKind::Move:
+    return serve_move(*view, reply);
   default:
     return; // replies never get here; Control comes with the controller
   }
+  relocate(std::move(frame), std::move(reply));
 }
 
 /// Runs the method or closure the request names, inside its proclet.
-void Node::serve_call(const net::FrameView &f, const Reply &reply) {
+bool Node::serve_call(const net::FrameView &f, const Reply &reply) {
   const net::FrameHeader &h = f.header;
   std::shared_ptr<Slot> slot = find_slot(h.proclet_id);
-  if (!slot && forward(f, reply))
-    return;
   if (!slot || !slot->try_enter())
-    return reply(unavailable(h, "no proclet " + std::to_string(h.proclet_id) +
-                                    " on node " + std::to_string(id())));
+    return false;
   struct Leave {
     Slot &s;
-    ~Leave() { s.leave(); }
+    std::chrono::steady_clock::time_point start =
+        std::chrono::steady_clock::now();
+    ~Leave() {
+      auto spent = std::chrono::steady_clock::now() - start;
+      s.cpu_ns.fetch_add(std::chrono::nanoseconds(spent).count(),
+                         std::memory_order_relaxed);
+      s.leave();
+    }
   } leave{*slot};
   Bytes out = net::start_frame();
   try {
@@ -127,9 +123,11 @@ void Node::serve_call(const net::FrameView &f, const Reply &reply) {
     }
     in.finish();
   } catch (...) {
-    return reply(error_reply(h));
+    reply(error_reply(h));
+    return true;
   }
   reply(reply_frame(h, net::FrameKind::Result, std::move(out)));
+  return true;
 }
 
 /// Constructs a proclet here and hands all its weight to the creator.
@@ -154,21 +152,26 @@ void Node::serve_create(const net::FrameView &f, const Reply &reply) {
   reply(reply_with(h, net::FrameKind::Result, slot->id, kInitialWeight));
 }
 
-void Node::serve_grant(const net::FrameView &f, const Reply &reply) {
+// Weight changes are guarded calls, so that a migration, which waits for
+// those, sends the proclet's final weight.
+bool Node::serve_grant(const net::FrameView &f, const Reply &reply) {
   std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id);
-  if (!slot && forward(f, reply))
-    return;
-  if (!slot)
-    return reply(unavailable(f.header, "no such proclet"));
+  if (!slot || !slot->try_enter())
+    return false;
   slot->weight.fetch_add(f.header.aux, std::memory_order_relaxed);
+  slot->leave();
   reply(reply_frame(f.header, net::FrameKind::Result, net::start_frame(),
                     f.header.aux));
+  return true;
 }
 
-void Node::serve_release(const net::FrameView &f) {
-  if (std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id))
-    return subtract_weight(*slot, f.header.aux);
-  forward(f, [](Bytes) {});
+bool Node::serve_release(const net::FrameView &f) {
+  std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id);
+  if (!slot || !slot->try_enter())
+    return false;
+  subtract_weight(*slot, f.header.aux);
+  slot->leave();
+  return true;
 }
 
 } // namespace nu::detail

@@ -119,6 +119,8 @@ Node::Options node_options(const RuntimeFlags &flags) {
   Node::Options options;
   options.workers = flags.workers;
   options.call_timeout = flags.call_timeout;
+  options.migrate_drain = flags.migrate_drain;
+  options.log_migrations = flags.log_level >= LogLevel::info;
   options.transport = flags.transport;
   options.transport_options.memory_hub = std::make_shared<net::MemoryHub>();
   options.listen_address = flags.listen;

@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
              map.update(scrambled(i + t), nodes[i % 3], e + 1);
            }));
     report("place (3 nodes)", threads, rate(threads, each / 4, [&](int, long) {
-             if (!core.placement().place({std::nullopt, 4096}))
+             if (!core.placement().place({std::nullopt, 4096, std::nullopt}))
                ++misses;
            }));
   }

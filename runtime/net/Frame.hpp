@@ -23,8 +23,10 @@ enum class FrameKind : std::uint8_t {
   Release = 7,     ///< return reference weight `aux` of `proclet`
   GrantWeight = 8, ///< request (and reply): more weight for `proclet`
   Control = 9,     ///< runtime-internal request with a typed payload
+  Migrate = 10,    ///< a chunk of proclet `proclet`'s migrating state
+  Move = 11,       ///< migrate `proclet` to node `target` (0: drain all)
 };
-constexpr std::uint8_t kMaxFrameKind = 9;
+constexpr std::uint8_t kMaxFrameKind = 11;
 
 /// Flags bits; unknown bits are a malformed frame.
 enum FrameFlags : std::uint32_t {
@@ -33,9 +35,12 @@ enum FrameFlags : std::uint32_t {
   kForwarded = 1u << 2, ///< request relayed by a node that lacked the proclet
   kRelocated = 1u << 3, ///< reply to a relayed request: `target` is where
                         ///< the proclet was found
+  kHops = 0xFu << 8,    ///< how many times a request was forwarded
 };
 constexpr std::uint32_t kKnownFlags =
-    kOneWay | kPinned | kForwarded | kRelocated;
+    kOneWay | kPinned | kForwarded | kRelocated | kHops;
+constexpr unsigned kHopShift = 8;
+constexpr unsigned kMaxHops = 15;
 
 constexpr std::uint16_t kFrameMagic = 0x554E; // "NU" on the wire
 constexpr std::uint8_t kWireVersion = 1;

@@ -84,6 +84,10 @@ public:
   void swap(Proclet &other) noexcept { std::swap(p_, other.p_); }
   /// The proclet's id (0 when empty).
   ProcletId id() const { return p_ ? p_->id : 0; }
+  /// The node the proclet was last known to live on (0 when empty).
+  NodeId location() const {
+    return p_ ? p_->location.load(std::memory_order_relaxed) : 0;
+  }
   /// A handle that does not keep the proclet alive.
   WeakProclet<T> get_weak() const;
   friend bool operator==(const Proclet &a, const Proclet &b) {
@@ -99,8 +103,8 @@ public:
       detail::check_method<T, M, A...>();
       __builtin_unreachable();
     } else {
-      if (detail::Slot *slot = proxy().local_active())
-        return detail::call_method_local<T>(slot, method,
+      if (detail::LocalCall local{proxy()})
+        return detail::call_method_local<T>(local.slot(), method,
                                             std::forward<A>(args)...);
       return detail::send_method<T>(target(), *p_->type, method,
                                     std::forward<A>(args)...)
@@ -118,8 +122,9 @@ public:
     } else {
       using Fn = std::decay_t<F>;
       const Fn &f = fn;
-      if (detail::Slot *slot = proxy().local_active())
-        return detail::call_closure_local<T>(slot, f, std::forward<A>(args)...);
+      if (detail::LocalCall local{proxy()})
+        return detail::call_closure_local<T>(local.slot(), f,
+                                             std::forward<A>(args)...);
       return detail::send_closure<T>(target(), f, std::forward<A>(args)...)
           ->take();
     }
@@ -134,7 +139,7 @@ public:
       __builtin_unreachable();
     } else {
       using R = detail::MethodResult<M>;
-      if (!proxy().local_active())
+      if (!proxy().hosted_here())
         return Future<R>(detail::send_method<T>(target(), *p_->type, method,
                                                 std::forward<A>(args)...));
       return detail::run_async<R>(
@@ -161,7 +166,7 @@ public:
       using Fn = std::decay_t<F>;
       using R = detail::ClosureResult<T, F, A...>;
       Fn f = fn;
-      if (!proxy().local_active())
+      if (!proxy().hosted_here())
         return Future<R>(
             detail::send_closure<T>(target(), f, std::forward<A>(args)...));
       using Args = typename detail::ClosureTraits<Fn, T, A...>::Args;
@@ -242,7 +247,7 @@ public:
       detail::check_method<T, M, A...>();
       __builtin_unreachable();
     } else {
-      if (auto slot = local())
+      if (auto slot = entered())
         return guarded(*slot, [&]() -> decltype(auto) {
           return detail::call_method_local<T>(slot.get(), method,
                                               std::forward<A>(args)...);
@@ -262,7 +267,7 @@ public:
       __builtin_unreachable();
     } else {
       const Fn &f = fn;
-      if (auto slot = local())
+      if (auto slot = entered())
         return guarded(*slot, [&]() -> decltype(auto) {
           return detail::call_closure_local<T>(slot.get(), f,
                                                std::forward<A>(args)...);
@@ -306,14 +311,16 @@ private:
       throw Error("nu: call through an empty nu::WeakProclet");
     return node_ ? node_ : detail::current_node();
   }
-  std::shared_ptr<detail::Slot> local() const {
-    return detail::find_slot(node(), id_);
+  /// The local slot, entered as a guarded call, if the proclet is hosted
+  /// here and active; else null (the call goes the request way, which also
+  /// reaches a proclet that is migrating or has moved).
+  std::shared_ptr<detail::Slot> entered() const {
+    auto slot = detail::find_slot(node(), id_);
+    return slot && slot->try_enter() ? slot : nullptr;
   }
   detail::Target target() const { return {node(), id_, location_}; }
   template <class Call>
   decltype(auto) guarded(detail::Slot &slot, Call &&call) const {
-    if (!slot.try_enter())
-      throw ProcletUnavailable(id_, "the proclet was destroyed");
     struct Leave {
       detail::Slot &s;
       ~Leave() { s.leave(); }

@@ -26,7 +26,8 @@ protected:
                                    std::uint64_t size = 0) {
     std::map<NodeId, int> placed;
     for (int i = 0; i < count; ++i)
-      ++placed[*placement.place(PlacementRequest{std::nullopt, size})];
+      ++placed[*placement.place(
+          PlacementRequest{std::nullopt, size, std::nullopt})];
     return placed;
   }
 
@@ -71,7 +72,7 @@ TEST_F(PlacementTest, ReservationsFillNodesBetweenHeartbeats) {
   EXPECT_EQ(placed[ids[1]], 1);
   // A heartbeat replaces the estimate.
   ASSERT_TRUE(nodes.heartbeat(ids[2], Load{12 * kGiB, 0, 0}, at(2)));
-  EXPECT_EQ(*placement.place({std::nullopt, kGiB}), ids[2]);
+  EXPECT_EQ(*placement.place({std::nullopt, kGiB, std::nullopt}), ids[2]);
 }
 
 TEST_F(PlacementTest, AvoidsAFullNode) {
@@ -104,25 +105,36 @@ TEST_F(PlacementTest, HonoursAnExplicitNode) {
   Placement placement(nodes);
   ASSERT_TRUE(nodes.heartbeat(ids[1], Load{0, 1.0, 0}, at(1)));
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(*placement.place({ids[1], 0}), ids[1]);
+    EXPECT_EQ(*placement.place({ids[1], 0, std::nullopt}), ids[1]);
+}
+
+TEST_F(PlacementTest, NeverPicksTheExcludedNode) {
+  Placement placement(nodes);
+  ASSERT_TRUE(nodes.heartbeat(ids[1], Load{16 * kGiB, 0, 0}, at(1)));
+  for (int i = 0; i < 10; ++i)
+    EXPECT_NE(*placement.place({std::nullopt, 0, ids[1]}), ids[1]);
+  for (NodeId id : {ids[0], ids[2]})
+    ASSERT_TRUE(nodes.leave(id));
+  auto none = placement.place({std::nullopt, 0, ids[1]});
+  EXPECT_EQ(none.error().code, Errc::no_capacity);
 }
 
 TEST_F(PlacementTest, ExplicitNodeErrors) {
   Placement placement(nodes);
-  auto unknown = placement.place({NodeId{42}, 0});
+  auto unknown = placement.place({NodeId{42}, 0, std::nullopt});
   EXPECT_EQ(unknown.error().code, Errc::unknown_node);
   EXPECT_EQ(unknown.error().message,
             "node 42 is not part of this logical process");
   ASSERT_TRUE(nodes.heartbeat(ids[0], Load{kGiB, 0, 0}, at(10)));
   nodes.expire(at(10), 5s);
-  auto dead = placement.place({ids[1], 0});
+  auto dead = placement.place({ids[1], 0, std::nullopt});
   EXPECT_EQ(dead.error().code, Errc::node_dead);
   EXPECT_EQ(dead.error().message, "node 2 is dead (it missed its heartbeats)");
 }
 
 TEST_F(PlacementTest, NoRoomAnywhere) {
   Placement placement(nodes);
-  auto too_big = placement.place({std::nullopt, 17 * kGiB});
+  auto too_big = placement.place({std::nullopt, 17 * kGiB, std::nullopt});
   EXPECT_EQ(too_big.error().code, Errc::no_capacity);
   EXPECT_EQ(too_big.error().message,
             "no live node has 18253611008 bytes free for a new proclet");
@@ -138,7 +150,8 @@ TEST_F(PlacementTest, IsDeterministic) {
     Placement placement(registry);
     std::vector<NodeId> chosen;
     for (int i = 0; i < 50; ++i)
-      chosen.push_back(*placement.place({std::nullopt, 100u << 20}));
+      chosen.push_back(
+          *placement.place({std::nullopt, 100u << 20, std::nullopt}));
     return chosen;
   };
   NodeRegistry other;

@@ -85,7 +85,7 @@ Result<Location> resolve(Client &c, ProcletId id) {
 }
 Result<NodeId> place(Client &c, std::optional<NodeId> node = std::nullopt,
                      std::uint64_t size = 0) {
-  return c.call<NodeId>(Op::Place, PlacementRequest{node, size});
+  return c.call<NodeId>(Op::Place, PlacementRequest{node, size, std::nullopt});
 }
 /// Node \p id as Status lists it (a default NodeInfo with id 0 if absent).
 NodeInfo node_info(Client &c, NodeId id) {

@@ -8,6 +8,7 @@
 
 #include "nu/detail/closure_traits.hpp"
 #include "nu/detail/entry_points.hpp"
+#include "nu/detail/local_call.hpp"
 #include "nu/detail/node_api.hpp"
 #include "nu/errors.hpp"
 

@@ -24,20 +24,24 @@ struct Slot {
   const ProcletType *type = nullptr;
   void *object = nullptr;
   bool pinned = false;
+  /// Bumped by every migration; the controller keeps the newest.
+  std::uint64_t epoch = 1;
   std::atomic<SlotState> state{SlotState::Active};
   /// Calls that entered through a path that holds no reference (weak
   /// handles, remote requests); destruction waits for them.
   std::atomic<int> guarded_calls{0};
   /// Reference weight held by all proxies anywhere, plus weight in flight.
   std::atomic<std::uint64_t> weight{0};
+  /// Time spent serving requests (not fastpath calls), for the policy.
+  std::atomic<std::uint64_t> cpu_ns{0};
 
   bool active() const {
     return state.load(std::memory_order_acquire) == SlotState::Active;
   }
-  /// Starts a guarded call; false if the proclet is gone.
+  /// Starts a guarded call; false unless the proclet is active.
   bool try_enter() {
     guarded_calls.fetch_add(1, std::memory_order_seq_cst);
-    if (state.load(std::memory_order_seq_cst) == SlotState::Gone) {
+    if (state.load(std::memory_order_seq_cst) != SlotState::Active) {
       leave();
       return false;
     }
@@ -60,10 +64,10 @@ struct Proxy {
   /// Where the proclet was last known to live.
   std::atomic<NodeId> location{0};
 
-  /// The local slot if the proclet is here and active: the fast path.
-  Slot *local_active() const {
-    Slot *s = local.load(std::memory_order_acquire);
-    return s && s->active() ? s : nullptr;
+  /// True if the proclet was hosted by `node` when last looked at (a hint:
+  /// calls enter through LocalCall, which checks).
+  bool hosted_here() const {
+    return local.load(std::memory_order_relaxed) != nullptr;
   }
 };
 

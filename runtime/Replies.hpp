@@ -1,0 +1,40 @@
+// Reply frames to a request: results, errors (from the exception being
+// handled) and other kinds; shared by the node's request handlers.
+#pragma once
+
+#include "net/Frame.hpp"
+#include "nu/detail/node_api.hpp"
+#include "nu/errors.hpp"
+
+namespace nu::detail {
+
+inline Bytes reply_frame(const net::FrameHeader &request, net::FrameKind kind,
+                         Bytes frame, std::uint64_t aux = 0) {
+  net::FrameHeader h;
+  h.kind = kind;
+  h.request_id = request.request_id;
+  h.proclet_id = request.proclet_id;
+  h.aux = aux;
+  net::finish_frame(frame, h);
+  return frame;
+}
+
+template <class... Ts>
+Bytes reply_with(const net::FrameHeader &request, net::FrameKind kind,
+                 const Ts &...values) {
+  Bytes frame = net::start_frame();
+  encode(frame, SerialContext{}, values...);
+  return reply_frame(request, kind, std::move(frame));
+}
+
+/// The reply for the exception being handled.
+inline Bytes error_reply(const net::FrameHeader &request) {
+  try {
+    std::rethrow_exception(as_remote_error(std::current_exception()));
+  } catch (const RemoteError &e) {
+    return reply_with(request, net::FrameKind::Error, e.type_name(),
+                      std::string(e.what()));
+  }
+}
+
+} // namespace nu::detail

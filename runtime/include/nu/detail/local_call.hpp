@@ -1,0 +1,79 @@
+// The local fastpath's record of which proclets a thread is inside, so that
+// migration can wait for calls in flight without a shared counter per call.
+#pragma once
+
+#ifdef __NUC__ // nuc checks user code, not the runtime it builds on
+#pragma GCC system_header
+#endif
+
+#include "nu/detail/handle.hpp"
+
+#include <atomic>
+
+namespace nu::detail {
+
+/// The slots a thread is inside through the fastpath, innermost last.
+/// Written only by its thread; read by migrations after a process-wide
+/// barrier (membarrier), so that entering costs no atomic read-modify-write.
+struct ThreadCalls {
+  static constexpr unsigned kDepth = 32;
+  std::atomic<unsigned> depth{0};
+  std::atomic<Slot *> slots[kDepth] = {};
+  std::atomic<bool> in_use{false};
+  ThreadCalls *next = nullptr;
+};
+
+constinit inline thread_local ThreadCalls *tls_calls = nullptr;
+/// True when the process-wide barrier works; else entering fences itself.
+inline std::atomic<bool> asymmetric_fences{false};
+
+/// The calling thread's record, registered on first use.
+ThreadCalls *register_thread_calls();
+/// Makes every thread's earlier fastpath stores visible to the caller.
+void process_barrier();
+/// True if some thread is inside \p slot through the fastpath.
+bool inside_any_thread(const Slot *slot);
+
+/// A fastpath call into the proclet of \p proxy when it is hosted here and
+/// active; empty otherwise (the call then goes the request way).
+class LocalCall {
+public:
+  [[gnu::always_inline]] explicit LocalCall(const Proxy &proxy) {
+    Slot *s = proxy.local.load(std::memory_order_acquire);
+    if (!s)
+      return;
+    calls_ = tls_calls ? tls_calls : register_thread_calls();
+    depth_ = calls_->depth.load(std::memory_order_relaxed);
+    if (depth_ == ThreadCalls::kDepth)
+      return;
+    calls_->slots[depth_].store(s, std::memory_order_relaxed);
+    calls_->depth.store(depth_ + 1, std::memory_order_relaxed);
+    if (asymmetric_fences.load(std::memory_order_relaxed))
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    else
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    // Still this proxy's slot (not retired by a migration) and active.
+    if (proxy.local.load(std::memory_order_relaxed) == s &&
+        s->state.load(std::memory_order_relaxed) == SlotState::Active) {
+      slot_ = s;
+      return;
+    }
+    calls_->depth.store(depth_, std::memory_order_release);
+  }
+  [[gnu::always_inline]] ~LocalCall() {
+    if (slot_)
+      calls_->depth.store(depth_, std::memory_order_release);
+  }
+  LocalCall(const LocalCall &) = delete;
+  LocalCall &operator=(const LocalCall &) = delete;
+
+  Slot *slot() const { return slot_; }
+  explicit operator bool() const { return slot_ != nullptr; }
+
+private:
+  ThreadCalls *calls_ = nullptr;
+  Slot *slot_ = nullptr;
+  unsigned depth_ = 0;
+};
+
+} // namespace nu::detail

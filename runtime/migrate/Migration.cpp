@@ -1,0 +1,254 @@
+// Migration at the source: hold new calls, drain the ones in flight, send
+// the state, then forward what was held to the proclet's new node.
+#include "Node.hpp"
+
+#include "ControllerLink.hpp"
+#include "Replies.hpp"
+#include "WorkerPool.hpp"
+#include "nu/detail/local_call.hpp"
+#include "nu/errors.hpp"
+
+#include <iostream>
+#include <thread>
+
+namespace nu {
+
+template <class A> void serialize(A &ar, MigrationStats &s) {
+  std::int64_t pause = s.pause.count();
+  ar(s.proclet, s.from, s.to, s.bytes, pause);
+  s.pause = std::chrono::microseconds(pause);
+}
+
+namespace detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Tombstones kept for proclets that left (older ones are resolved
+/// through the controller, which has long been told).
+constexpr std::size_t kMaxMoved = 1 << 16;
+
+std::string name(ProcletId id) { return "proclet " + std::to_string(id); }
+
+} // namespace
+
+MigrationStats migrate(Node *node, ProcletId id, NodeId location, NodeId to) {
+  return node->request_move(id, location, to);
+}
+
+MigrationStats Node::migrate(ProcletId id, NodeId to) {
+  WorkerPool::BlockingScope blocking;
+  std::shared_ptr<Slot> slot = start_move(id, to);
+  auto start = Clock::now();
+  MigrationStats stats{id, this->id(), to, 0, {}};
+  try {
+    drain_calls(slot);
+    Bytes state = net::start_frame();
+    {
+      OutArchive ar(state, SerialContext{this});
+      slot->type->save(ar, slot->object);
+    }
+    stats.bytes = state.size() - net::kHeaderSize;
+    send_state(*slot, to, std::move(state));
+  } catch (const std::exception &e) {
+    abort_move(slot);
+    throw Error("nu: cannot migrate " + name(id) + " to node " +
+                std::to_string(to) + ": " + e.what());
+  }
+  commit_move(slot, to);
+  stats.pause = std::chrono::duration_cast<std::chrono::microseconds>(
+      Clock::now() - start);
+  if (options_.log_migrations)
+    std::cerr << "nu: migrated " << name(id) << " from node " << stats.from
+              << " to node " << to << ": " << stats.bytes << " bytes, paused "
+              << stats.pause.count() << " us\n";
+  submit([this, slot] { retire(slot); });
+  return stats;
+}
+
+/// Marks the proclet migrating: from now on its requests are parked.
+std::shared_ptr<Slot> Node::start_move(ProcletId id, NodeId to) {
+  if (to == this->id())
+    throw Error("nu: " + name(id) + " is already on node " +
+                std::to_string(to));
+  if (!knows(to))
+    throw Error("nu: cannot migrate " + name(id) + ": there is no live node " +
+                std::to_string(to));
+  std::scoped_lock lock(moves_mu_);
+  std::shared_ptr<Slot> slot = find_slot(id);
+  if (!slot)
+    throw Error("nu: " + name(id) + " is not on node " +
+                std::to_string(this->id()));
+  if (slot->pinned)
+    throw Error("nu: " + name(id) + " is pinned and never migrates");
+  SlotState active = SlotState::Active;
+  if (!slot->state.compare_exchange_strong(active, SlotState::Migrating))
+    throw Error("nu: " + name(id) + " is already migrating");
+  parked_[id];
+  return slot;
+}
+
+/// Waits until no call is inside the proclet: guarded ones (requests,
+/// weak handles, weight changes) and local fastpath ones.
+void Node::drain_calls(const std::shared_ptr<Slot> &slot) {
+  process_barrier(); // fastpath entries made before are visible now
+  auto deadline = Clock::now() + options_.migrate_drain;
+  for (auto nap = std::chrono::microseconds(2);;
+       nap = std::min(nap * 2, std::chrono::microseconds(500))) {
+    if (slot->state.load() != SlotState::Migrating)
+      throw Error("it was destroyed meanwhile");
+    if (slot->guarded_calls.load() == 0 && !inside_any_thread(slot.get()))
+      return;
+    if (Clock::now() > deadline)
+      throw Error("its calls in flight did not finish within " +
+                  std::to_string(options_.migrate_drain.count()) + " ms");
+    std::this_thread::sleep_for(nap);
+  }
+}
+
+/// The proclet is active at \p to: requests go there from now on.
+void Node::commit_move(const std::shared_ptr<Slot> &slot, NodeId to) {
+  std::vector<Parked> parked;
+  {
+    std::scoped_lock lock(moves_mu_);
+    moved_[slot->id] = to;
+    moved_order_.push_back(slot->id);
+    if (moved_order_.size() > kMaxMoved) {
+      if (!find_slot(moved_order_.front())) // it may have come back
+        moved_.erase(moved_order_.front());
+      moved_order_.pop_front();
+    }
+    parked = std::move(parked_[slot->id]);
+    parked_.erase(slot->id);
+    std::unique_lock slots_lock(slots_mu_);
+    slots_.erase(slot->id);
+    slot->state.store(SlotState::Gone);
+  }
+  update_location(slot->id, to);
+  migrations_.fetch_add(1);
+  for (Parked &p : parked)
+    relocate(std::move(p.frame), std::move(p.reply));
+}
+
+/// The move failed: the proclet resumes here with what was parked.
+void Node::abort_move(const std::shared_ptr<Slot> &slot) {
+  std::vector<Parked> parked;
+  {
+    std::scoped_lock lock(moves_mu_);
+    SlotState migrating = SlotState::Migrating;
+    slot->state.compare_exchange_strong(migrating, SlotState::Active);
+    parked = std::move(parked_[slot->id]);
+    parked_.erase(slot->id);
+  }
+  for (Parked &p : parked)
+    submit([this, p = std::make_shared<Parked>(std::move(p))] {
+      serve(std::move(p->frame), std::move(p->reply));
+    });
+}
+
+/// Destroys the source's copy once no thread can still reach its slot.
+void Node::retire(std::shared_ptr<Slot> slot) {
+  process_barrier();
+  while (inside_any_thread(slot.get()))
+    std::this_thread::yield();
+  destroy(std::move(slot));
+}
+
+/// A request for a proclet that is not active here: parked while it
+/// migrates, sent after it if it left, else resolved through the controller.
+void Node::relocate(Bytes frame, Reply reply) {
+  auto view = net::parse_frame(frame);
+  const net::FrameHeader header = view->header;
+  std::optional<NodeId> moved;
+  {
+    std::scoped_lock lock(moves_mu_);
+    if (auto it = parked_.find(header.proclet_id); it != parked_.end()) {
+      it->second.push_back({std::move(frame), std::move(reply)});
+      return;
+    }
+    if (auto it = moved_.find(header.proclet_id); it != moved_.end())
+      moved = it->second;
+  }
+  auto slot = find_slot(header.proclet_id);
+  if (slot && slot->active()) // a migration ended meanwhile, or it came back
+    return serve(std::move(frame), std::move(reply));
+  if (moved)
+    return forward_to(*moved, *view, reply);
+  if (forward(*view, reply) || (header.flags & net::kOneWay))
+    return;
+  reply(unavailable(header, "no " + name(header.proclet_id) + " on node " +
+                                std::to_string(id())));
+}
+
+void Node::serve_move(const net::FrameView &f, const Reply &reply) {
+  const net::FrameHeader &h = f.header;
+  try {
+    if (h.proclet_id == 0)
+      return reply(
+          reply_with(h, net::FrameKind::Result, std::uint64_t{drain()}));
+    MigrationStats stats = migrate(h.proclet_id, static_cast<NodeId>(h.target));
+    reply(reply_with(h, net::FrameKind::Result, stats));
+  } catch (...) {
+    reply(error_reply(h));
+  }
+}
+
+MigrationStats Node::request_move(ProcletId id, NodeId location, NodeId to) {
+  if (find_slot(id))
+    return migrate(id, to);
+  net::FrameHeader header;
+  header.kind = net::FrameKind::Move;
+  header.proclet_id = id;
+  header.target = to;
+  auto state = std::make_shared<TypedState<MigrationStats>>();
+  request_rpc(location, header, net::start_frame(), state);
+  try {
+    return state->take();
+  } catch (const RemoteError &e) {
+    throw Error(e.what());
+  }
+}
+
+std::vector<Node::ProcletUsage> Node::movable_proclets() const {
+  std::vector<ProcletUsage> out;
+  std::shared_lock lock(slots_mu_);
+  for (const auto &[id, slot] : slots_)
+    if (!slot->pinned && slot->try_enter()) { // its state is not changing hands
+      out.push_back({id, slot->type->estimate_size(slot->object),
+                     slot->cpu_ns.load(std::memory_order_relaxed)});
+      slot->leave();
+    }
+  return out;
+}
+
+std::size_t Node::drain() {
+  std::size_t moved = 0, failed = 0;
+  std::string first_error;
+  for (const ProcletUsage &p : movable_proclets()) {
+    ProcletId id = p.id;
+    std::optional<NodeId> to =
+        link_ ? link_->place(p.bytes, this->id()) : std::nullopt;
+    if (!to || *to == this->id()) {
+      failed++;
+      first_error = "no other node can take it";
+      continue;
+    }
+    try {
+      migrate(id, *to);
+      moved++;
+    } catch (const Error &e) {
+      if (!find_slot(id))
+        continue; // destroyed meanwhile
+      if (failed++ == 0)
+        first_error = e.what();
+    }
+  }
+  if (failed)
+    throw Error("nu: drained " + std::to_string(moved) + " proclets of node " +
+                std::to_string(id()) + ", " + std::to_string(failed) +
+                " could not move (" + first_error + ")");
+  return moved;
+}
+
+} // namespace detail
+} // namespace nu

@@ -1,0 +1,130 @@
+// A migrating proclet's state on the wire: sent in chunks with a window of
+// acknowledgements, assembled and activated at the destination.
+#include "Node.hpp"
+
+#include "Replies.hpp"
+#include "migrate/Transfer.hpp"
+#include "nu/errors.hpp"
+
+#include <cstring>
+#include <deque>
+
+namespace nu::detail {
+namespace {
+
+/// Bytes of state per Migrate frame, and frames unacknowledged at once.
+constexpr std::size_t kChunk = std::size_t{4} << 20;
+constexpr std::size_t kWindow = 4;
+
+Bytes chunk_frame(const ChunkInfo &info, std::span<const std::byte> bytes) {
+  Bytes frame = net::start_frame();
+  encode(frame, SerialContext{}, info);
+  frame.insert(frame.end(), bytes.begin(), bytes.end());
+  return frame;
+}
+
+} // namespace
+
+/// Sends \p state (the saved proclet after kHeaderSize bytes) to \p to and
+/// returns once the proclet is active there; throws if it is not.
+void Node::send_state(const Slot &slot, NodeId to, Bytes state) {
+  ChunkInfo info{id(),
+                 next_request_.fetch_add(1),
+                 0,
+                 state.size() - net::kHeaderSize,
+                 slot.epoch + 1,
+                 slot.weight.load(),
+                 slot.pinned};
+  net::FrameHeader header;
+  header.kind = net::FrameKind::Migrate;
+  header.proclet_id = slot.id;
+  header.target = slot.type->id;
+  std::span<const std::byte> all(state.data() + net::kHeaderSize, info.total);
+  std::deque<std::shared_ptr<TypedState<void>>> window;
+  do {
+    std::size_t n = std::min<std::size_t>(kChunk, info.total - info.offset);
+    auto ack = std::make_shared<TypedState<void>>();
+    request_rpc(to, header, chunk_frame(info, all.subspan(info.offset, n)),
+                ack);
+    window.push_back(std::move(ack));
+    info.offset += n;
+    if (window.size() == kWindow || info.offset == info.total) {
+      window.front()->take(); // throws what went wrong
+      window.pop_front();
+    }
+  } while (info.offset < info.total);
+  for (; !window.empty(); window.pop_front())
+    window.front()->take();
+}
+
+/// One chunk of a state; the chunk that completes it activates the proclet
+/// before it is acknowledged.
+void Node::serve_migrate(const net::FrameView &f, const Reply &reply) {
+  const net::FrameHeader &h = f.header;
+  try {
+    ChunkInfo info;
+    InArchive in(f.payload, SerialContext{});
+    in(info);
+    auto bytes = f.payload.subspan(f.payload.size() - in.remaining());
+    const ProcletType *type = TypeRegistry::instance().find(h.target);
+    if (!type || info.offset > info.total ||
+        bytes.size() > info.total - info.offset || info.weight == 0)
+      throw DecodeError("bad migration chunk");
+    if (bytes.size() == info.total) { // the whole state in one chunk
+      activate(h.proclet_id, *type, bytes, info);
+      return reply(reply_frame(h, net::FrameKind::Result, net::start_frame()));
+    }
+    std::shared_ptr<Incoming> incoming = assemble(info, bytes);
+    if (incoming)
+      activate(h.proclet_id, *type, incoming->state, info);
+    reply(reply_frame(h, net::FrameKind::Result, net::start_frame()));
+  } catch (...) {
+    reply(error_reply(h));
+  }
+}
+
+/// Adds a chunk to its transfer; returns the transfer once it is complete.
+std::shared_ptr<Incoming> Node::assemble(const ChunkInfo &info,
+                                         std::span<const std::byte> bytes) {
+  std::shared_ptr<Incoming> incoming;
+  {
+    std::scoped_lock lock(moves_mu_);
+    auto &entry = incoming_[{info.from, info.transfer}];
+    if (!entry) {
+      entry = std::make_shared<Incoming>();
+      entry->state.resize(info.total);
+    }
+    incoming = entry;
+  }
+  if (incoming->state.size() != info.total)
+    throw DecodeError("migration chunks disagree on the size");
+  std::memcpy(incoming->state.data() + info.offset, bytes.data(), bytes.size());
+  std::scoped_lock lock(moves_mu_);
+  incoming->received += bytes.size();
+  if (incoming->received < info.total)
+    return nullptr;
+  incoming_.erase({info.from, info.transfer});
+  return incoming;
+}
+
+/// Builds the proclet from its state and makes it reachable here.
+void Node::activate(ProcletId id, const ProcletType &type,
+                    std::span<const std::byte> state, const ChunkInfo &info) {
+  void *object = type.construct_for_load();
+  try {
+    Decoder in(state, SerialContext{this});
+    type.load(in.archive(), object);
+    in.finish();
+  } catch (...) {
+    type.destroy(object);
+    throw;
+  }
+  auto slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch);
+  std::scoped_lock lock(proxies_mu_);
+  if (auto it = proxies_.find(id); it != proxies_.end()) {
+    it->second->location.store(this->id(), std::memory_order_relaxed);
+    it->second->local.store(slot.get(), std::memory_order_release);
+  }
+}
+
+} // namespace nu::detail
