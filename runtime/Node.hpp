@@ -99,6 +99,11 @@ public:
   std::uint64_t split(Proxy *proxy);
   void release(Proxy *proxy);
   std::shared_ptr<Slot> find_slot(ProcletId id) const;
+  /// True if proclet \p id is hosted here and active.
+  bool hosts(ProcletId id) const {
+    auto slot = find_slot(id);
+    return slot && slot->active();
+  }
 
   // Migration (migrate/Migration.cpp, migrate/Transfer.cpp).
   /// Moves proclet \p id, hosted here, to node \p to; throws nu::Error

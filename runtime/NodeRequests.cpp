@@ -80,7 +80,9 @@ void Node::serve(Bytes frame, Reply reply) {
   case net::FrameKind::Migrate:
     return serve_migrate(*view, reply);
   case net::FrameKind::Move:
-    return serve_move(*view, reply);
+    if (view->header.proclet_id == 0 || hosts(view->header.proclet_id))
+      return serve_move(*view, reply);
+    break; // follow the proclet
   default:
     return; // replies never get here; Control comes with the controller
   }

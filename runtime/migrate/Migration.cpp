@@ -194,7 +194,7 @@ void Node::serve_move(const net::FrameView &f, const Reply &reply) {
 }
 
 MigrationStats Node::request_move(ProcletId id, NodeId location, NodeId to) {
-  if (find_slot(id))
+  if (hosts(id))
     return migrate(id, to);
   net::FrameHeader header;
   header.kind = net::FrameKind::Move;

@@ -1,8 +1,7 @@
 // Nodes joined through a real controller service (in-memory transport):
 // assigned ids, membership, placement, forwarding with cache repair, death.
-#include "Cluster.hpp"
+#include "ControlledCluster.hpp"
 #include "ControllerLink.hpp"
-#include "Service.hpp"
 #include "TestProclets.hpp"
 
 #include <gtest/gtest.h>
@@ -14,40 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nu::detail::Node;
-
-/// A controller and three nodes on one in-memory hub.
-class ControlledCluster : public testing::Test {
-protected:
-  ControlledCluster() {
-    nu::controller::ServiceOptions s;
-    s.transport = "memory";
-    s.transport_options.memory_hub = hub_;
-    s.heartbeat = 20ms;
-    s.core.heartbeat_timeout = 300ms;
-    s.verbose = false;
-    service_ = std::make_unique<nu::controller::Service>(s);
-    address_ = *service_->listen("");
-    for (int i = 0; i < 3; ++i)
-      nodes_.push_back(std::make_unique<Node>(options()));
-  }
-
-  Node::Options options() {
-    Node::Options o;
-    o.workers = 2;
-    o.call_timeout = 5s;
-    o.transport = "memory";
-    o.transport_options.memory_hub = hub_;
-    o.controller = address_;
-    return o;
-  }
-  Node &node(int i) { return *nodes_[i]; }
-
-  std::shared_ptr<nu::net::MemoryHub> hub_ =
-      std::make_shared<nu::net::MemoryHub>();
-  std::unique_ptr<nu::controller::Service> service_;
-  std::string address_;
-  std::vector<std::unique_ptr<Node>> nodes_;
-};
 
 TEST_F(ControlledCluster, TheControllerAssignsIdsAndEveryNodeSeesAll) {
   EXPECT_EQ(node(0).id(), 1u);

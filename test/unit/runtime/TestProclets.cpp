@@ -11,6 +11,7 @@ struct Counter_mu {};
 struct Holder_held {};
 struct Link_next {};
 struct Fragile_unused {};
+struct Blob_data {};
 } // namespace gen
 } // namespace
 
@@ -20,6 +21,7 @@ constexpr auto member(gen::Counter_mu) noexcept;
 constexpr auto member(gen::Holder_held) noexcept;
 constexpr auto member(gen::Link_next) noexcept;
 constexpr auto member(gen::Fragile_unused) noexcept;
+constexpr auto member(gen::Blob_data) noexcept;
 } // namespace nu::codegen
 
 template struct nu::codegen::Access<gen::Counter_value,
@@ -29,6 +31,7 @@ template struct nu::codegen::Access<gen::Holder_held, &nutest::Holder::held_>;
 template struct nu::codegen::Access<gen::Link_next, &nutest::Link::next_>;
 template struct nu::codegen::Access<gen::Fragile_unused,
                                     &nutest::Fragile::unused_>;
+template struct nu::codegen::Access<gen::Blob_data, &nutest::Blob::data_>;
 
 namespace {
 namespace gen {
@@ -99,7 +102,8 @@ struct Holder_Spec : OneFieldSpec<Holder, Holder_held> {
     return {method<Holder, &Holder::Set>(1, "Holder::Set"),
             method<Holder, &Holder::Take>(2, "Holder::Take"),
             method<Holder, &Holder::Read>(3, "Holder::Read"),
-            method<Holder, &Holder::Drop>(4, "Holder::Drop")};
+            method<Holder, &Holder::Drop>(4, "Holder::Drop"),
+            method<Holder, &Holder::SleepThenRead>(5, "Holder::SleepThenRead")};
   }
 };
 
@@ -118,11 +122,25 @@ struct Fragile_Spec : OneFieldSpec<Fragile, Fragile_unused> {
   static std::vector<nu::codegen::Method> methods() { return {}; }
 };
 
+struct Blob_Spec : OneFieldSpec<Blob, Blob_data> {
+  static constexpr std::string_view name = "nutest::Blob";
+  static constexpr std::uint64_t schema_hash = 5;
+  static std::size_t estimate_size(const Blob &self) {
+    return sizeof(Blob) + nu::codegen::heap_size(self.*member(Blob_data{}));
+  }
+  static std::vector<nu::codegen::Method> methods() {
+    return {method<Blob, &Blob::Fill>(1, "Blob::Fill"),
+            method<Blob, &Blob::Sum>(2, "Blob::Sum"),
+            method<Blob, &Blob::Size>(3, "Blob::Size")};
+  }
+};
+
 [[maybe_unused]] const bool registered =
     nu::codegen::register_proclet<Counter_Spec>() &&
     nu::codegen::register_proclet<Holder_Spec>() &&
     nu::codegen::register_proclet<Link_Spec>() &&
-    nu::codegen::register_proclet<Fragile_Spec>();
+    nu::codegen::register_proclet<Fragile_Spec>() &&
+    nu::codegen::register_proclet<Blob_Spec>();
 
 } // namespace gen
 } // namespace

@@ -65,6 +65,11 @@ public:
   void Set(nu::Proclet<Counter> c) { held_ = std::move(c); }
   nu::Proclet<Counter> Take() { return std::move(held_); }
   int Read() { return held_ ? held_.Run(&Counter::Get) : -1; }
+  /// A nested call in flight for \p ms, then a read through the handle.
+  int SleepThenRead(int ms) {
+    held_.Run(&Counter::Sleep, ms);
+    return held_.Run(&Counter::Get);
+  }
   void Drop() { held_.reset(); }
 
 private:
@@ -91,6 +96,26 @@ public:
 
 private:
   int unused_ = 0;
+};
+
+/// A state of any size, for migrations of large proclets.
+class [[nu::proclet]] Blob {
+public:
+  void Fill(std::uint64_t bytes, std::uint8_t seed) {
+    data_.resize(bytes);
+    for (std::uint64_t i = 0; i < bytes; ++i)
+      data_[i] = static_cast<std::uint8_t>(seed + i * 7);
+  }
+  std::uint64_t Sum() const {
+    std::uint64_t sum = 0;
+    for (std::uint8_t b : data_)
+      sum += b;
+    return sum;
+  }
+  std::uint64_t Size() const { return data_.size(); }
+
+private:
+  std::vector<std::uint8_t> data_;
 };
 
 class NotAProclet {};
