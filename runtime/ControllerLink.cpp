@@ -114,7 +114,7 @@ void ControllerLink::beat() {
   auto c = client();
   if (!c || !c->connected())
     return reconnect();
-  MachineLoad m = machine_load();
+  MachineLoad m = machine_load(mem_limit_.load());
   auto peers = c->call<Membership>(
       Op::Heartbeat, HeartbeatRequest{id_, Load{m.free_memory, m.cpu_load,
                                                 hooks_.proclet_count()}});
@@ -132,7 +132,7 @@ void ControllerLink::reconnect() {
   auto c = connect();
   if (!c)
     return; // still down; try on the next beat
-  MachineLoad m = machine_load();
+  MachineLoad m = machine_load(mem_limit_.load());
   NodeReport report{id_, hello(),
                     Load{m.free_memory, m.cpu_load, hooks_.proclet_count()}, 0,
                     hooks_.proclets()};

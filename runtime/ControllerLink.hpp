@@ -44,6 +44,9 @@ public:
   /// Stops the heartbeats and closes the connection; idempotent.
   void stop();
 
+  /// Caps the free memory the heartbeats report at \p bytes minus this
+  /// process's RSS (--nu-mem-limit; 0: no cap).
+  void set_mem_limit(std::uint64_t bytes) { mem_limit_.store(bytes); }
   /// Asks for the live nodes now instead of at the next heartbeat.
   void refresh();
   /// A fresh proclet id; asks for a new range when this one is used up.
@@ -78,6 +81,7 @@ private:
   Hooks hooks_;
   NodeId id_ = 0;
   std::chrono::milliseconds heartbeat_{500};
+  std::atomic<std::uint64_t> mem_limit_{0};
   std::vector<controller::Peer> joined_peers_;
 
   std::mutex beat_mu_; // one heartbeat or reconnection at a time

@@ -45,6 +45,49 @@ std::optional<std::string> parse_address(std::string_view value,
   return std::nullopt;
 }
 
+/// 1024^n for the suffix K, M or G (either case), 1 for anything else.
+std::uint64_t suffix_scale(char c) {
+  constexpr std::string_view suffixes = "kmg";
+  auto n = suffixes.find(static_cast<char>(c | 0x20)); // lower case
+  return n == std::string_view::npos ? 1 : std::uint64_t{1} << (10 * (n + 1));
+}
+
+/// Bytes: a count with an optional K, M or G suffix (powers of 1024).
+std::optional<std::string> parse_bytes(std::string_view value,
+                                       std::uint64_t &out) {
+  std::uint64_t scale = value.empty() ? 1 : suffix_scale(value.back());
+  std::string_view digits = value.substr(0, value.size() - (scale != 1));
+  std::uint64_t n = 0;
+  constexpr std::uint64_t max = std::uint64_t{1} << 50; // 1 PiB
+  if (digits.empty() || parse_int<std::uint64_t>(digits, n, 0, max / scale))
+    return "expects bytes with an optional K, M or G suffix, got '" +
+           std::string(value) + "'";
+  out = n * scale;
+  return std::nullopt;
+}
+
+/// A fraction in [0, 1].
+std::optional<std::string> parse_fraction(std::string_view value, double &out) {
+  double v = 0;
+  auto [end, ec] =
+      std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc() || end != value.data() + value.size() || !(v >= 0) ||
+      v > 1)
+    return "expects a fraction in [0, 1], got '" + std::string(value) + "'";
+  out = v;
+  return std::nullopt;
+}
+
+/// Milliseconds in [min, max].
+std::optional<std::string> parse_ms(std::string_view value,
+                                    std::chrono::milliseconds &out, long min,
+                                    long max) {
+  long ms = 0;
+  auto error = parse_int<long>(value, ms, min, max);
+  out = std::chrono::milliseconds(ms);
+  return error;
+}
+
 constexpr FlagSpec kFlags[] = {
     {"--nu-call-timeout-ms",
      "how long a remote call waits for its reply (default 30000)",
@@ -54,11 +97,24 @@ constexpr FlagSpec kFlags[] = {
        f.call_timeout = std::chrono::milliseconds(ms);
        return error;
      }},
+    {"--nu-chaos-migrate-ms",
+     "for testing: this often (ms) move a random proclet of this node to a "
+     "random other node (default 0: off)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_ms(v, f.chaos_migrate, 0, 3'600'000);
+     }},
     {"--nu-controller",
      "run main's function as the main node of the logical process whose "
      "controller is at HOST:PORT (default: a controller inside this process)",
      [](RuntimeFlags &f, std::string_view v) {
        return parse_address(v, f.controller);
+     }},
+    {"--nu-cpu-high",
+     "move proclets away while this process uses more than this fraction "
+     "of all CPUs (default 0: off; nodes sharing a host see each other's "
+     "load)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_fraction(v, f.cpu_high);
      }},
     {"--nu-help", "print the runtime's flags and exit",
      [](RuntimeFlags &f, std::string_view) -> std::optional<std::string> {
@@ -89,14 +145,31 @@ constexpr FlagSpec kFlags[] = {
          }
        return "expects error, warn or info, got '" + std::string(v) + "'";
      }},
+    {"--nu-mem-limit",
+     "memory this node may use (bytes, K/M/G suffixes): above 90 % of it "
+     "its proclets move away until it is below 80 %; also caps the free "
+     "memory it reports (default 0: none)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_bytes(v, f.mem_limit);
+     }},
     {"--nu-migrate-drain-ms",
      "how long a migration waits for the proclet's calls in flight to finish "
      "before it gives up and the proclet stays (default 1000)",
      [](RuntimeFlags &f, std::string_view v) {
-       long ms = 0;
-       auto error = parse_int<long>(v, ms, 1, 3'600'000);
-       f.migrate_drain = std::chrono::milliseconds(ms);
-       return error;
+       return parse_ms(v, f.migrate_drain, 1, 3'600'000);
+     }},
+    {"--nu-min-free",
+     "move proclets away while the host (or cgroup) has less free memory "
+     "than this, until it has 25 % more (bytes, K/M/G suffixes; default "
+     "64M, 0: off)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_bytes(v, f.min_free);
+     }},
+    {"--nu-monitor-ms",
+     "how often the migration policy samples memory and CPU (default 100; "
+     "0: no policy)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_ms(v, f.monitor, 0, 60'000);
      }},
     {"--nu-transport",
      "transport name (tcp, memory) or path of a transport plugin .so "

@@ -5,6 +5,7 @@
 #include "nu/detail/expected.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace nu::detail {
@@ -21,6 +22,12 @@ struct RuntimeFlags {
   std::string transport = "tcp";
   std::chrono::milliseconds migrate_drain{1000};
   LogLevel log_level = LogLevel::warn;
+  // The migration policy (migrate/Monitor.hpp) and the chaos trigger.
+  std::chrono::milliseconds monitor{100};     ///< 0: no policy
+  std::uint64_t mem_limit = 0;                ///< bytes; 0: none
+  std::uint64_t min_free = 64ull << 20;       ///< bytes; 0: not watched
+  double cpu_high = 0;                        ///< fraction; 0: not watched
+  std::chrono::milliseconds chaos_migrate{0}; ///< 0: off
 };
 
 /// Parses and removes the `--nu-` flags of argv (taking `--nu-x V` and

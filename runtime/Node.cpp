@@ -102,8 +102,10 @@ void Node::set_peers(const std::vector<controller::Peer> &peers) {
   }
   for (auto &conn : lost)
     conn->close();
-  for (NodeId peer : gone)
+  for (NodeId peer : gone) {
     fail_pending(peer, unreachable(peer));
+    drop_transfers_from(peer);
+  }
 }
 
 std::string Node::unreachable(NodeId peer) const {
@@ -179,8 +181,23 @@ void Node::send_frame(NodeId to, Bytes frame) {
     conn->send(std::move(frame));
 }
 
+/// Where proclet \p id went, if its cached node \p gone cannot be reached
+/// (it left after a drain, or died): the controller knows; else \p gone.
+NodeId Node::relocated_from(ProcletId id, NodeId gone) {
+  auto where = link_ ? link_->resolve(id) : std::nullopt;
+  if (!where || where->node == gone)
+    return gone;
+  update_location(id, where->node);
+  return where->node;
+}
+
 std::uint64_t Node::request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
                                 std::shared_ptr<CallState> state) {
+  using enum net::FrameKind;
+  const net::FrameKind k = header.kind;
+  if ((k == Call || k == CallClosure || k == GrantWeight || k == Move) &&
+      header.proclet_id != 0 && to != id() && !connection(to))
+    to = relocated_from(header.proclet_id, to);
   header.request_id = next_request_.fetch_add(1, std::memory_order_relaxed);
   state->set_remote(this, header.request_id, header.proclet_id,
                     CallState::Clock::now() + options_.call_timeout);

@@ -150,6 +150,7 @@ private:
                             std::shared_ptr<CallState> state);
   void relay_rpc(NodeId to, net::FrameHeader header, Bytes frame, Reply relay);
   std::string unreachable(NodeId peer) const;
+  NodeId relocated_from(ProcletId id, NodeId gone);
   bool knows(NodeId peer);
   void update_location(ProcletId id, NodeId location);
   std::vector<controller::ProcletReport> proclet_reports() const;
@@ -162,21 +163,24 @@ private:
   bool serve_grant(const net::FrameView &frame, const Reply &reply);
   bool serve_release(const net::FrameView &frame);
   bool forward(const net::FrameView &frame, const Reply &reply);
-  void forward_to(NodeId to, const net::FrameView &frame, const Reply &reply);
+  void forward_to(NodeId to, const net::FrameView &frame, const Reply &reply,
+                  bool count_hop);
 
   // migrate/Migration.cpp: the source's side.
   void relocate(Bytes frame, Reply reply);
   std::shared_ptr<Slot> start_move(ProcletId id, NodeId to);
   void drain_calls(const std::shared_ptr<Slot> &slot);
   void commit_move(const std::shared_ptr<Slot> &slot, NodeId to);
-  void abort_move(const std::shared_ptr<Slot> &slot);
+  void abort_move(const std::shared_ptr<Slot> &slot, bool sent);
   void retire(std::shared_ptr<Slot> slot);
   void serve_move(const net::FrameView &frame, const Reply &reply);
   // migrate/Transfer.cpp: the state on the wire, both sides.
+  Bytes save_state(const Slot &slot);
   void send_state(const Slot &slot, NodeId to, Bytes state);
   void serve_migrate(const net::FrameView &frame, const Reply &reply);
   std::shared_ptr<Incoming> assemble(const ChunkInfo &info,
                                      std::span<const std::byte> bytes);
+  void drop_transfers_from(NodeId peer);
   void activate(ProcletId id, const ProcletType &type,
                 std::span<const std::byte> state, const ChunkInfo &info);
   static Bytes unavailable(const net::FrameHeader &request,
@@ -189,7 +193,7 @@ private:
   Proxy *new_proxy(ProcletId id, const ProcletType &type, NodeId location,
                    std::uint64_t weight);
   void return_weight(ProcletId id, NodeId location, std::uint64_t weight);
-  void subtract_weight(Slot &slot, std::uint64_t weight);
+  std::shared_ptr<Slot> subtract_weight(Slot &slot, std::uint64_t weight);
   void destroy(std::shared_ptr<Slot> slot);
   std::uint64_t grant(Proxy *proxy);
   ProcletId next_proclet_id();

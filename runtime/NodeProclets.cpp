@@ -38,7 +38,7 @@ std::vector<controller::ProcletReport> Node::proclet_reports() const {
   std::vector<controller::ProcletReport> out;
   std::shared_lock lock(slots_mu_);
   for (const auto &[id, slot] : slots_)
-    out.push_back({id, slot->epoch});
+    out.push_back({id, slot->epoch.load()});
   return out;
 }
 
@@ -169,27 +169,31 @@ void Node::return_weight(ProcletId id, NodeId location, std::uint64_t weight) {
   header.aux = weight;
   Bytes frame = net::start_frame();
   net::finish_frame(frame, header);
+  if (location != this->id() && !connection(location)) // it left or died
+    location = relocated_from(id, location);
   if (location != this->id())
     return send_frame(location, std::move(frame));
   serve(std::move(frame), [](Bytes) {}); // here, migrating, or moved on
 }
 
-void Node::subtract_weight(Slot &slot, std::uint64_t weight) {
+/// Takes \p weight off \p slot. The last of it removes the proclet, which is
+/// returned for the caller to destroy once it has left its guarded call.
+std::shared_ptr<Slot> Node::subtract_weight(Slot &slot, std::uint64_t weight) {
   if (slot.weight.fetch_sub(weight, std::memory_order_acq_rel) != weight)
-    return;
+    return nullptr;
   std::shared_ptr<Slot> gone;
   {
     std::unique_lock lock(slots_mu_);
     auto it = slots_.find(slot.id);
-    if (it == slots_.end())
-      return;
+    if (it == slots_.end() || it->second.get() != &slot)
+      return nullptr;
     gone = std::move(it->second);
     slots_.erase(it);
   }
   if (link_)
     link_->unregistered(gone->id);
   gone->state.store(SlotState::Gone, std::memory_order_seq_cst);
-  submit([this, gone] { destroy(gone); });
+  return gone;
 }
 
 /// Runs the destructor once no guarded call is inside the proclet.

@@ -21,24 +21,28 @@ bool Node::forward(const net::FrameView &f, const Reply &reply) {
   auto where = link_->resolve(f.header.proclet_id);
   if (!where || where->node == id() || !knows(where->node))
     return false;
-  forward_to(where->node, f, reply);
+  forward_to(where->node, f, reply, true);
   return true;
 }
 
-/// Sends a request on to node \p to (at most kMaxHops times in all) and
-/// relays its reply back, marked with where the proclet was found.
-void Node::forward_to(NodeId to, const net::FrameView &f, const Reply &reply) {
+/// Sends a request on to node \p to and relays its reply back, marked with
+/// where the proclet was found. Only hops on the controller's word count
+/// (at most kMaxHops): a stale map could make a loop, while a node's own
+/// record of where it sent the proclet always leads to a later stay.
+void Node::forward_to(NodeId to, const net::FrameView &f, const Reply &reply,
+                      bool count_hop) {
   net::FrameHeader header = f.header;
   unsigned hops = (header.flags & net::kHops) >> net::kHopShift;
+  hops += count_hop ? 1 : 0;
   bool one_way = header.flags & net::kOneWay;
-  if (hops >= net::kMaxHops) {
+  if (hops > net::kMaxHops) {
     if (!one_way)
       reply(unavailable(header, "proclet " + std::to_string(header.proclet_id) +
                                     " was forwarded too many times"));
     return;
   }
-  header.flags = (header.flags & ~net::kHops) | net::kForwarded |
-                 ((hops + 1) << net::kHopShift);
+  header.flags =
+      (header.flags & ~net::kHops) | net::kForwarded | (hops << net::kHopShift);
   Bytes frame = net::start_frame();
   frame.insert(frame.end(), f.payload.begin(), f.payload.end());
   if (one_way) {
@@ -171,8 +175,10 @@ bool Node::serve_release(const net::FrameView &f) {
   std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id);
   if (!slot || !slot->try_enter())
     return false;
-  subtract_weight(*slot, f.header.aux);
+  std::shared_ptr<Slot> gone = subtract_weight(*slot, f.header.aux);
   slot->leave();
+  if (gone)
+    submit([this, gone] { destroy(gone); });
   return true;
 }
 

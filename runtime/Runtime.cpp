@@ -5,6 +5,7 @@
 #include "Flags.hpp"
 #include "Node.hpp"
 #include "Service.hpp"
+#include "migrate/Monitor.hpp"
 #include "net/MemoryTransport.hpp"
 #include "nu/errors.hpp"
 #include "nu/proclet.hpp"
@@ -129,6 +130,17 @@ Node::Options node_options(const RuntimeFlags &flags) {
   return options;
 }
 
+MonitorOptions monitor_options(const RuntimeFlags &flags) {
+  MonitorOptions options;
+  options.period = flags.monitor;
+  options.mem_limit = flags.mem_limit;
+  options.min_free = flags.min_free;
+  options.cpu_high = flags.cpu_high;
+  options.chaos = flags.chaos_migrate;
+  options.warn = flags.log_level >= LogLevel::warn;
+  return options;
+}
+
 /// The controller inside the process when no --nu-controller is given.
 std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
   controller::ServiceOptions service;
@@ -145,21 +157,24 @@ std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
 }
 
 /// A server node: serves until the logical process ends or a signal.
-int serve(Node &node, const sigset_t &signals) {
+int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
   std::cerr << "nu: node " << node.id() << " serving at " << node.address()
             << std::endl;
   timespec tick{0, 100'000'000};
   while (!node.link()->wait_exit(std::chrono::milliseconds(0)) &&
          sigtimedwait(&signals, nullptr, &tick) < 0)
     ;
+  monitor.stop();
   node.link()->leave();
   return 0;
 }
 
-int run_main_node(Node &node, const std::function<int(int, char **)> &fn,
-                  int argc, char **argv) {
+int run_main_node(Node &node, Monitor &monitor,
+                  const std::function<int(int, char **)> &fn, int argc,
+                  char **argv) {
   main_node.store(&node, std::memory_order_release);
   int status = run_in_main_proclet(node, fn, argc, argv);
+  monitor.stop();
   main_node.store(nullptr, std::memory_order_release);
   node.link()->end_process();
   node.link()->leave();
@@ -193,7 +208,9 @@ int run_main(int argc, char **argv,
     if (options.controller.empty())
       embedded = embedded_controller(options);
     Node node(options);
-    return server ? serve(node, signals) : run_main_node(node, fn, argc, argv);
+    Monitor monitor(node, monitor_options(*flags));
+    return server ? serve(node, monitor, signals)
+                  : run_main_node(node, monitor, fn, argc, argv);
   } catch (const std::exception &e) {
     std::cerr << e.what() << "\n";
     return 1;

@@ -14,6 +14,8 @@
 #include <link.h>
 #include <sstream>
 #include <thread>
+#include <time.h>
+#include <unistd.h>
 
 namespace nu::detail {
 namespace {
@@ -88,17 +90,37 @@ std::string file_hash() {
 
 } // namespace
 
-MachineLoad machine_load() {
+MachineLoad machine_load(std::uint64_t mem_limit) {
   MachineLoad m;
   m.total_memory = meminfo_kib("MemTotal");
   m.free_memory = meminfo_kib("MemAvailable");
   if (auto limited = cgroup_free())
     m.free_memory = std::min(m.free_memory, *limited);
+  if (mem_limit != 0) {
+    std::uint64_t rss = process_rss();
+    m.free_memory =
+        std::min(m.free_memory, mem_limit > rss ? mem_limit - rss : 0);
+  }
   m.cpus = std::max(1u, std::thread::hardware_concurrency());
   double avg = 0;
   if (std::ifstream in("/proc/loadavg"); in >> avg)
     m.cpu_load = std::clamp(avg / m.cpus, 0.0, 1.0);
   return m;
+}
+
+std::uint64_t process_rss() {
+  std::ifstream in("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident))
+    return 0;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::uint64_t process_cpu_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(t.tv_nsec);
 }
 
 std::string build_id() {

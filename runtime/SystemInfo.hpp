@@ -14,8 +14,14 @@ struct MachineLoad {
   double cpu_load = 0; ///< 0..1: the 1-minute load average per CPU
 };
 
-/// Reads /proc (and the cgroup's memory limit when it is lower).
-MachineLoad machine_load();
+/// Reads /proc (and the cgroup's memory limit when it is lower). With a
+/// \p mem_limit (--nu-mem-limit), free memory is at most what of it this
+/// process does not use yet.
+MachineLoad machine_load(std::uint64_t mem_limit = 0);
+/// This process's resident memory in bytes (/proc/self/statm).
+std::uint64_t process_rss();
+/// CPU time this process used so far (user and system), in nanoseconds.
+std::uint64_t process_cpu_ns();
 /// The executable's GNU build id in hex, or a hash of its file if it has
 /// none.
 std::string build_id();

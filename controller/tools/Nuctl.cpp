@@ -1,24 +1,54 @@
-// nuctl: asks a running controller about its logical process.
-// `nuctl --controller HOST:PORT status` lists nodes and totals.
+// nuctl: asks a running logical process about itself and moves proclets:
+// `status` through the controller, `migrate` and `drain` through the nodes.
 #include "Args.hpp"
 #include "Client.hpp"
+#include "MoveRequest.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 namespace {
 
 using namespace nu::controller;
+using std::chrono::milliseconds;
 
 constexpr const char *kUsage =
     "usage: nuctl --controller HOST:PORT [--timeout-ms N] [--transport NAME] "
     "COMMAND\n"
     "commands:\n"
-    "  status   the nodes (address, free memory, CPU load, proclets), totals\n";
+    "  status                the nodes (address, state, free memory, CPU "
+    "load,\n"
+    "                        proclets) and totals\n"
+    "  migrate PROCLET NODE  move proclet PROCLET (an id) to node NODE\n"
+    "  drain NODE            move every movable proclet of node NODE to "
+    "other nodes\n"
+    "options:\n"
+    "  --timeout-ms N        how long to wait for the controller (default "
+    "3000) and\n"
+    "                        for a node's answer to migrate or drain (default "
+    "60000)\n"
+    "  --transport NAME      how to reach the controller and nodes (default "
+    "tcp)\n";
 
 int usage_error(const std::string &message) {
   std::cerr << "nuctl: " << message << "\n" << kUsage;
   return 2;
+}
+
+int failure(const std::string &message) {
+  std::cerr << "nuctl: " << message << "\n";
+  return 1;
+}
+
+template <class T> std::optional<T> parse_id(const std::string &text) {
+  T v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v == 0)
+    return std::nullopt;
+  return v;
 }
 
 std::string mib(std::uint64_t bytes) {
@@ -50,6 +80,112 @@ void print_status(const StatusReply &status) {
               static_cast<unsigned long long>(status.proclets));
 }
 
+// A connection to the controller and the transport nodes are reached by.
+struct Session {
+  std::unique_ptr<nu::net::Transport> transport;
+  std::shared_ptr<Client> client;
+  milliseconds move_timeout{60000};
+  ~Session() {
+    if (transport)
+      transport->shutdown();
+  }
+};
+
+// The live node \p id, or an Error saying why there is none.
+Result<NodeInfo> live_node(Session &s, NodeId id) {
+  auto status = s.client->call<StatusReply>(Op::Status);
+  if (!status)
+    return status.error();
+  for (const NodeInfo &n : status->nodes) {
+    if (n.id != id)
+      continue;
+    if (n.state == NodeState::live)
+      return n;
+    return Error{Errc::node_dead, "node " + std::to_string(id) + " is " +
+                                      std::string(to_string(n.state))};
+  }
+  return Error{Errc::unknown_node, "there is no node " + std::to_string(id)};
+}
+
+int migrate(Session &s, ProcletId id, NodeId to) {
+  if (auto dest = live_node(s, to); !dest)
+    return failure("cannot migrate proclet " + std::to_string(id) + ": " +
+                   dest.error().message);
+  auto where = s.client->call<Location>(Op::Resolve, id);
+  if (!where)
+    return failure(where.error().code == Errc::unknown_proclet
+                       ? "there is no proclet " + std::to_string(id)
+                       : where.error().message);
+  auto host = live_node(s, where->node);
+  if (!host)
+    return failure("cannot migrate proclet " + std::to_string(id) +
+                   ": it was on node " + std::to_string(where->node) + ", " +
+                   host.error().message);
+  auto stats = request_move(*s.transport, {host->id, host->address}, id, to,
+                            s.move_timeout);
+  if (!stats)
+    return failure(stats.error().code == Errc::unreachable
+                       ? "cannot migrate proclet " + std::to_string(id) + ": " +
+                             stats.error().message
+                       : stats.error().message);
+  std::printf("migrated proclet %llu from node %u to node %u: %llu bytes, "
+              "paused %lld us\n",
+              static_cast<unsigned long long>(stats->proclet), stats->from,
+              stats->to, static_cast<unsigned long long>(stats->bytes),
+              static_cast<long long>(stats->pause_us));
+  return 0;
+}
+
+int drain(Session &s, NodeId node) {
+  auto info = live_node(s, node);
+  if (!info)
+    return failure("cannot drain: " + info.error().message);
+  auto moved =
+      request_drain(*s.transport, {node, info->address}, s.move_timeout);
+  if (!moved)
+    return failure(moved.error().code == Errc::unreachable
+                       ? "cannot drain: " + moved.error().message
+                       : moved.error().message);
+  std::printf("drained node %u: %llu proclets moved\n", node,
+              static_cast<unsigned long long>(*moved));
+  return 0;
+}
+
+int status(Session &s) {
+  auto status = s.client->call<StatusReply>(Op::Status);
+  if (!status)
+    return failure(status.error().message);
+  print_status(*status);
+  return 0;
+}
+
+// Checks the command's arguments, then runs it.
+int run(const Args &args, Session &s) {
+  const auto &p = args.positional;
+  if (p[0] == "status")
+    return status(s);
+  if (p[0] == "migrate")
+    return migrate(s, *parse_id<ProcletId>(p[1]), *parse_id<NodeId>(p[2]));
+  return drain(s, *parse_id<NodeId>(p[1]));
+}
+
+// The usage error in the command's arguments, if any.
+std::optional<std::string> check_command(const std::vector<std::string> &p) {
+  if (p.empty())
+    return "a command is required";
+  const std::size_t arity = p[0] == "status" ? 0 : p[0] == "migrate" ? 2 : 1;
+  if (p[0] != "status" && p[0] != "migrate" && p[0] != "drain")
+    return "unknown command '" + p[0] + "'";
+  if (p.size() != arity + 1)
+    return p[0] + " takes " + std::to_string(arity) + " argument" +
+           (arity == 1 ? "" : "s");
+  if (p[0] == "migrate" && !parse_id<ProcletId>(p[1]))
+    return "'" + p[1] + "' is not a proclet id";
+  if (p[0] != "status" && !parse_id<NodeId>(p.back()))
+    return "'" + p.back() + "' is not a node id";
+  return std::nullopt;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -63,28 +199,25 @@ int main(int argc, char **argv) {
   }
   if (!args.has("--controller"))
     return usage_error("--controller HOST:PORT is required");
-  if (args.positional.size() != 1 || args.positional[0] != "status")
-    return usage_error(args.positional.empty()
-                           ? "a command is required"
-                           : "unknown command '" + args.positional[0] + "'");
+  if (auto error = check_command(args.positional))
+    return usage_error(*error);
   auto timeout = parse_positive(args.get("--timeout-ms", "3000"));
   if (!timeout)
     return usage_error("--timeout-ms takes a positive number");
 
+  Session s;
+  if (args.has("--timeout-ms"))
+    s.move_timeout = milliseconds(*timeout);
   auto transport = nu::net::make_transport(args.get("--transport", "tcp"), {});
   if (!transport) {
     std::cerr << "nuctl: " << transport.failure().message << "\n";
     return 2;
   }
-  auto client = Client::connect(**transport, args.get("--controller"),
-                                std::chrono::milliseconds(*timeout));
-  Result<StatusReply> status =
-      client ? (*client)->call<StatusReply>(Op::Status) : client.error();
-  (*transport)->shutdown();
-  if (!status) {
-    std::cerr << "nuctl: " << status.error().message << "\n";
-    return 1;
-  }
-  print_status(*status);
-  return 0;
+  s.transport = std::move(*transport);
+  auto client = Client::connect(*s.transport, args.get("--controller"),
+                                milliseconds(*timeout));
+  if (!client)
+    return failure(client.error().message);
+  s.client = *client;
+  return run(args, s);
 }

@@ -41,17 +41,15 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
   std::shared_ptr<Slot> slot = start_move(id, to);
   auto start = Clock::now();
   MigrationStats stats{id, this->id(), to, 0, {}};
+  bool sending = false;
   try {
     drain_calls(slot);
-    Bytes state = net::start_frame();
-    {
-      OutArchive ar(state, SerialContext{this});
-      slot->type->save(ar, slot->object);
-    }
-    stats.bytes = state.size() - net::kHeaderSize;
+    Bytes state = save_state(*slot);
+    stats.bytes = state.size() - state_prefix();
+    sending = true;
     send_state(*slot, to, std::move(state));
   } catch (const std::exception &e) {
-    abort_move(slot);
+    abort_move(slot, sending);
     throw Error("nu: cannot migrate " + name(id) + " to node " +
                 std::to_string(to) + ": " + e.what());
   }
@@ -82,7 +80,8 @@ std::shared_ptr<Slot> Node::start_move(ProcletId id, NodeId to) {
   if (slot->pinned)
     throw Error("nu: " + name(id) + " is pinned and never migrates");
   SlotState active = SlotState::Active;
-  if (!slot->state.compare_exchange_strong(active, SlotState::Migrating))
+  if (parked_.contains(id) || // an earlier move from here is not done
+      !slot->state.compare_exchange_strong(active, SlotState::Migrating))
     throw Error("nu: " + name(id) + " is already migrating");
   parked_[id];
   return slot;
@@ -106,9 +105,11 @@ void Node::drain_calls(const std::shared_ptr<Slot> &slot) {
   }
 }
 
-/// The proclet is active at \p to: requests go there from now on.
+/// The proclet is active at \p to: requests go there from now on (unless
+/// it came straight back here, which hosts it in a new slot already).
 void Node::commit_move(const std::shared_ptr<Slot> &slot, NodeId to) {
   std::vector<Parked> parked;
+  bool came_back = false;
   {
     std::scoped_lock lock(moves_mu_);
     moved_[slot->id] = to;
@@ -121,17 +122,28 @@ void Node::commit_move(const std::shared_ptr<Slot> &slot, NodeId to) {
     parked = std::move(parked_[slot->id]);
     parked_.erase(slot->id);
     std::unique_lock slots_lock(slots_mu_);
-    slots_.erase(slot->id);
+    auto it = slots_.find(slot->id);
+    came_back = it != slots_.end() && it->second != slot;
+    if (it != slots_.end() && !came_back)
+      slots_.erase(it);
     slot->state.store(SlotState::Gone);
   }
-  update_location(slot->id, to);
+  if (!came_back)
+    update_location(slot->id, to);
   migrations_.fetch_add(1);
   for (Parked &p : parked)
     relocate(std::move(p.frame), std::move(p.reply));
 }
 
-/// The move failed: the proclet resumes here with what was parked.
-void Node::abort_move(const std::shared_ptr<Slot> &slot) {
+/// The move failed: the proclet resumes here with what was parked. If the
+/// destination may have registered it, the controller hears of it here again
+/// with a newer epoch.
+void Node::abort_move(const std::shared_ptr<Slot> &slot, bool sent) {
+  if (sent) {
+    std::uint64_t epoch = slot->epoch.fetch_add(2) + 2;
+    if (link_)
+      link_->registered(slot->id, id(), epoch);
+  }
   std::vector<Parked> parked;
   {
     std::scoped_lock lock(moves_mu_);
@@ -173,7 +185,7 @@ void Node::relocate(Bytes frame, Reply reply) {
   if (slot && slot->active()) // a migration ended meanwhile, or it came back
     return serve(std::move(frame), std::move(reply));
   if (moved)
-    return forward_to(*moved, *view, reply);
+    return forward_to(*moved, *view, reply, false);
   if (forward(*view, reply) || (header.flags & net::kOneWay))
     return;
   reply(unavailable(header, "no " + name(header.proclet_id) + " on node " +

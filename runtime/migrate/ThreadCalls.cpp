@@ -68,7 +68,7 @@ void process_barrier() {
   if (asymmetric_fences.load(std::memory_order_relaxed))
     membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
   else
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    full_fence();
 }
 
 bool inside_any_thread(const Slot *slot) {

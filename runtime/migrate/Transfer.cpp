@@ -25,21 +25,51 @@ Bytes chunk_frame(const ChunkInfo &info, std::span<const std::byte> bytes) {
 
 } // namespace
 
-/// Sends \p state (the saved proclet after kHeaderSize bytes) to \p to and
-/// returns once the proclet is active there; throws if it is not.
+std::size_t state_prefix() {
+  static const std::size_t size = [] {
+    Bytes info;
+    encode(info, SerialContext{}, ChunkInfo{});
+    return net::kHeaderSize + info.size();
+  }();
+  return size;
+}
+
+/// The proclet's saved state after state_prefix() bytes of room, in a
+/// buffer reserved to its estimated size (no regrowth copies).
+Bytes Node::save_state(const Slot &slot) {
+  Bytes state;
+  state.reserve(state_prefix() + slot.type->estimate_size(slot.object) + 4096);
+  state.resize(state_prefix());
+  OutArchive ar(state, SerialContext{this});
+  slot.type->save(ar, slot.object);
+  return state;
+}
+
+/// Sends \p state (from save_state) to \p to and returns once the proclet
+/// is active there; throws if it is not. A state of one chunk leaves in its
+/// own buffer.
 void Node::send_state(const Slot &slot, NodeId to, Bytes state) {
   ChunkInfo info{id(),
                  next_request_.fetch_add(1),
                  0,
-                 state.size() - net::kHeaderSize,
-                 slot.epoch + 1,
+                 state.size() - state_prefix(),
+                 slot.epoch.load() + 1,
                  slot.weight.load(),
                  slot.pinned};
   net::FrameHeader header;
   header.kind = net::FrameKind::Migrate;
   header.proclet_id = slot.id;
   header.target = slot.type->id;
-  std::span<const std::byte> all(state.data() + net::kHeaderSize, info.total);
+  if (info.total <= kChunk) {
+    Bytes encoded;
+    encode(encoded, SerialContext{}, info);
+    std::memcpy(state.data() + net::kHeaderSize, encoded.data(),
+                encoded.size());
+    auto ack = std::make_shared<TypedState<void>>();
+    request_rpc(to, header, std::move(state), ack);
+    return ack->take();
+  }
+  std::span<const std::byte> all(state.data() + state_prefix(), info.total);
   std::deque<std::shared_ptr<TypedState<void>>> window;
   do {
     std::size_t n = std::min<std::size_t>(kChunk, info.total - info.offset);
@@ -125,6 +155,14 @@ void Node::activate(ProcletId id, const ProcletType &type,
     it->second->location.store(this->id(), std::memory_order_relaxed);
     it->second->local.store(slot.get(), std::memory_order_release);
   }
+}
+
+/// A node that died mid-transfer will not send the rest.
+void Node::drop_transfers_from(NodeId peer) {
+  std::scoped_lock lock(moves_mu_);
+  std::erase_if(incoming_, [peer](const auto &entry) {
+    return entry.first.first == peer;
+  });
 }
 
 } // namespace nu::detail

@@ -24,6 +24,10 @@ struct ChunkInfo {
   }
 };
 
+/// Bytes before the state in a buffer of Node::save_state: a frame header
+/// and an encoded ChunkInfo (fixed size).
+std::size_t state_prefix();
+
 /// A state arriving in chunks, possibly out of order.
 struct Incoming {
   Bytes state;

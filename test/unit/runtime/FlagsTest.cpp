@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -52,6 +54,57 @@ TEST(Flags, BadValues) {
   auto flags = nu::detail::parse_flags(missing.argc, missing.ptrs.data());
   ASSERT_FALSE(flags);
   EXPECT_NE(flags.failure().message.find("needs a value"), std::string::npos);
+}
+
+TEST(Flags, PolicyDefaults) {
+  Args a({"app"});
+  auto flags = nu::detail::parse_flags(a.argc, a.ptrs.data());
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->monitor.count(), 100);
+  EXPECT_EQ(flags->mem_limit, 0u);
+  EXPECT_EQ(flags->min_free, 64u << 20);
+  EXPECT_EQ(flags->cpu_high, 0.0);
+  EXPECT_EQ(flags->chaos_migrate.count(), 0);
+}
+
+TEST(Flags, PolicyFlagsAndByteSuffixes) {
+  Args a({"app", "--nu-mem-limit", "64M", "--nu-min-free=2g",
+          "--nu-cpu-high=0.75", "--nu-monitor-ms", "0",
+          "--nu-chaos-migrate-ms=5"});
+  auto flags = nu::detail::parse_flags(a.argc, a.ptrs.data());
+  ASSERT_TRUE(flags) << flags.failure().message;
+  EXPECT_EQ(flags->mem_limit, 64u << 20);
+  EXPECT_EQ(flags->min_free, std::uint64_t{2} << 30);
+  EXPECT_EQ(flags->cpu_high, 0.75);
+  EXPECT_EQ(flags->monitor.count(), 0);
+  EXPECT_EQ(flags->chaos_migrate.count(), 5);
+  EXPECT_EQ(a.rest(), (std::vector<std::string>{"app"}));
+  for (auto [text, bytes] : {std::pair{"123", 123ull},
+                             {"0", 0ull},
+                             {"4k", 4096ull},
+                             {"1K", 1024ull},
+                             {"3m", 3ull << 20},
+                             {"1G", 1ull << 30}}) {
+    Args b({"app", std::string("--nu-mem-limit=") + text});
+    auto parsed = nu::detail::parse_flags(b.argc, b.ptrs.data());
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(parsed->mem_limit, bytes) << text;
+  }
+}
+
+TEST(Flags, BadPolicyValues) {
+  for (auto bad :
+       {"--nu-mem-limit=", "--nu-mem-limit=M", "--nu-mem-limit=64MB",
+        "--nu-mem-limit=-1", "--nu-mem-limit=1.5G", "--nu-mem-limit=2T",
+        "--nu-mem-limit=9999999999G", "--nu-min-free=x", "--nu-cpu-high=1.5",
+        "--nu-cpu-high=-0.1", "--nu-cpu-high=high", "--nu-monitor-ms=-1",
+        "--nu-chaos-migrate-ms=often"}) {
+    Args a({"app", bad});
+    auto flags = nu::detail::parse_flags(a.argc, a.ptrs.data());
+    ASSERT_FALSE(flags) << bad;
+    EXPECT_NE(flags.failure().message.find("expects"), std::string::npos)
+        << flags.failure().message;
+  }
 }
 
 TEST(Flags, DoubleDashEndsRuntimeFlags) {

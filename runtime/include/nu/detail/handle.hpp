@@ -25,7 +25,7 @@ struct Slot {
   void *object = nullptr;
   bool pinned = false;
   /// Bumped by every migration; the controller keeps the newest.
-  std::uint64_t epoch = 1;
+  std::atomic<std::uint64_t> epoch{1};
   std::atomic<SlotState> state{SlotState::Active};
   /// Calls that entered through a path that holds no reference (weak
   /// handles, remote requests); destruction waits for them.

@@ -27,6 +27,25 @@ constinit inline thread_local ThreadCalls *tls_calls = nullptr;
 /// True when the process-wide barrier works; else entering fences itself.
 inline std::atomic<bool> asymmetric_fences{false};
 
+#if defined(__SANITIZE_THREAD__)
+#define NU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NU_TSAN 1
+#endif
+#endif
+
+/// A sequentially consistent fence (TSan models no fences: a seq_cst
+/// read-modify-write stands in for one there).
+inline void full_fence() {
+#ifdef NU_TSAN
+  static std::atomic<int> fence;
+  fence.fetch_add(0, std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
 /// The calling thread's record, registered on first use.
 ThreadCalls *register_thread_calls();
 /// Makes every thread's earlier fastpath stores visible to the caller.
@@ -51,7 +70,7 @@ public:
     if (asymmetric_fences.load(std::memory_order_relaxed))
       std::atomic_signal_fence(std::memory_order_seq_cst);
     else
-      std::atomic_thread_fence(std::memory_order_seq_cst);
+      full_fence();
     // Still this proxy's slot (not retired by a migration) and active.
     if (proxy.local.load(std::memory_order_relaxed) == s &&
         s->state.load(std::memory_order_relaxed) == SlotState::Active) {

@@ -1,0 +1,274 @@
+// The policy's pure parts (pressure with hysteresis, the ratio ranking) and
+// the monitor thread that samples, moves one proclet at a time, backs off.
+#include "migrate/Monitor.hpp"
+
+#include "ControllerLink.hpp"
+#include "SystemInfo.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <malloc.h>
+#include <utility>
+
+namespace nu::detail {
+namespace {
+
+/// A move's fixed cost: draining calls, two round trips, the controller's
+/// update (measured well under a millisecond on a LAN).
+constexpr double kFixedCostNs = 200'000;
+/// The bandwidth assumed for the state: 1 GB/s, about what one TCP stream
+/// carries on a 10 Gb/s link (and less than loopback does).
+constexpr double kBytesPerNs = 1.0;
+/// Moves tried per sample before the monitor backs off.
+constexpr int kMaxTries = 3;
+/// The wait after a move under memory pressure before sampling again
+/// (the source's copy is destroyed by a worker meanwhile).
+constexpr std::chrono::milliseconds kResample{20};
+/// The longest back-off when nothing can move.
+constexpr std::chrono::seconds kMaxBackoff{5};
+
+bool memory_high(const ResourceSample &s, const MonitorOptions &o) {
+  return (o.mem_limit != 0 && s.rss > o.mem_limit / 10 * 9) ||
+         (o.min_free != 0 && s.host_free < o.min_free);
+}
+
+bool memory_relieved(const ResourceSample &s, const MonitorOptions &o) {
+  return (o.mem_limit == 0 || s.rss < o.mem_limit / 10 * 8) &&
+         (o.min_free == 0 || s.host_free >= o.min_free + o.min_free / 4);
+}
+
+/// The default sampler: /proc and the process's CPU clock.
+struct ProcSampler {
+  std::uint64_t cpu_ns = process_cpu_ns();
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+  double cpus = std::max(1u, std::thread::hardware_concurrency());
+
+  ResourceSample operator()() {
+    ResourceSample s{process_rss(), machine_load().free_memory, 0};
+    auto now = std::chrono::steady_clock::now();
+    std::uint64_t cpu = process_cpu_ns();
+    double wall = std::chrono::duration<double, std::nano>(now - at).count();
+    if (wall > 0)
+      s.cpu = static_cast<double>(cpu - cpu_ns) / wall / cpus;
+    at = now;
+    cpu_ns = cpu;
+    return s;
+  }
+};
+
+std::string mib(std::uint64_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
+
+std::string describe(Pressure p, const ResourceSample &s,
+                     const MonitorOptions &o) {
+  if (p == Pressure::cpu)
+    return "CPU pressure (" + std::to_string(int(s.cpu * 100)) +
+           " % of all CPUs)";
+  std::string out = "memory pressure (RSS " + mib(s.rss);
+  if (o.mem_limit != 0)
+    out += " of --nu-mem-limit " + mib(o.mem_limit);
+  return out + ", host free " + mib(s.host_free) + ")";
+}
+
+} // namespace
+
+Pressure assess(const ResourceSample &s, const MonitorOptions &o,
+                Pressure previous) {
+  if (memory_high(s, o) ||
+      (previous == Pressure::memory && !memory_relieved(s, o)))
+    return Pressure::memory;
+  if (o.cpu_high > 0 && (s.cpu > o.cpu_high || (previous == Pressure::cpu &&
+                                                s.cpu >= o.cpu_high * 0.8)))
+    return Pressure::cpu;
+  return Pressure::none;
+}
+
+double migration_time_ns(std::uint64_t bytes) {
+  return kFixedCostNs + static_cast<double>(bytes) / kBytesPerNs;
+}
+
+std::vector<Candidate>
+candidates(const std::vector<Node::ProcletUsage> &usage, Pressure pressure,
+           const std::unordered_map<ProcletId, std::uint64_t> &cpu_before) {
+  std::vector<Candidate> out;
+  for (const Node::ProcletUsage &u : usage) {
+    Candidate c{u.id, u.bytes, 0};
+    if (pressure == Pressure::memory) {
+      c.use = u.bytes;
+    } else if (pressure == Pressure::cpu) {
+      auto it = cpu_before.find(u.id); // a newcomer's clock started at 0
+      std::uint64_t before = it == cpu_before.end() ? 0 : it->second;
+      c.use = u.cpu_ns > before ? u.cpu_ns - before : 0;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<Candidate> rank(std::vector<Candidate> candidates) {
+  std::erase_if(candidates, [](const Candidate &c) { return c.use == 0; });
+  auto ratio = [](const Candidate &c) {
+    return static_cast<double>(c.use) / migration_time_ns(c.bytes);
+  };
+  std::sort(candidates.begin(), candidates.end(),
+            [&](const Candidate &a, const Candidate &b) {
+              double ra = ratio(a), rb = ratio(b);
+              return ra != rb ? ra > rb : a.id < b.id;
+            });
+  return candidates;
+}
+
+Monitor::Monitor(Node &node, MonitorOptions options)
+    : node_(node), options_(std::move(options)),
+      random_(std::random_device{}()), backoff_(options_.period) {
+  if (!options_.sample)
+    options_.sample = ProcSampler();
+  if (node_.link() && options_.mem_limit != 0)
+    node_.link()->set_mem_limit(options_.mem_limit);
+  if (options_.period.count() > 0 || options_.chaos.count() > 0)
+    thread_ = std::thread([this] { run(); });
+}
+
+Monitor::~Monitor() { stop(); }
+
+void Monitor::stop() {
+  {
+    std::scoped_lock lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+std::uint64_t Monitor::moves() const {
+  std::scoped_lock lock(mu_);
+  return moves_;
+}
+
+void Monitor::run() {
+  NodeScope scope(&node_);
+  const bool policy = options_.period.count() > 0;
+  const bool chaos = options_.chaos.count() > 0;
+  auto next_policy = Clock::now() + options_.period;
+  auto next_chaos = Clock::now() + options_.chaos;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    auto wake = !chaos    ? next_policy
+                : !policy ? next_chaos
+                          : std::min(next_policy, next_chaos);
+    if (cv_.wait_until(lock, wake, [this] { return stopping_; }))
+      return;
+    lock.unlock();
+    auto now = Clock::now();
+    if (chaos && now >= next_chaos) {
+      chaos_move();
+      next_chaos = Clock::now() + options_.chaos;
+    }
+    if (policy && now >= next_policy)
+      next_policy = Clock::now() + policy_tick();
+    lock.lock();
+  }
+}
+
+/// A sample; under memory pressure, taken again after malloc_trim (memory
+/// freed but kept by malloc, such as that of proclets moved out, is not
+/// pressure), unless the monitor is backing off.
+ResourceSample Monitor::sample() {
+  ResourceSample s = options_.sample();
+  if (assess(s, options_, pressure_) != Pressure::memory ||
+      Clock::now() < retry_at_)
+    return s;
+  malloc_trim(0);
+  ResourceSample trimmed = options_.sample();
+  s.rss = trimmed.rss; // the CPU use stays that of the whole period
+  s.host_free = trimmed.host_free;
+  return s;
+}
+
+/// One sample; under pressure, one move. Returns the wait until the next.
+Monitor::Clock::duration Monitor::policy_tick() {
+  ResourceSample s = sample();
+  Pressure previous = pressure_;
+  pressure_ = assess(s, options_, previous);
+  std::vector<Node::ProcletUsage> usage = node_.movable_proclets();
+  std::vector<Candidate> ranked =
+      rank(candidates(usage, pressure_, cpu_before_));
+  cpu_before_.clear();
+  for (const Node::ProcletUsage &u : usage)
+    cpu_before_[u.id] = u.cpu_ns;
+  if (pressure_ != previous) { // a new episode
+    warned_ = false;
+    backoff_ = options_.period;
+    retry_at_ = {};
+  }
+  if (pressure_ == Pressure::none || Clock::now() < retry_at_)
+    return options_.period;
+  std::string why;
+  if (relieve(ranked, why)) {
+    backoff_ = options_.period;
+    if (pressure_ == Pressure::memory)
+      return std::min<Clock::duration>(kResample, options_.period);
+    return options_.period;
+  }
+  retry_at_ = Clock::now() + backoff_;
+  backoff_ = std::min<Clock::duration>(backoff_ * 2, kMaxBackoff);
+  report(s, why);
+  return options_.period;
+}
+
+/// Moves the best candidate that can move; false (and why) if none did.
+bool Monitor::relieve(const std::vector<Candidate> &ranked, std::string &why) {
+  why = "no movable proclet uses it";
+  int tries = 0;
+  for (const Candidate &c : ranked) {
+    if (tries++ == kMaxTries)
+      break;
+    ControllerLink *link = node_.link();
+    std::optional<NodeId> to =
+        link ? link->place(c.bytes, node_.id()) : std::nullopt;
+    if (!to || *to == node_.id()) {
+      why = "no other node has room for proclet " + std::to_string(c.id);
+      continue;
+    }
+    try {
+      node_.migrate(c.id, *to);
+      std::scoped_lock lock(mu_);
+      moves_++;
+      return true;
+    } catch (const std::exception &e) {
+      why = e.what();
+    }
+  }
+  return false;
+}
+
+void Monitor::report(const ResourceSample &s, const std::string &why) {
+  if (!options_.warn || std::exchange(warned_, true))
+    return;
+  std::cerr << "nu: node " << node_.id() << ": "
+            << describe(pressure_, s, options_)
+            << ", but no proclet can move: " << why
+            << "; retrying less often\n";
+}
+
+/// Moves a random movable proclet to a random other node; failures (it
+/// is moving already, it was destroyed, the node left) are normal.
+void Monitor::chaos_move() {
+  std::vector<Node::ProcletUsage> usage = node_.movable_proclets();
+  std::vector<NodeId> others = node_.nodes();
+  std::erase(others, node_.id());
+  if (usage.empty() || others.empty())
+    return;
+  auto pick = [this](const auto &v) {
+    return v[std::uniform_int_distribution<std::size_t>(0,
+                                                        v.size() - 1)(random_)];
+  };
+  try {
+    node_.migrate(pick(usage).id, pick(others));
+  } catch (const std::exception &) {
+  }
+}
+
+} // namespace nu::detail

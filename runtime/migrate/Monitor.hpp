@@ -1,0 +1,119 @@
+// The migration policy: a node's monitor thread moves proclets away while
+// memory or CPU is short, one at a time; and the chaos trigger for tests.
+#pragma once
+
+#include "Node.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace nu::detail {
+
+/// What the monitor reads at each sample.
+struct ResourceSample {
+  std::uint64_t rss = 0;       ///< this process's resident memory, bytes
+  std::uint64_t host_free = 0; ///< MemAvailable, capped by the cgroup's room
+  double cpu = 0; ///< this process's CPU use since the last sample, 0..1
+};
+
+struct MonitorOptions {
+  /// How often the policy samples (0: no policy, only chaos).
+  std::chrono::milliseconds period{100};
+  /// Memory this node may use (0: none): pressure above 90 %, relieved
+  /// below 80 %.
+  std::uint64_t mem_limit = 0;
+  /// Host free memory to keep (0: not watched): pressure below it,
+  /// relieved at 125 % of it.
+  std::uint64_t min_free = 64ull << 20;
+  /// CPU use (fraction of all CPUs) above which proclets move (0: not
+  /// watched); relieved below 80 % of it.
+  double cpu_high = 0;
+  /// Every this often, a random proclet moves to a random node (0: off).
+  std::chrono::milliseconds chaos{0};
+  /// Warn (once per episode) when under pressure and nothing can move.
+  bool warn = true;
+  /// Reads memory and CPU (empty: /proc and the process's CPU clock).
+  std::function<ResourceSample()> sample;
+};
+
+/// Which resource is short.
+enum class Pressure { none, memory, cpu };
+
+/// The pressure a sample shows, given the pressure at the previous one
+/// (the thresholds have hysteresis). Memory comes before CPU.
+Pressure assess(const ResourceSample &s, const MonitorOptions &o,
+                Pressure previous);
+
+/// A proclet the policy may move: its state size and its use of the
+/// resource that is short.
+struct Candidate {
+  ProcletId id = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t use = 0;
+};
+
+/// Estimated time to migrate \p bytes of state: a fixed cost plus the
+/// bytes at an assumed bandwidth, in nanoseconds.
+double migration_time_ns(std::uint64_t bytes);
+
+/// The candidates under \p pressure: memory use is the state size, CPU use
+/// the CPU time since the previous sample (\p cpu_before, by id).
+std::vector<Candidate>
+candidates(const std::vector<Node::ProcletUsage> &usage, Pressure pressure,
+           const std::unordered_map<ProcletId, std::uint64_t> &cpu_before);
+
+/// The candidates best first by use / estimated migration time (the Nu
+/// paper's ratio), ties by id; those with no use are left out.
+std::vector<Candidate> rank(std::vector<Candidate> candidates);
+
+/// Runs the policy and the chaos trigger for one node on a thread of its
+/// own, from construction until stop() or destruction (before the node's).
+class Monitor {
+public:
+  Monitor(Node &node, MonitorOptions options);
+  ~Monitor();
+  Monitor(const Monitor &) = delete;
+  Monitor &operator=(const Monitor &) = delete;
+
+  /// Stops the thread after the move in progress, if any; idempotent.
+  void stop();
+  /// Proclets the policy moved away so far (not counting chaos).
+  std::uint64_t moves() const;
+
+private:
+  using Clock = std::chrono::steady_clock;
+
+  void run();
+  ResourceSample sample();
+  Clock::duration policy_tick();
+  bool relieve(const std::vector<Candidate> &ranked, std::string &why);
+  void report(const ResourceSample &s, const std::string &why);
+  void chaos_move();
+
+  Node &node_;
+  MonitorOptions options_;
+  std::mt19937_64 random_;
+
+  // Policy state, used by the monitor thread only.
+  Pressure pressure_ = Pressure::none;
+  std::unordered_map<ProcletId, std::uint64_t> cpu_before_;
+  Clock::time_point retry_at_{};
+  Clock::duration backoff_{};
+  bool warned_ = false;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::uint64_t moves_ = 0;
+  std::thread thread_;
+};
+
+} // namespace nu::detail

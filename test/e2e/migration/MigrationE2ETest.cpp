@@ -1,0 +1,98 @@
+// Migration with real processes: exact counts while every node moves
+// proclets at random, and a squeezed node shedding memory to stay under it.
+#include "Cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using nu::e2e::Cluster;
+using nu::e2e::ClusterPaths;
+using nu::e2e::Process;
+using nu::e2e::Stream;
+
+const ClusterPaths kPaths{NU_E2E_CONTROLLER, NU_E2E_NUCTL,
+                          NU_E2E_MIGRATION_APP};
+constexpr auto kScenarioTimeout = 60s;
+const std::regex kMigrated(R"(^nu: migrated proclet \d+ from node (\d+) to)");
+
+// "nu: migrated" lines in \p p's stderr, from node \p from (0: any).
+int migrations(const Process &p, std::uint32_t from = 0) {
+  int n = 0;
+  std::smatch m;
+  for (const std::string &line : p.lines(Stream::err))
+    if (std::regex_search(line, m, kMigrated) &&
+        (from == 0 || std::stoul(m[1]) == from))
+      ++n;
+  return n;
+}
+
+// The main node exits 0 after "OK <name>"; the server nodes follow it.
+void expect_success(Cluster &cluster, const std::string &name) {
+  Process &main = cluster.main();
+  auto status = main.wait(kScenarioTimeout);
+  ASSERT_TRUE(status) << "main node still running after "
+                      << kScenarioTimeout.count() << " s";
+  EXPECT_TRUE(status->exited_with(0)) << status->describe() << "; stderr:\n"
+                                      << main.text(Stream::err);
+  EXPECT_TRUE(
+      main.wait_for_line(Stream::out, std::regex("^OK " + name + "$"), 0ms))
+      << "no 'OK " << name << "' line";
+  for (auto &node : cluster.nodes()) { // all their output is read then
+    auto ended = node.process->wait(15s);
+    ASSERT_TRUE(ended) << node.process->label() << " still running";
+    EXPECT_TRUE(ended->exited_with(0)) << ended->describe();
+  }
+}
+
+TEST(Migration, ExactlyOnceUnderChaos) {
+  Cluster cluster(kPaths);
+  cluster.start_controller();
+  const std::vector<std::string> chaos{"--nu-chaos-migrate-ms=5",
+                                       "--nu-log-level=info"};
+  cluster.add_node(chaos);
+  cluster.add_node(chaos);
+  std::vector<std::string> main_flags = chaos; // a lost call fails sooner
+  main_flags.push_back("--nu-call-timeout-ms=10000");
+  cluster.start_main({"--nodes", "3", "--scenario", "chaos"}, main_flags);
+  expect_success(cluster, "chaos");
+  if (testing::Test::HasFailure())
+    return;
+  int moved = migrations(cluster.main());
+  for (auto &node : cluster.nodes())
+    moved += migrations(*node.process);
+  EXPECT_GE(moved, 50) << "too few migrations during the calls";
+  auto calls = cluster.main().wait_for_line(
+      Stream::out, std::regex(R"(^calls-ms (\d+)$)"), 0ms);
+  ASSERT_TRUE(calls);
+  std::cerr << "chaos: " << moved << " migrations, 100000 calls in "
+            << (*calls)[1] << " ms\n";
+}
+
+TEST(Migration, ASqueezedNodeShedsProcletsToStayUnderItsLimit) {
+  constexpr std::uint64_t kLimit = 64 << 20;
+  Cluster cluster(kPaths);
+  cluster.start_controller();
+  auto &squeezed = cluster.add_node(
+      {"--nu-mem-limit=64M", "--nu-monitor-ms=20", "--nu-log-level=info"});
+  std::uint32_t id = squeezed.id;
+  Process &sq = *squeezed.process; // add_node may move `squeezed`
+  cluster.add_node();
+  cluster.start_main({"--nodes", "3", "--scenario", "memory", "--squeezed",
+                      std::to_string(id), "--limit", std::to_string(kLimit)});
+  expect_success(cluster, "memory");
+  if (testing::Test::HasFailure())
+    return;
+  EXPECT_GT(migrations(sq, id), 0) << "the squeezed node moved nothing";
+  auto rss = cluster.main().wait_for_line(
+      Stream::out, std::regex(R"(^max-rss-mib (\d+) limit-mib 64$)"), 0ms);
+  ASSERT_TRUE(rss) << "no max-rss-mib line";
+  EXPECT_LT(std::stoul((*rss)[1]), 64u);
+}
+
+} // namespace

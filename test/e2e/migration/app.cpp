@@ -1,0 +1,251 @@
+// The nu program of the migration e2e tests: `--scenario chaos` (exact
+// counts while nodes move proclets at random) and `--scenario memory`.
+#include <nu/nu.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+class [[nu::proclet]] Counter {
+public:
+  void Add(int n) {
+    std::scoped_lock lock(mu_);
+    value_ += n;
+  }
+  long Get() const {
+    std::scoped_lock lock(mu_);
+    return value_;
+  }
+
+private:
+  mutable std::mutex mu_;
+  long value_ = 0;
+};
+
+// A block of bytes that grows by calls; byte i is a function of its seed.
+class [[nu::proclet]] Blob {
+public:
+  Blob() = default;
+  Blob(int seed, std::uint64_t capacity) : seed_(seed), capacity_(capacity) {}
+  std::uint64_t Grow(std::uint64_t n) {
+    std::scoped_lock lock(mu_);
+    data_.reserve(std::max<std::uint64_t>(capacity_, data_.size() + n));
+    for (std::uint64_t i = 0; i < n; ++i)
+      data_.push_back(byte(data_.size()));
+    return data_.size();
+  }
+  // The index of the first wrong byte, or the size if all are right.
+  std::uint64_t FirstWrong() const {
+    std::scoped_lock lock(mu_);
+    for (std::uint64_t i = 0; i < data_.size(); ++i)
+      if (data_[i] != byte(i))
+        return i;
+    return data_.size();
+  }
+  std::uint64_t Size() const {
+    std::scoped_lock lock(mu_);
+    return data_.size();
+  }
+  nu::NodeId Where() const { return nu::this_node(); }
+
+private:
+  std::uint8_t byte(std::uint64_t i) const {
+    return static_cast<std::uint8_t>((i * 131 + seed_) % 251);
+  }
+
+  mutable std::mutex mu_;
+  int seed_ = 0;
+  std::uint64_t capacity_ = 0;
+  std::vector<std::uint8_t> data_;
+};
+
+// Pinned on a node: reports that node's resident memory.
+class [[nu::proclet]] Probe {
+public:
+  std::uint64_t Rss() const {
+    std::ifstream in("/proc/self/statm");
+    std::uint64_t size = 0, resident = 0;
+    in >> size >> resident;
+    return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  }
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+void check(bool ok, const std::string &what) {
+  if (!ok)
+    throw std::runtime_error(what);
+}
+
+long elapsed_ms(Clock::time_point start) {
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                            start)
+          .count());
+}
+
+// --- chaos: 100,000 Add(1) from 4 threads on 64 counters, exact totals.
+
+constexpr int kCounters = 64, kThreads = 4, kCalls = 100'000, kBatch = 32;
+
+// Thread t's calls: batches of RunAsync and of Run, in turn; returns how
+// many went to each counter.
+std::vector<long> add_ones(int t, std::vector<nu::Proclet<Counter>> counters) {
+  std::vector<long> sent(kCounters, 0);
+  std::vector<nu::Future<void>> batch;
+  for (int i = 0; i < kCalls / kThreads; ++i) {
+    int c = (i * 7 + t * 13) % kCounters;
+    sent[c]++;
+    if ((i / kBatch) % 2 == 0)
+      batch.push_back(counters[c].RunAsync(&Counter::Add, 1));
+    else
+      counters[c].Run(&Counter::Add, 1);
+    if (batch.size() == static_cast<std::size_t>(kBatch)) {
+      for (auto &f : batch)
+        f.get();
+      batch.clear();
+    }
+  }
+  for (auto &f : batch)
+    f.get();
+  return sent;
+}
+
+void chaos(const std::vector<nu::NodeId> &nodes) {
+  std::vector<nu::Proclet<Counter>> counters;
+  for (int i = 0; i < kCounters; ++i)
+    counters.push_back(nu::make_proclet<Counter>(
+        nu::ProcletOptions{.node = nodes[i % nodes.size()]}));
+  auto start = Clock::now();
+  std::vector<std::vector<long>> sent(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        sent[t] = add_ones(t, counters);
+      } catch (const std::exception &e) {
+        errors[t] = e.what();
+      }
+    });
+  for (auto &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    check(e.empty(), "a call failed: " + e);
+  std::cout << "calls-ms " << elapsed_ms(start) << std::endl;
+  long total = 0;
+  for (int c = 0; c < kCounters; ++c) {
+    long expected = 0;
+    for (auto &s : sent)
+      expected += s[c];
+    long got = counters[c].Run(&Counter::Get);
+    check(got == expected, "counter " + std::to_string(c) + " has " +
+                               std::to_string(got) + ", expected " +
+                               std::to_string(expected));
+    total += got;
+  }
+  std::cout << "total " << total << std::endl;
+  check(total == kCalls, "total " + std::to_string(total));
+}
+
+// --- memory: blobs grow on a squeezed node; its RSS stays under its limit.
+
+constexpr int kBlobs = 72;
+constexpr std::uint64_t kBlobBytes = 1 << 20, kStep = 128 << 10;
+
+std::uint64_t mib(std::uint64_t bytes) { return bytes >> 20; }
+
+void memory(nu::NodeId squeezed, std::uint64_t limit) {
+  auto probe = nu::make_proclet<Probe>(
+      nu::ProcletOptions{.pinned = true, .node = squeezed});
+  std::vector<nu::Proclet<Blob>> blobs;
+  std::uint64_t max_rss = 0;
+  for (int b = 0; b < kBlobs; ++b) {
+    blobs.push_back(nu::make_proclet<Blob>(nu::ProcletOptions{.node = squeezed},
+                                           b, kBlobBytes));
+    for (std::uint64_t size = 0; size < kBlobBytes; size += kStep) {
+      check(blobs[b].Run(&Blob::Grow, kStep) == size + kStep, "Grow");
+      std::this_thread::sleep_for(10ms);
+      max_rss = std::max(max_rss, probe.Run(&Probe::Rss));
+    }
+  }
+  int away = 0;
+  for (int b = 0; b < kBlobs; ++b) {
+    check(blobs[b].Run(&Blob::FirstWrong) == kBlobBytes,
+          "blob " + std::to_string(b) + " lost or changed bytes");
+    away += blobs[b].Run(&Blob::Where) != squeezed;
+  }
+  std::cout << "max-rss-mib " << mib(max_rss) << " limit-mib " << mib(limit)
+            << "\nblobs-moved " << away << " of " << kBlobs << std::endl;
+  check(max_rss < limit, "the squeezed node's RSS reached its limit");
+  check(away > 0, "no blob left the squeezed node");
+}
+
+// --- arguments: --nodes N --scenario NAME [--squeezed ID --limit BYTES]
+
+struct Args {
+  std::size_t nodes = 1;
+  std::string scenario;
+  nu::NodeId squeezed = 0;
+  std::uint64_t limit = 0;
+};
+
+Args parse(int argc, char **argv) {
+  Args args;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--nodes")
+      args.nodes = std::stoul(value);
+    else if (flag == "--scenario")
+      args.scenario = value;
+    else if (flag == "--squeezed")
+      args.squeezed = static_cast<nu::NodeId>(std::stoul(value));
+    else if (flag == "--limit")
+      args.limit = std::stoull(value);
+    else
+      throw std::runtime_error("bad argument '" + flag + "'");
+  }
+  return args;
+}
+
+std::vector<nu::NodeId> wait_for_nodes(std::size_t count) {
+  auto deadline = Clock::now() + 10s;
+  while (nu::nodes().size() < count) {
+    check(Clock::now() < deadline, "too few nodes joined within 10 s");
+    std::this_thread::sleep_for(20ms);
+  }
+  return nu::nodes();
+}
+
+int run_app(int argc, char **argv) {
+  try {
+    Args args = parse(argc, argv);
+    auto nodes = wait_for_nodes(args.nodes);
+    if (args.scenario == "chaos")
+      chaos(nodes);
+    else if (args.scenario == "memory")
+      memory(args.squeezed, args.limit);
+    else
+      throw std::runtime_error("unknown scenario '" + args.scenario + "'");
+    std::cout << "OK " << args.scenario << std::endl;
+    return 0;
+  } catch (const std::exception &e) {
+    std::cerr << "FAIL: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) { return nu::main(argc, argv, run_app); }

@@ -1,0 +1,232 @@
+// End-to-end migration across real processes: a controller, three server
+// nodes and a main node; proclets moved by code, by nuctl, by a drain.
+#include "Cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using namespace std::chrono_literals;
+using nu::e2e::Cluster;
+using nu::e2e::ClusterPaths;
+using nu::e2e::LineMatch;
+using nu::e2e::Process;
+using nu::e2e::RunResult;
+using nu::e2e::Stream;
+
+const ClusterPaths kPaths{NU_E2E_CONTROLLER, NU_E2E_NUCTL, NU_E2E_MOVES_APP};
+constexpr int kServerNodes = 3;
+constexpr auto kScenarioTimeout = 60s;
+
+bool has_line(const std::string &text, const std::regex &pattern) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (std::regex_search(line, pattern))
+      return true;
+  return false;
+}
+
+// The proclet count `nuctl status` shows for node `id`, if it lists it.
+std::optional<unsigned long> proclets_on(Cluster &cluster, std::uint32_t id) {
+  RunResult r = cluster.nuctl({"status"});
+  std::smatch m;
+  const std::regex row("^\\s*" + std::to_string(id) +
+                       R"(\s+live\s+\S+\s+[\d.]+ MiB\s+\d+%\s+(\d+)\s*$)");
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    if (std::regex_match(line, m, row))
+      return std::stoul(m[1]);
+  return std::nullopt;
+}
+
+// The resident memory of process `pid` in KiB, from /proc.
+std::optional<long> rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmRSS:"))
+      return std::stol(line.substr(6));
+  return std::nullopt;
+}
+
+std::string describe(const RunResult &r) {
+  return r.status.describe() + "\nstdout:\n" + r.out + "stderr:\n" + r.err;
+}
+
+class Moves : public testing::Test {
+protected:
+  // Starts the controller and the server nodes, each with `node_flags`.
+  void start(std::vector<std::string> node_flags = {}) {
+    cluster.start_controller();
+    for (int i = 0; i < kServerNodes; ++i)
+      cluster.add_node(node_flags);
+  }
+
+  Process &start_scenario(const std::string &name,
+                          std::vector<std::string> nu_flags = {}) {
+    return cluster.start_main(
+        {"--nodes", std::to_string(kServerNodes + 1), "--scenario", name},
+        std::move(nu_flags));
+  }
+
+  // A line of the main node's stdout matching `pattern`; fails if none.
+  LineMatch line(const std::string &pattern) {
+    auto m = cluster.main().wait_for_line(Stream::out, std::regex(pattern),
+                                          kScenarioTimeout);
+    if (!m)
+      throw std::runtime_error("no line matching '" + pattern + "'");
+    return *m;
+  }
+
+  // The main node exits 0 after printing "OK <name>".
+  void expect_success(const std::string &name) {
+    Process &main = cluster.main();
+    auto status = main.wait(kScenarioTimeout);
+    ASSERT_TRUE(status) << "main node still running";
+    EXPECT_TRUE(status->exited_with(0)) << status->describe() << "; stderr:\n"
+                                        << main.text(Stream::err);
+    EXPECT_TRUE(
+        main.wait_for_line(Stream::out, std::regex("^OK " + name + "$"), 0ms))
+        << "no 'OK " << name << "' line";
+  }
+
+  Cluster cluster{kPaths};
+};
+
+TEST_F(Moves, MigrateRepeatedlyWhileThreadsCall) {
+  start();
+  start_scenario("threads");
+  expect_success("threads");
+  std::size_t moves = 0;
+  for (const std::string &l : cluster.main().lines(Stream::out))
+    moves +=
+        std::regex_search(l, std::regex(R"(^moved \d+ -> \d+: \d+ bytes)"));
+  EXPECT_EQ(moves, 24u);
+}
+
+TEST_F(Moves, NuctlMigrateWhileCalled) {
+  start();
+  start_scenario("nuctl-migrate");
+  LineMatch ready = line(R"(^READY-MIGRATE (\d+) (\d+) (\d+)$)");
+  RunResult r = cluster.nuctl({"migrate", ready[1], ready[3]});
+  EXPECT_TRUE(r.status.exited_with(0)) << describe(r);
+  EXPECT_TRUE(
+      has_line(r.out, std::regex("^migrated proclet " + ready[1] +
+                                 " from node " + ready[2] + " to node " +
+                                 ready[3] + R"(: \d+ bytes, paused \d+ us$)")))
+      << describe(r);
+  line("^SEEN-MOVED " + ready[3] + "$");
+  expect_success("nuctl-migrate");
+}
+
+TEST_F(Moves, NuctlDrainWhileCalledThenTheNodeLeaves) {
+  start();
+  start_scenario("drain");
+  LineMatch ready = line(R"(^READY-DRAIN (\d+)$)");
+  auto victim = static_cast<std::uint32_t>(std::stoul(ready[1]));
+  RunResult r = cluster.nuctl({"drain", ready[1]});
+  ASSERT_TRUE(r.status.exited_with(0)) << describe(r);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.out, m,
+      std::regex("^drained node " + ready[1] + R"(: (\d+) proclets moved\n)")))
+      << describe(r);
+  EXPECT_GE(std::stoul(m[1]), 15u); // 10 busy and 5 idle counters
+  auto deadline = Process::Clock::now() + 10s;
+  std::optional<unsigned long> left;
+  while ((left = proclets_on(cluster, victim)) != 0u &&
+         Process::Clock::now() < deadline)
+    std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(left, 0u) << "proclets on node " << victim << " after the drain";
+  Process &node = *cluster.node(victim).process;
+  node.kill(SIGTERM);
+  auto status = node.wait(10s);
+  ASSERT_TRUE(status) << "drained node still running 10 s after SIGTERM";
+  EXPECT_TRUE(status->exited_with(0)) << status->describe();
+  ASSERT_TRUE(cluster.main().write_stdin("go\n"));
+  expect_success("drain");
+}
+
+// The destination's resident memory grows by the whole state's size once
+// the first chunk of it arrives: the transfer is then under way.
+TEST_F(Moves, DestinationKilledMidTransfer) {
+  start({"--nu-call-timeout-ms=5000"});
+  start_scenario("kill-dest", {"--nu-call-timeout-ms=5000"});
+  LineMatch ready = line(R"(^READY-KILL-DEST (\d+)$)");
+  auto victim = static_cast<std::uint32_t>(std::stoul(ready[1]));
+  const pid_t pid = cluster.node(victim).process->pid();
+  const long base = rss_kib(pid).value_or(0);
+  ASSERT_TRUE(cluster.main().write_stdin("go\n"));
+  auto deadline = Process::Clock::now() + 20s;
+  long rss = base;
+  while ((rss = rss_kib(pid).value_or(0)) < base + (64 << 10) &&
+         Process::Clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  cluster.kill_node(victim);
+  ASSERT_GE(rss, base + (64 << 10)) << "no transfer began within 20 s";
+  std::cerr << "killed node " << victim << " at " << (rss >> 10)
+            << " MiB resident (" << (base >> 10) << " MiB before)\n";
+  LineMatch failed = line(R"(^move failed after (\d+) ms: )");
+  EXPECT_LT(std::stol(failed[1]), 5000) << failed.line;
+  expect_success("kill-dest");
+}
+
+class NuctlRefuses : public Moves {
+protected:
+  // Runs nuctl; expects exit `code` and, on stderr, "nuctl: " and `what`.
+  void expect_refusal(std::vector<std::string> args, int code,
+                      const std::string &what) {
+    RunResult r = cluster.nuctl(args);
+    EXPECT_TRUE(r.status.exited_with(code)) << describe(r);
+    EXPECT_TRUE(r.out.empty()) << describe(r);
+    EXPECT_TRUE(r.err.starts_with("nuctl: ")) << describe(r);
+    EXPECT_TRUE(has_line(r.err, std::regex(what))) << describe(r);
+    if (code == 2) {
+      EXPECT_TRUE(has_line(r.err, std::regex("^usage: nuctl"))) << describe(r);
+    }
+  }
+};
+
+TEST_F(NuctlRefuses, BadInput) {
+  start();
+  start_scenario("bad-input");
+  LineMatch ready = line(R"(^READY-BAD (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$)");
+  const std::string pinned = ready[1], normal = ready[2], doomed = ready[3];
+  const std::string home = ready[4], other = ready[5], doomed_home = ready[6];
+  expect_refusal({"migrate", "abc", other}, 2, "'abc' is not a proclet id");
+  expect_refusal({"migrate", normal, "xyz"}, 2, "'xyz' is not a node id");
+  expect_refusal({"migrate", normal}, 2, "migrate takes 2 arguments");
+  expect_refusal({"drain"}, 2, "drain takes 1 argument");
+  expect_refusal({"drain", "-3"}, 2, "not a node id");
+  expect_refusal({"move", normal, other}, 2, "unknown command 'move'");
+  expect_refusal({"migrate", "999999999", other}, 1,
+                 "^nuctl: there is no proclet 999999999$");
+  expect_refusal({"migrate", pinned, other}, 1, "pinned");
+  expect_refusal({"migrate", normal, "77"}, 1, "there is no node 77");
+  expect_refusal({"migrate", normal, home}, 1, "already on node " + home);
+  expect_refusal({"drain", "77"}, 1, "there is no node 77");
+  cluster.kill_node(static_cast<std::uint32_t>(std::stoul(doomed_home)));
+  // Its node is gone; the controller may not have noticed yet.
+  expect_refusal({"migrate", doomed, other}, 1, "node " + doomed_home);
+  expect_refusal({"migrate", normal, doomed_home}, 1, "node " + doomed_home);
+  // Once the controller has noticed, nuctl says so itself.
+  const std::regex dead("^\\s*" + doomed_home + "\\s+dead\\b");
+  auto deadline = Process::Clock::now() + 10s;
+  while (!has_line(cluster.nuctl({"status"}).out, dead) &&
+         Process::Clock::now() < deadline)
+    std::this_thread::sleep_for(200ms);
+  expect_refusal({"migrate", normal, doomed_home}, 1,
+                 "^nuctl: cannot migrate proclet " + normal + ": node " +
+                     doomed_home + " is dead$");
+  expect_refusal({"drain", doomed_home}, 1,
+                 "^nuctl: cannot drain: node " + doomed_home + " is dead$");
+  ASSERT_TRUE(cluster.main().write_stdin("go\n"));
+  expect_success("bad-input");
+}
+
+} // namespace

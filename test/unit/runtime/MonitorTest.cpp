@@ -1,0 +1,279 @@
+// The migration policy: pressure with hysteresis, the ranking by use per
+// migration time, and the monitor thread (faked samples) and chaos moves.
+#include "migrate/Monitor.hpp"
+#include "ControlledCluster.hpp"
+#include "SystemInfo.hpp"
+#include "TestProclets.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace nutest {
+namespace {
+
+using nu::detail::Candidate;
+using nu::detail::Monitor;
+using nu::detail::MonitorOptions;
+using nu::detail::Pressure;
+using nu::detail::ResourceSample;
+
+constexpr std::uint64_t MiB = 1 << 20;
+
+Pressure assess(std::uint64_t rss, std::uint64_t free, double cpu,
+                const MonitorOptions &o, Pressure previous = Pressure::none) {
+  return nu::detail::assess(ResourceSample{rss, free, cpu}, o, previous);
+}
+
+std::vector<nu::ProcletId> ids(const std::vector<Candidate> &cs) {
+  std::vector<nu::ProcletId> out;
+  for (const Candidate &c : cs)
+    out.push_back(c.id);
+  return out;
+}
+
+TEST(Policy, MemoryLimitAbove90RelievedBelow80Percent) {
+  MonitorOptions o;
+  o.mem_limit = 100 * MiB;
+  o.min_free = 0;
+  EXPECT_EQ(assess(89 * MiB, 0, 0, o), Pressure::none);
+  EXPECT_EQ(assess(91 * MiB, 0, 0, o), Pressure::memory);
+  EXPECT_EQ(assess(85 * MiB, 0, 0, o, Pressure::memory), Pressure::memory);
+  EXPECT_EQ(assess(85 * MiB, 0, 0, o, Pressure::none), Pressure::none);
+  EXPECT_EQ(assess(79 * MiB, 0, 0, o, Pressure::memory), Pressure::none);
+  o.mem_limit = 0; // none: RSS alone never is pressure
+  EXPECT_EQ(assess(1000 * MiB, 0, 0, o), Pressure::none);
+}
+
+TEST(Policy, HostFreeMemoryBelowMinFreeRelievedAt125Percent) {
+  MonitorOptions o;
+  o.min_free = 64 * MiB;
+  EXPECT_EQ(assess(0, 65 * MiB, 0, o), Pressure::none);
+  EXPECT_EQ(assess(0, 63 * MiB, 0, o), Pressure::memory);
+  EXPECT_EQ(assess(0, 70 * MiB, 0, o, Pressure::memory), Pressure::memory);
+  EXPECT_EQ(assess(0, 80 * MiB, 0, o, Pressure::memory), Pressure::none);
+  o.min_free = 0;
+  EXPECT_EQ(assess(0, 0, 0, o), Pressure::none);
+}
+
+TEST(Policy, CpuOnlyWhenEnabledAndMemoryFirst) {
+  MonitorOptions o;
+  o.min_free = 0;
+  EXPECT_EQ(assess(0, 0, 1.0, o), Pressure::none); // off by default
+  o.cpu_high = 0.5;
+  EXPECT_EQ(assess(0, 0, 0.49, o), Pressure::none);
+  EXPECT_EQ(assess(0, 0, 0.51, o), Pressure::cpu);
+  EXPECT_EQ(assess(0, 0, 0.45, o, Pressure::cpu), Pressure::cpu);
+  EXPECT_EQ(assess(0, 0, 0.39, o, Pressure::cpu), Pressure::none);
+  o.mem_limit = 10 * MiB;
+  EXPECT_EQ(assess(10 * MiB, 0, 0.9, o), Pressure::memory);
+}
+
+TEST(Policy, MigrationTimeIsAFixedCostPlusBytesAtABandwidth) {
+  double fixed = nu::detail::migration_time_ns(0);
+  EXPECT_GT(fixed, 0);
+  double per_mib = nu::detail::migration_time_ns(MiB) - fixed;
+  EXPECT_GT(per_mib, 0);
+  EXPECT_DOUBLE_EQ(nu::detail::migration_time_ns(10 * MiB),
+                   fixed + 10 * per_mib);
+}
+
+TEST(Policy, RankByUsePerMigrationTime) {
+  // Memory: use is the size, so the biggest comes first.
+  EXPECT_EQ(ids(nu::detail::rank(
+                {{1, MiB, MiB}, {2, 8 * MiB, 8 * MiB}, {3, 64, 64}})),
+            (std::vector<nu::ProcletId>{2, 1, 3}));
+  // CPU: the same use, a smaller state is cheaper to move.
+  EXPECT_EQ(ids(nu::detail::rank({{1, 64 * MiB, 1000}, {2, 64, 1000}})),
+            (std::vector<nu::ProcletId>{2, 1}));
+  // More use can outweigh a bigger state; none is left out; ties by id.
+  EXPECT_EQ(ids(nu::detail::rank(
+                {{5, 64, 0}, {4, MiB, 100'000'000}, {3, 64, 10}, {2, 64, 10}})),
+            (std::vector<nu::ProcletId>{4, 2, 3}));
+  EXPECT_TRUE(nu::detail::rank({}).empty());
+}
+
+TEST(Policy, CandidatesUseSizeOrCpuSinceTheLastSample) {
+  std::vector<nu::detail::Node::ProcletUsage> usage{{1, 100, 5000},
+                                                    {2, 200, 700}};
+  std::unordered_map<nu::ProcletId, std::uint64_t> before{{1, 4000}, {2, 700}};
+  auto memory = nu::detail::candidates(usage, Pressure::memory, before);
+  ASSERT_EQ(memory.size(), 2u);
+  EXPECT_EQ(memory[0].use, 100u);
+  EXPECT_EQ(memory[1].use, 200u);
+  auto cpu = nu::detail::candidates(usage, Pressure::cpu, before);
+  EXPECT_EQ(cpu[0].use, 1000u);
+  EXPECT_EQ(cpu[1].use, 0u);
+  EXPECT_EQ(cpu[1].bytes, 200u);
+  auto newcomer = nu::detail::candidates(usage, Pressure::cpu, {});
+  EXPECT_EQ(newcomer[1].use, 700u);
+}
+
+TEST(Policy, HeartbeatFreeMemoryIsCappedByTheLimit) {
+  EXPECT_EQ(nu::detail::machine_load(1).free_memory, 0u);
+  std::uint64_t limit = nu::detail::process_rss() + 32 * MiB;
+  EXPECT_LE(nu::detail::machine_load(limit).free_memory, 48 * MiB);
+  EXPECT_GT(nu::detail::process_rss(), 0u);
+  EXPECT_GT(nu::detail::process_cpu_ns(), 0u);
+}
+
+class MonitorTest : public ControlledCluster {
+protected:
+  MonitorTest() {
+    EXPECT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  }
+  nu::detail::NodeScope scope_{&node(0)};
+
+  template <class T> nu::Proclet<T> on(nu::NodeId where) {
+    return nu::make_proclet<T>(nu::ProcletOptions{.node = where});
+  }
+  static MonitorOptions options(std::chrono::milliseconds period) {
+    MonitorOptions o;
+    o.period = period;
+    o.min_free = 0;
+    return o;
+  }
+};
+
+TEST_F(MonitorTest, MovesProcletsAwayUntilMemoryPressureIsGone) {
+  std::vector<nu::Proclet<Counter>> counters;
+  for (int i = 0; i < 10; ++i) {
+    counters.push_back(on<Counter>(2));
+    counters.back().Run(&Counter::Add, i);
+  }
+  MonitorOptions o = options(10ms);
+  o.mem_limit = 10 * MiB; // 1 MiB per proclet: above 9, below 8 is fine
+  o.sample = [&] {
+    return ResourceSample{node(1).proclet_count() * MiB, 0, 0};
+  };
+  Monitor monitor(node(1), o);
+  EXPECT_TRUE(eventually([&] { return node(1).proclet_count() == 7; }))
+      << node(1).proclet_count();
+  std::this_thread::sleep_for(200ms); // and no further
+  EXPECT_EQ(node(1).proclet_count(), 7u);
+  EXPECT_EQ(monitor.moves(), 3u);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(counters[i].Run(&Counter::Get), i);
+}
+
+TEST_F(MonitorTest, CpuPressureMovesTheBusiestFirst) {
+  auto idle1 = on<Counter>(2), busy = on<Counter>(2), idle2 = on<Counter>(2);
+  std::atomic<bool> done{false};
+  std::thread caller([&] {
+    nu::detail::NodeScope scope(&node(0));
+    nu::Proclet<Counter> b = busy;
+    while (!done)
+      b.Run(&Counter::Sleep, 1);
+  });
+  std::this_thread::sleep_for(50ms);
+  MonitorOptions o = options(30ms);
+  o.cpu_high = 0.5;
+  o.sample = [&] {
+    return ResourceSample{0, 0, node(1).migrations() == 0 ? 0.9 : 0.0};
+  };
+  {
+    Monitor monitor(node(1), o);
+    EXPECT_TRUE(eventually([&] { return node(1).migrations() > 0; }));
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(monitor.moves(), 1u);
+  }
+  done = true;
+  caller.join();
+  EXPECT_NE(busy.Run(&Counter::Where), 2u);
+  EXPECT_EQ(idle1.Run(&Counter::Where), 2u);
+  EXPECT_EQ(idle2.Run(&Counter::Where), 2u);
+}
+
+TEST_F(MonitorTest, NothingToMoveWarnsOnceAndBacksOff) {
+  auto pinned =
+      nu::make_proclet<Counter>(nu::ProcletOptions{.pinned = true, .node = 2});
+  std::atomic<int> samples{0};
+  MonitorOptions o = options(5ms);
+  o.mem_limit = MiB;
+  o.sample = [&] {
+    ++samples;
+    return ResourceSample{100 * MiB, 0, 0};
+  };
+  testing::internal::CaptureStderr();
+  {
+    Monitor monitor(node(1), o);
+    std::this_thread::sleep_for(300ms);
+  }
+  std::string err = testing::internal::GetCapturedStderr();
+  auto first = err.find("no proclet can move");
+  ASSERT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find("no proclet can move", first + 1), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("memory pressure (RSS 100 MiB of --nu-mem-limit 1 MiB"),
+            std::string::npos)
+      << err;
+  EXPECT_LT(samples.load(), 300 / 5 * 2 + 2); // sampled per period, no spin
+  EXPECT_EQ(pinned.Run(&Counter::Where), 2u);
+}
+
+TEST_F(MonitorTest, ChaosMovesProcletsAndNoCallIsLostOrRepeated) {
+  std::vector<nu::Proclet<Counter>> counters;
+  for (int i = 0; i < 8; ++i)
+    counters.push_back(on<Counter>(static_cast<nu::NodeId>(1 + i % 3)));
+  MonitorOptions o = options(0ms);
+  o.chaos = 2ms;
+  std::vector<std::unique_ptr<Monitor>> monitors;
+  for (int i = 0; i < 3; ++i)
+    monitors.push_back(std::make_unique<Monitor>(node(i), o));
+  constexpr int kThreads = 4, kCalls = 1600;
+  std::vector<std::thread> callers;
+  std::vector<std::string> errors(kThreads);
+  for (int t = 0; t < kThreads; ++t)
+    callers.emplace_back([&, t] {
+      nu::detail::NodeScope scope(&node(t % 3));
+      try {
+        std::vector<nu::Future<void>> pending;
+        for (int i = 0; i < kCalls; ++i) {
+          auto &c = counters[(t + i) % counters.size()];
+          if (i % 2)
+            c.Run(&Counter::Add, 1);
+          else
+            pending.push_back(c.RunAsync(&Counter::Add, 1));
+        }
+        for (auto &f : pending)
+          f.get();
+      } catch (const std::exception &e) {
+        errors[t] = e.what();
+      }
+    });
+  for (auto &t : callers)
+    t.join();
+  monitors.clear();
+  for (const std::string &e : errors)
+    ASSERT_EQ(e, "") << "a call failed";
+  int total = 0;
+  for (auto &c : counters)
+    total += c.Run(&Counter::Get);
+  EXPECT_EQ(total, kThreads * kCalls);
+  for (std::size_t i = 0; i < counters.size(); ++i)
+    EXPECT_EQ(counters[i].Run(&Counter::Get), kThreads * kCalls / 8) << i;
+  EXPECT_GT(node(0).migrations() + node(1).migrations() + node(2).migrations(),
+            10u);
+}
+
+TEST_F(MonitorTest, HeartbeatsReportTheRoomLeftUnderTheLimit) {
+  MonitorOptions o = options(0ms);
+  o.mem_limit = nu::detail::process_rss() + 32 * MiB;
+  Monitor monitor(node(1), o);
+  auto reported = [&] {
+    std::vector<nu::controller::NodeLoad> loads;
+    service_->core().nodes().live_loads(loads);
+    for (const auto &l : loads)
+      if (l.id == node(1).id())
+        return l.load.free_memory;
+    return std::uint64_t{0};
+  };
+  EXPECT_TRUE(eventually([&] {
+    auto free = reported();
+    return free > 0 && free <= 48 * MiB;
+  })) << reported();
+}
+
+} // namespace
+} // namespace nutest
