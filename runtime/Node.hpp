@@ -171,6 +171,7 @@ private:
   std::shared_ptr<Slot> start_move(ProcletId id, NodeId to);
   void drain_calls(const std::shared_ptr<Slot> &slot);
   void commit_move(const std::shared_ptr<Slot> &slot, NodeId to);
+  void unlink(Slot &gone, NodeId to);
   void abort_move(const std::shared_ptr<Slot> &slot, bool sent);
   void retire(std::shared_ptr<Slot> slot);
   void serve_move(const net::FrameView &frame, const Reply &reply);

@@ -88,10 +88,12 @@ Proxy *Node::new_proxy(ProcletId id, const ProcletType &type, NodeId location,
   proxy->node = this;
   proxy->weight.store(weight, std::memory_order_relaxed);
   proxy->location.store(location, std::memory_order_relaxed);
+  // Under proxies_mu_, as a migration's commit repoints handles: a slot seen
+  // here is either still hosted or the commit will clear the pointer.
+  std::scoped_lock lock(proxies_mu_);
   if (location == this->id())
     if (auto slot = find_slot(id))
       proxy->local.store(slot.get(), std::memory_order_release);
-  std::scoped_lock lock(proxies_mu_);
   proxies_[id] = proxy;
   return proxy;
 }

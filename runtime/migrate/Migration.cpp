@@ -109,7 +109,6 @@ void Node::drain_calls(const std::shared_ptr<Slot> &slot) {
 /// it came straight back here, which hosts it in a new slot already).
 void Node::commit_move(const std::shared_ptr<Slot> &slot, NodeId to) {
   std::vector<Parked> parked;
-  bool came_back = false;
   {
     std::scoped_lock lock(moves_mu_);
     moved_[slot->id] = to;
@@ -123,16 +122,28 @@ void Node::commit_move(const std::shared_ptr<Slot> &slot, NodeId to) {
     parked_.erase(slot->id);
     std::unique_lock slots_lock(slots_mu_);
     auto it = slots_.find(slot->id);
-    came_back = it != slots_.end() && it->second != slot;
-    if (it != slots_.end() && !came_back)
+    if (it != slots_.end() && it->second == slot) // else it came back
       slots_.erase(it);
     slot->state.store(SlotState::Gone);
   }
-  if (!came_back)
-    update_location(slot->id, to);
+  unlink(*slot, to);
   migrations_.fetch_add(1);
   for (Parked &p : parked)
     relocate(std::move(p.frame), std::move(p.reply));
+}
+
+/// Points this node's handle to the proclet of \p gone at \p to, unless it
+/// came back and the handle points to its newer slot here already. Either
+/// way no handle keeps pointing to \p gone, which is about to be freed.
+void Node::unlink(Slot &gone, NodeId to) {
+  std::scoped_lock lock(proxies_mu_);
+  auto it = proxies_.find(gone.id);
+  if (it == proxies_.end())
+    return;
+  Slot *expected = &gone;
+  if (it->second->local.compare_exchange_strong(expected, nullptr) ||
+      expected == nullptr)
+    it->second->location.store(to, std::memory_order_relaxed);
 }
 
 /// The move failed: the proclet resumes here with what was parked. If the

@@ -150,7 +150,11 @@ void Node::activate(ProcletId id, const ProcletType &type,
     throw;
   }
   auto slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch);
+  // Under proxies_mu_, as a commit unlinks: if the proclet already moved on
+  // (the slot left slots_), no handle may point to its slot any more.
   std::scoped_lock lock(proxies_mu_);
+  if (find_slot(id) != slot)
+    return;
   if (auto it = proxies_.find(id); it != proxies_.end()) {
     it->second->location.store(this->id(), std::memory_order_relaxed);
     it->second->local.store(slot.get(), std::memory_order_release);
