@@ -1,6 +1,7 @@
 // End-to-end tests of a logical process made of real processes: the
 // controller, three server nodes and a main node running each scenario.
 #include "Cluster.hpp"
+#include "Scenario.hpp"
 
 #include <gtest/gtest.h>
 
@@ -91,14 +92,7 @@ protected:
 
   // The main node exits 0 after printing "OK <name>".
   static void expect_success(Process &main, const std::string &name) {
-    auto status = main.wait(kScenarioTimeout);
-    ASSERT_TRUE(status) << "main node still running after "
-                        << kScenarioTimeout.count() << " s";
-    EXPECT_TRUE(status->exited_with(0)) << status->describe() << "; stderr:\n"
-                                        << main.text(Stream::err);
-    EXPECT_TRUE(
-        main.wait_for_line(Stream::out, std::regex("^OK " + name + "$"), 0ms))
-        << "no 'OK " << name << "' line";
+    nu::e2e::expect_scenario_ok(main, name, kScenarioTimeout);
   }
 
   void run_scenario(const std::string &name) {

@@ -1,6 +1,7 @@
 // Migration with real processes: exact counts while every node moves
 // proclets at random, and a squeezed node shedding memory to stay under it.
 #include "Cluster.hpp"
+#include "Scenario.hpp"
 
 #include <gtest/gtest.h>
 
@@ -34,15 +35,9 @@ int migrations(const Process &p, std::uint32_t from = 0) {
 
 // The main node exits 0 after "OK <name>"; the server nodes follow it.
 void expect_success(Cluster &cluster, const std::string &name) {
-  Process &main = cluster.main();
-  auto status = main.wait(kScenarioTimeout);
-  ASSERT_TRUE(status) << "main node still running after "
-                      << kScenarioTimeout.count() << " s";
-  EXPECT_TRUE(status->exited_with(0)) << status->describe() << "; stderr:\n"
-                                      << main.text(Stream::err);
-  EXPECT_TRUE(
-      main.wait_for_line(Stream::out, std::regex("^OK " + name + "$"), 0ms))
-      << "no 'OK " << name << "' line";
+  nu::e2e::expect_scenario_ok(cluster.main(), name, kScenarioTimeout);
+  if (testing::Test::HasFatalFailure())
+    return;
   for (auto &node : cluster.nodes()) { // all their output is read then
     auto ended = node.process->wait(15s);
     ASSERT_TRUE(ended) << node.process->label() << " still running";

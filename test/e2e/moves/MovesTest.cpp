@@ -1,6 +1,7 @@
 // End-to-end migration across real processes: a controller, three server
 // nodes and a main node; proclets moved by code, by nuctl, by a drain.
 #include "Cluster.hpp"
+#include "Scenario.hpp"
 
 #include <gtest/gtest.h>
 
@@ -83,16 +84,8 @@ protected:
     return *m;
   }
 
-  // The main node exits 0 after printing "OK <name>".
   void expect_success(const std::string &name) {
-    Process &main = cluster.main();
-    auto status = main.wait(kScenarioTimeout);
-    ASSERT_TRUE(status) << "main node still running";
-    EXPECT_TRUE(status->exited_with(0)) << status->describe() << "; stderr:\n"
-                                        << main.text(Stream::err);
-    EXPECT_TRUE(
-        main.wait_for_line(Stream::out, std::regex("^OK " + name + "$"), 0ms))
-        << "no 'OK " << name << "' line";
+    nu::e2e::expect_scenario_ok(cluster.main(), name, kScenarioTimeout);
   }
 
   Cluster cluster{kPaths};
