@@ -2,6 +2,8 @@
 // one thread per connection on the server side.
 #include "RawTcp.hpp"
 
+#include "../lib/Socket.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,54 +19,14 @@
 namespace migbench {
 namespace {
 
+using namespace benchlib;
+
 constexpr std::size_t kAnswer = 64;
 constexpr std::size_t kHeader = sizeof(std::uint64_t);
 
 void check(bool ok, const char *what) {
   if (!ok)
     throw std::system_error(errno, std::generic_category(), what);
-}
-
-/// Reads exactly n bytes; false at end of stream or on error.
-bool read_full(int fd, void *data, std::size_t n) {
-  auto *at = static_cast<char *>(data);
-  while (n > 0) {
-    ssize_t got = ::recv(fd, at, n, 0);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got <= 0)
-      return false;
-    at += got;
-    n -= static_cast<std::size_t>(got);
-  }
-  return true;
-}
-
-bool write_full(int fd, const void *data, std::size_t n, int flags = 0) {
-  auto *at = static_cast<const char *>(data);
-  while (n > 0) {
-    ssize_t put = ::send(fd, at, n, flags | MSG_NOSIGNAL);
-    if (put < 0 && errno == EINTR)
-      continue;
-    if (put <= 0)
-      return false;
-    at += put;
-    n -= static_cast<std::size_t>(put);
-  }
-  return true;
-}
-
-void set_nodelay(int fd) {
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-sockaddr_in loopback(int port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
 }
 
 /// Reads and drops `length` bytes through `sink`.

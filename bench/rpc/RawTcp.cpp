@@ -2,6 +2,8 @@
 // messages over blocking sockets, the floor for any RPC system on loopback.
 #include "Driver.hpp"
 
+#include "../lib/Socket.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,6 +22,7 @@
 namespace {
 
 using namespace rpcbench;
+using namespace benchlib;
 
 constexpr std::size_t kMessageSize = 64;
 using Message = std::array<char, kMessageSize>;
@@ -42,45 +45,6 @@ std::int32_t field(const Message &message, std::size_t offset) {
   return value;
 }
 
-bool read_full(int fd, char *data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = ::recv(fd, data, size, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool write_full(int fd, const char *data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool set_no_delay(int fd) {
-  int one = 1;
-  return ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
-}
-
-sockaddr_in loopback(int port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
-
 // ---- Server ---------------------------------------------------------------
 
 void serve_connection(int fd) {
@@ -98,7 +62,7 @@ void accept_loop(int listener) {
     int fd = ::accept(listener, nullptr, nullptr);
     if (fd < 0)
       continue;
-    if (!set_no_delay(fd)) {
+    if (!set_nodelay(fd)) {
       ::close(fd);
       continue;
     }
@@ -142,7 +106,7 @@ int connect_to(int port) {
   sockaddr_in address = loopback(port);
   if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address))
     fail("connect");
-  if (!set_no_delay(fd))
+  if (!set_nodelay(fd))
     fail("setsockopt(TCP_NODELAY)");
   return fd;
 }
