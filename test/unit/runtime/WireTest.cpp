@@ -89,5 +89,48 @@ TEST_F(Wire, CallToUnknownProcletIsUnavailable) {
             nu::net::FrameKind::Unavailable);
 }
 
+/// The reply node 2 gives a frame of \p kind with \p payload.
+nu::net::FrameView reply_to(RawPeer &peer, nu::net::FrameHeader h,
+                            const nu::detail::Bytes &payload,
+                            nu::detail::Bytes &bytes) {
+  nu::detail::Bytes frame = nu::net::start_frame();
+  frame.insert(frame.end(), payload.begin(), payload.end());
+  nu::net::finish_frame(frame, h);
+  peer.conn->send(frame);
+  auto reply = peer.replies.get_future();
+  EXPECT_EQ(reply.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  bytes = reply.get();
+  return *nu::net::parse_frame(bytes);
+}
+
+TEST_F(Wire, MalformedMigrationChunkGetsAnErrorAndChangesNothing) {
+  auto c = nu::make_proclet<Counter>(3);
+  RawPeer peer(cluster_);
+  nu::net::FrameHeader h;
+  h.kind = nu::net::FrameKind::Migrate;
+  h.request_id = 11;
+  h.proclet_id = 777;
+  h.target = nu::detail::proclet_type(typeid(Counter), "").id;
+  nu::detail::Bytes bytes;
+  auto view = reply_to(peer, h, nu::detail::Bytes(5, std::byte{0x7f}), bytes);
+  EXPECT_EQ(view.header.kind, nu::net::FrameKind::Error);
+  EXPECT_EQ(view.header.request_id, 11u);
+  EXPECT_EQ(cluster_.b().proclet_count(), 1u) << "nothing was hosted";
+  EXPECT_EQ(c.Run(&Counter::Get), 3);
+}
+
+TEST_F(Wire, MoveOfAnUnknownProcletIsUnavailable) {
+  RawPeer peer(cluster_);
+  nu::net::FrameHeader h;
+  h.kind = nu::net::FrameKind::Move;
+  h.request_id = 12;
+  h.proclet_id = 12345;
+  h.target = 1;
+  nu::detail::Bytes bytes;
+  auto view = reply_to(peer, h, {}, bytes);
+  EXPECT_EQ(view.header.kind, nu::net::FrameKind::Unavailable);
+}
+
 } // namespace
 } // namespace nutest
