@@ -55,6 +55,8 @@ public:
     std::chrono::milliseconds migrate_drain{1000};
     /// Log a line per migration (info level).
     bool log_migrations = false;
+    /// The process's arguments other than nu's flags (nu::process_args).
+    std::vector<std::string> args;
   };
 
   /// Starts the workers and listens; throws nu::Error if it cannot.
@@ -124,6 +126,11 @@ public:
   std::vector<ProcletUsage> movable_proclets() const;
   /// Migrations out of this node so far.
   std::uint64_t migrations() const { return migrations_.load(); }
+  const std::vector<std::string> &args() const { return options_.args; }
+  /// The memory this node may use (0: no limit), read by the monitor and
+  /// reported to the controller.
+  std::uint64_t mem_limit() const { return mem_limit_.load(); }
+  void set_mem_limit(std::uint64_t bytes);
 
 private:
   using Reply = std::function<void(Bytes)>;
@@ -228,6 +235,7 @@ private:
   std::map<std::pair<NodeId, std::uint64_t>, std::shared_ptr<Incoming>>
       incoming_;
   std::atomic<std::uint64_t> migrations_{0};
+  std::atomic<std::uint64_t> mem_limit_{0};
 };
 
 /// A reference weight large enough to be split many times over.

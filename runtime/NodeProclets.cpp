@@ -219,4 +219,10 @@ std::size_t Node::proclet_count() const {
   return slots_.size();
 }
 
+void Node::set_mem_limit(std::uint64_t bytes) {
+  mem_limit_.store(bytes);
+  if (link_)
+    link_->set_mem_limit(bytes);
+}
+
 } // namespace nu::detail

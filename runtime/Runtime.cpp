@@ -5,6 +5,7 @@
 #include "Flags.hpp"
 #include "Node.hpp"
 #include "Service.hpp"
+#include "SystemInfo.hpp"
 #include "migrate/Monitor.hpp"
 #include "net/MemoryTransport.hpp"
 #include "nu/errors.hpp"
@@ -17,8 +18,9 @@
 namespace nu::detail {
 namespace {
 
-/// The node nu::main started: the node of threads that have none (a
-/// std::thread started by user code). The one process-wide pointer.
+/// The node nu::main started (main or server): the node of threads that
+/// have none (a std::thread started by user code). The one process-wide
+/// pointer.
 std::atomic<Node *> main_node{nullptr};
 
 /// The main proclet: the pinned proclet nu::main's function runs in.
@@ -158,6 +160,7 @@ std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
 
 /// A server node: serves until the logical process ends or a signal.
 int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
+  main_node.store(&node, std::memory_order_release);
   std::cerr << "nu: node " << node.id() << " serving at " << node.address()
             << std::endl;
   timespec tick{0, 100'000'000};
@@ -165,6 +168,7 @@ int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
          sigtimedwait(&signals, nullptr, &tick) < 0)
     ;
   monitor.stop();
+  main_node.store(nullptr, std::memory_order_release);
   node.link()->leave();
   return 0;
 }
@@ -203,6 +207,7 @@ int run_main(int argc, char **argv,
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   }
   Node::Options options = node_options(*flags);
+  options.args.assign(argv, argv + argc);
   try {
     std::unique_ptr<controller::Service> embedded;
     if (options.controller.empty())
@@ -224,5 +229,19 @@ namespace nu {
 std::vector<NodeId> nodes() { return detail::current_node()->nodes(); }
 
 NodeId this_node() { return detail::current_node()->id(); }
+
+const std::vector<std::string> &process_args() {
+  return detail::current_node()->args();
+}
+
+NodeStats node_stats() {
+  detail::Node *node = detail::current_node();
+  return {node->id(), node->proclet_count(), node->migrations(),
+          detail::process_rss(), node->mem_limit()};
+}
+
+void set_memory_limit(std::uint64_t bytes) {
+  detail::current_node()->set_mem_limit(bytes);
+}
 
 } // namespace nu

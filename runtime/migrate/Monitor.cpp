@@ -124,8 +124,8 @@ Monitor::Monitor(Node &node, MonitorOptions options)
       random_(std::random_device{}()), backoff_(options_.period) {
   if (!options_.sample)
     options_.sample = ProcSampler();
-  if (node_.link() && options_.mem_limit != 0)
-    node_.link()->set_mem_limit(options_.mem_limit);
+  if (options_.mem_limit != 0)
+    node_.set_mem_limit(options_.mem_limit);
   if (options_.period.count() > 0 || options_.chaos.count() > 0)
     thread_ = std::thread([this] { run(); });
 }
@@ -176,6 +176,7 @@ void Monitor::run() {
 /// freed but kept by malloc, such as that of proclets moved out, is not
 /// pressure), unless the monitor is backing off.
 ResourceSample Monitor::sample() {
+  options_.mem_limit = node_.mem_limit(); // nu::set_memory_limit changes it
   ResourceSample s = options_.sample();
   if (assess(s, options_, pressure_) != Pressure::memory ||
       Clock::now() < retry_at_)

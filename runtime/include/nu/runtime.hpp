@@ -8,7 +8,10 @@
 
 #include "nu/ids.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -18,6 +21,26 @@ namespace nu {
 std::vector<NodeId> nodes();
 /// The node the calling thread runs on.
 NodeId this_node();
+
+/// The arguments the process hosting the caller was started with, without
+/// the `--nu-...` flags (argv[0] first): on every node, main or server, so
+/// a pinned proclet can read its node's own settings.
+const std::vector<std::string> &process_args();
+
+/// What the caller's node hosts and uses.
+struct NodeStats {
+  NodeId node = 0;
+  std::size_t proclets = 0;     ///< hosted here now
+  std::uint64_t migrations = 0; ///< proclets moved away so far
+  std::uint64_t rss = 0;        ///< the process's resident memory, bytes
+  std::uint64_t mem_limit = 0;  ///< --nu-mem-limit or set_memory_limit
+};
+NodeStats node_stats();
+
+/// Changes the caller's node's memory limit while it runs (as
+/// --nu-mem-limit=bytes would; 0: none). Above 90 % of it, the node moves
+/// proclets away until it is below 80 %.
+void set_memory_limit(std::uint64_t bytes);
 
 namespace detail {
 /// Parses and removes the `--nu-...` flags, starts the node, runs `fn`

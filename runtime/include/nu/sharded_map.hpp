@@ -1,0 +1,317 @@
+// nu::ShardedMap<K, V>: a hash table whose shards are proclets, spread over
+// the nodes and migrated like any proclet. Compiled through nuc with the
+// program that uses it; a map handle is an ordinary, copyable value.
+#pragma once
+
+#include "nu/proclet.hpp"
+#include "nu/runtime.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace nu {
+
+/// One shard of a ShardedMap: the pairs whose keys hash to it. Each call
+/// holds the shard's lock, so every operation on one key is atomic.
+template <class K, class V> class [[nu::proclet]] MapShard {
+public:
+  void Put(const K &key, const V &value) {
+    std::scoped_lock lock(mu_);
+    map_.insert_or_assign(key, value);
+  }
+  std::optional<V> Get(const K &key) {
+    std::scoped_lock lock(mu_);
+    auto it = map_.find(key);
+    return it == map_.end() ? std::nullopt : std::optional<V>(it->second);
+  }
+  bool Remove(const K &key) {
+    std::scoped_lock lock(mu_);
+    return map_.erase(key) != 0;
+  }
+  void PutMany(const std::vector<std::pair<K, V>> &pairs) {
+    std::scoped_lock lock(mu_);
+    for (const auto &[key, value] : pairs)
+      map_.insert_or_assign(key, value);
+  }
+  std::vector<std::optional<V>> GetMany(const std::vector<K> &keys) {
+    std::vector<std::optional<V>> values;
+    values.reserve(keys.size());
+    std::scoped_lock lock(mu_);
+    for (const K &key : keys) {
+      auto it = map_.find(key);
+      values.push_back(it == map_.end() ? std::nullopt
+                                        : std::optional<V>(it->second));
+    }
+    return values;
+  }
+  std::size_t RemoveMany(const std::vector<K> &keys) {
+    std::size_t removed = 0;
+    std::scoped_lock lock(mu_);
+    for (const K &key : keys)
+      removed += map_.erase(key);
+    return removed;
+  }
+  std::size_t Size() {
+    std::scoped_lock lock(mu_);
+    return map_.size();
+  }
+  std::size_t Clear() {
+    std::scoped_lock lock(mu_);
+    return std::exchange(map_, {}).size();
+  }
+  std::vector<std::pair<K, V>> Items() {
+    std::scoped_lock lock(mu_);
+    return {map_.begin(), map_.end()};
+  }
+
+  /// Runs `fn(value, args...)` under the lock, `value` being the key's
+  /// value (empty if absent); stores what `value` holds afterwards
+  /// (erases the key if it is empty). Returns `fn`'s result.
+  template <class F, class... A> auto Update(const K &key, A &&...args) {
+    std::scoped_lock lock(mu_);
+    auto node = map_.extract(key);
+    std::optional<V> value;
+    if (node)
+      value.emplace(std::move(node.mapped()));
+    struct Store {
+      std::unordered_map<K, V> &map;
+      const K &key;
+      std::optional<V> &value;
+      ~Store() {
+        if (value)
+          map.insert_or_assign(key, std::move(*value));
+      }
+    } store{map_, key, value};
+    return F{}(value, std::forward<A>(args)...);
+  }
+
+  /// Runs `fn(key, value, args...)` on every pair under the lock.
+  template <class F, class... A> void Visit(A &&...args) {
+    std::scoped_lock lock(mu_);
+    for (auto &[key, value] : map_)
+      F{}(key, value, args...);
+  }
+
+private:
+  std::mutex mu_;
+  std::unordered_map<K, V> map_;
+};
+
+/// A hash table of `K` to `V` split over proclets (its shards), which the
+/// runtime spreads over the nodes and migrates like any proclet. Copy the
+/// handle anywhere (into closures, other proclets' fields); every copy
+/// refers to the same map. Keys must hash the same way on every node (the
+/// same binary runs everywhere, so std::hash does).
+template <class K, class V> class ShardedMap {
+public:
+  using Shard = MapShard<K, V>;
+
+  /// An empty handle; use nu::make_sharded_map.
+  ShardedMap() = default;
+  explicit ShardedMap(std::vector<Proclet<Shard>> shards)
+      : shards_(std::move(shards)) {}
+
+  explicit operator bool() const { return !shards_.empty(); }
+  std::size_t shard_count() const { return shards_.size(); }
+  /// The shards, in hash order.
+  const std::vector<Proclet<Shard>> &shards() const { return shards_; }
+  /// The index of the shard that holds \p key.
+  std::size_t shard_index(const K &key) const {
+    std::uint64_t h = std::hash<K>{}(key);
+    h ^= h >> 33; // spread identity hashes of small integers
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h % check().size());
+  }
+
+  /// Sets \p key to \p value.
+  void Put(const K &key, const V &value) {
+    shard(key).Run(&Shard::Put, key, value);
+  }
+  /// The value of \p key, if any.
+  std::optional<V> Get(const K &key) { return shard(key).Run(&Shard::Get, key); }
+  /// Removes \p key; true if it was there.
+  bool Remove(const K &key) { return shard(key).Run(&Shard::Remove, key); }
+
+  Future<void> PutAsync(const K &key, const V &value) {
+    return shard(key).RunAsync(&Shard::Put, key, value);
+  }
+  Future<std::optional<V>> GetAsync(const K &key) {
+    return shard(key).RunAsync(&Shard::Get, key);
+  }
+  Future<bool> RemoveAsync(const K &key) {
+    return shard(key).RunAsync(&Shard::Remove, key);
+  }
+
+  /// Runs the capture-less closure `fn(std::optional<V> &value, args...)`
+  /// on the shard holding \p key, atomically with respect to every other
+  /// operation on that shard: `value` is the key's value (empty if
+  /// absent); what it holds afterwards is stored (empty: the key is
+  /// removed). Returns what `fn` returns.
+  template <class F, class... A> auto Apply(const K &key, F fn, A &&...args) {
+    check_apply<F, A...>(fn);
+    return shard(key).Run(update_closure<F, std::decay_t<A>...>(), key,
+                          std::forward<A>(args)...);
+  }
+  template <class F, class... A>
+  auto ApplyAsync(const K &key, F fn, A &&...args) {
+    check_apply<F, A...>(fn);
+    return shard(key).RunAsync(update_closure<F, std::decay_t<A>...>(), key,
+                               std::forward<A>(args)...);
+  }
+
+  /// The values of \p keys, in order: one request per shard involved,
+  /// all at once.
+  std::vector<std::optional<V>> GetMany(const std::vector<K> &keys) {
+    std::vector<std::optional<V>> values(keys.size());
+    scatter(keys, &Shard::GetMany, [&](const auto &positions, auto got) {
+      for (std::size_t i = 0; i < positions.size(); ++i)
+        values[positions[i]] = std::move(got[i]);
+    });
+    return values;
+  }
+  /// Sets every pair (of pairs with the same key, the last wins).
+  void PutMany(const std::vector<std::pair<K, V>> &pairs) {
+    scatter(pairs, &Shard::PutMany);
+  }
+  /// Removes \p keys; returns how many were there.
+  std::size_t RemoveMany(const std::vector<K> &keys) {
+    std::size_t removed = 0;
+    scatter(keys, &Shard::RemoveMany,
+            [&](const auto &, std::size_t n) { removed += n; });
+    return removed;
+  }
+
+  /// The number of pairs (a sum over the shards, each read at once).
+  std::size_t Size() {
+    std::size_t total = 0;
+    for (auto &f : on_all_shards(&Shard::Size))
+      total += f.get();
+    return total;
+  }
+  /// Removes every pair; returns how many there were.
+  std::size_t Clear() {
+    std::size_t total = 0;
+    for (auto &f : on_all_shards(&Shard::Clear))
+      total += f.get();
+    return total;
+  }
+  /// Every pair, shard by shard (each shard's pairs read atomically).
+  std::vector<std::pair<K, V>> Collect() {
+    std::vector<std::pair<K, V>> all;
+    for (auto &f : on_all_shards(&Shard::Items)) {
+      auto items = f.get();
+      all.insert(all.end(), std::make_move_iterator(items.begin()),
+                 std::make_move_iterator(items.end()));
+    }
+    return all;
+  }
+  /// Runs the capture-less closure `fn(const K &, V &, args...)` on every
+  /// pair where the pair lives, all shards at once; returns when done.
+  template <class F, class... A> void ForEach(F fn, A &&...args) {
+    static_assert(std::is_empty_v<F> && std::is_default_constructible_v<F>,
+                  "nu::ShardedMap::ForEach: the closure must be a "
+                  "capture-less lambda; pass what it needs as arguments");
+    (void)fn;
+    check();
+    std::vector<Future<void>> done;
+    for (auto &s : shards_)
+      done.push_back(s.RunAsync(
+          [](Shard &shard, std::decay_t<A>... a) {
+            shard.template Visit<F>(a...);
+          },
+          args...));
+    for (auto &f : done)
+      f.get();
+  }
+
+  /// A map handle travels as its shards' handles.
+  template <class Archive> void serialize(Archive &ar) { ar(shards_); }
+
+private:
+  const std::vector<Proclet<Shard>> &check() const {
+    if (shards_.empty())
+      throw Error("nu: call through an empty nu::ShardedMap");
+    return shards_;
+  }
+  Proclet<Shard> &shard(const K &key) { return shards_[shard_index(key)]; }
+
+  template <class F, class... A> static void check_apply(const F &) {
+    static_assert(std::is_empty_v<F> && std::is_default_constructible_v<F>,
+                  "nu::ShardedMap::Apply: the closure must be a capture-less "
+                  "lambda; pass what it needs as arguments after it");
+    static_assert(std::is_invocable_v<F, std::optional<V> &, A...>,
+                  "nu::ShardedMap::Apply: the closure must take "
+                  "(std::optional<V> &value, args...)");
+  }
+  template <class F, class... A> static auto update_closure() {
+    return [](Shard &s, K key, A... a) {
+      return s.template Update<F>(key, std::move(a)...);
+    };
+  }
+
+  static const K &key_of(const K &key) { return key; }
+  static const K &key_of(const std::pair<K, V> &pair) { return pair.first; }
+
+  /// Calls \p method on each shard that holds some of \p items with those
+  /// items, all at once, then `take(positions in items, result)` shard by
+  /// shard.
+  template <class Item, class M, class Take = std::nullptr_t>
+  void scatter(const std::vector<Item> &items, M method,
+               Take take = nullptr) {
+    std::vector<std::vector<std::size_t>> positions(check().size());
+    for (std::size_t i = 0; i < items.size(); ++i)
+      positions[shard_index(key_of(items[i]))].push_back(i);
+    using R = detail::MethodResult<M>;
+    std::vector<Future<R>> futures(positions.size());
+    for (std::size_t s = 0; s < positions.size(); ++s) {
+      if (positions[s].empty())
+        continue;
+      std::vector<Item> part;
+      part.reserve(positions[s].size());
+      for (std::size_t i : positions[s])
+        part.push_back(items[i]);
+      futures[s] = shards_[s].RunAsync(method, std::move(part));
+    }
+    for (std::size_t s = 0; s < positions.size(); ++s) {
+      if (!futures[s].valid())
+        continue;
+      if constexpr (std::is_void_v<R>)
+        futures[s].get();
+      else
+        take(positions[s], futures[s].get());
+    }
+  }
+
+  template <class M> auto on_all_shards(M method) {
+    std::vector<Future<detail::MethodResult<M>>> futures;
+    futures.reserve(check().size());
+    for (auto &s : shards_)
+      futures.push_back(s.RunAsync(method));
+    return futures;
+  }
+
+  std::vector<Proclet<Shard>> shards_;
+};
+
+/// Creates a map of \p shards shards (at least 1), placed by the runtime
+/// like any proclet (spread over the nodes).
+template <class K, class V>
+ShardedMap<K, V> make_sharded_map(std::size_t shards) {
+  if (shards == 0)
+    throw Error("nu::make_sharded_map: a map needs at least one shard");
+  std::vector<Proclet<MapShard<K, V>>> handles;
+  handles.reserve(shards);
+  for (std::size_t i = 0; i < shards; ++i)
+    handles.push_back(make_proclet<MapShard<K, V>>());
+  return ShardedMap<K, V>(std::move(handles));
+}
+
+} // namespace nu
