@@ -136,7 +136,9 @@ public:
     shard(key).Run(&Shard::Put, key, value);
   }
   /// The value of \p key, if any.
-  std::optional<V> Get(const K &key) { return shard(key).Run(&Shard::Get, key); }
+  std::optional<V> Get(const K &key) {
+    return shard(key).Run(&Shard::Get, key);
+  }
   /// Removes \p key; true if it was there.
   bool Remove(const K &key) { return shard(key).Run(&Shard::Remove, key); }
 
@@ -264,8 +266,7 @@ private:
   /// items, all at once, then `take(positions in items, result)` shard by
   /// shard.
   template <class Item, class M, class Take = std::nullptr_t>
-  void scatter(const std::vector<Item> &items, M method,
-               Take take = nullptr) {
+  void scatter(const std::vector<Item> &items, M method, Take take = nullptr) {
     std::vector<std::vector<std::size_t>> positions(check().size());
     for (std::size_t i = 0; i < items.size(); ++i)
       positions[shard_index(key_of(items[i]))].push_back(i);

@@ -32,6 +32,24 @@ TEST(Main, RunsFunctionAndReturnsItsCode) {
   EXPECT_EQ(seen_argc, 2);
 }
 
+TEST(Main, TheProcessArgumentsAndStatsOfTheNode) {
+  std::vector<std::string> seen;
+  nu::NodeStats stats;
+  run({"app", "--port", "--nu-workers=2", "6380"}, [&](int, char **) {
+    seen = nu::process_args();
+    nu::set_memory_limit(512 << 20);
+    auto c = nu::make_proclet<nutest::Counter>(1);
+    stats = nu::node_stats();
+    return 0;
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"app", "--port", "6380"}));
+  EXPECT_EQ(stats.node, 1u);
+  EXPECT_EQ(stats.proclets, 2u) << "the main proclet and the counter";
+  EXPECT_EQ(stats.migrations, 0u);
+  EXPECT_GT(stats.rss, 0u);
+  EXPECT_EQ(stats.mem_limit, 512u << 20);
+}
+
 TEST(Main, VoidFunctionReturnsZero) {
   std::vector<std::string> args{"app"};
   char *argv[] = {args[0].data(), nullptr};

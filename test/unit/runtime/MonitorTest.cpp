@@ -157,6 +157,26 @@ TEST_F(MonitorTest, MovesProcletsAwayUntilMemoryPressureIsGone) {
     EXPECT_EQ(counters[i].Run(&Counter::Get), i);
 }
 
+TEST_F(MonitorTest, ALimitSetWhileRunningTakesEffect) {
+  std::vector<nu::Proclet<Counter>> counters;
+  for (int i = 0; i < 10; ++i)
+    counters.push_back(on<Counter>(2));
+  MonitorOptions o = options(10ms);
+  o.sample = [&] {
+    return ResourceSample{node(1).proclet_count() * MiB, 0, 0};
+  };
+  Monitor monitor(node(1), o);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(node(1).proclet_count(), 10u) << "no limit yet";
+  {
+    nu::detail::NodeScope scope(&node(1));
+    nu::set_memory_limit(10 * MiB);
+  }
+  EXPECT_TRUE(eventually([&] { return node(1).proclet_count() == 7; }))
+      << node(1).proclet_count();
+  EXPECT_EQ(monitor.moves(), 3u);
+}
+
 TEST_F(MonitorTest, CpuPressureMovesTheBusiestFirst) {
   auto idle1 = on<Counter>(2), busy = on<Counter>(2), idle2 = on<Counter>(2);
   std::atomic<bool> done{false};
