@@ -30,18 +30,29 @@ Address parseAddress(std::string_view Text) {
   return A;
 }
 
+static void appendHeader(std::string &Out, char Type, std::size_t Size) {
+  char Digits[24];
+  auto End = std::to_chars(Digits, Digits + sizeof Digits, Size).ptr;
+  Out += Type;
+  Out.append(Digits, End);
+  Out += "\r\n";
+}
+
+void appendArray(std::string &Out, std::size_t Size) {
+  appendHeader(Out, '*', Size);
+}
+
+void appendBulk(std::string &Out, std::string_view Bytes) {
+  appendHeader(Out, '$', Bytes.size());
+  Out += Bytes;
+  Out += "\r\n";
+}
+
 void appendCommand(std::string &Out,
                    std::initializer_list<std::string_view> Args) {
-  Out += '*';
-  Out += std::to_string(Args.size());
-  Out += "\r\n";
-  for (std::string_view Arg : Args) {
-    Out += '$';
-    Out += std::to_string(Arg.size());
-    Out += "\r\n";
-    Out += Arg;
-    Out += "\r\n";
-  }
+  appendArray(Out, Args.size());
+  for (std::string_view Arg : Args)
+    appendBulk(Out, Arg);
 }
 
 Connection::~Connection() {

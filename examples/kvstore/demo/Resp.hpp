@@ -28,6 +28,10 @@ struct Reply {
   std::vector<Reply> Elements;
 };
 
+/// Appends the header of a RESP array of \p Size elements.
+void appendArray(std::string &Out, std::size_t Size);
+/// Appends one RESP bulk string.
+void appendBulk(std::string &Out, std::string_view Bytes);
 /// Appends one command as a RESP array of bulk strings.
 void appendCommand(std::string &Out,
                    std::initializer_list<std::string_view> Args);

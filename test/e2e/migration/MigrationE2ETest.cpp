@@ -1,5 +1,6 @@
 // Migration with real processes: exact counts while every node moves
-// proclets at random, and a squeezed node shedding memory to stay under it.
+// proclets at random (counters, a ShardedMap), and a squeezed node shedding
+// memory to stay under its limit.
 #include "Cluster.hpp"
 #include "Scenario.hpp"
 
@@ -67,6 +68,23 @@ TEST(Migration, ExactlyOnceUnderChaos) {
   ASSERT_TRUE(calls);
   std::cerr << "chaos: " << moved << " migrations, 100000 calls in "
             << (*calls)[1] << " ms\n";
+}
+
+TEST(Migration, AShardedMapLosesNoWriteUnderChaos) {
+  Cluster cluster(kPaths);
+  cluster.start_controller();
+  const std::vector<std::string> chaos{"--nu-chaos-migrate-ms=5",
+                                       "--nu-log-level=info"};
+  cluster.add_node(chaos);
+  cluster.add_node(chaos);
+  cluster.start_main({"--nodes", "3", "--scenario", "sharded-map"}, chaos);
+  expect_success(cluster, "sharded-map");
+  if (testing::Test::HasFailure())
+    return;
+  int moved = migrations(cluster.main());
+  for (auto &node : cluster.nodes())
+    moved += migrations(*node.process);
+  EXPECT_GE(moved, 20) << "too few shard migrations during the writes";
 }
 
 TEST(Migration, ASqueezedNodeShedsProcletsToStayUnderItsLimit) {

@@ -1,6 +1,8 @@
 // The nu program of the migration e2e tests: `--scenario chaos` (exact
-// counts while nodes move proclets at random) and `--scenario memory`.
+// counts while nodes move proclets at random), `--scenario sharded-map`
+// (the same for a nu::ShardedMap written from every node) and `memory`.
 #include <nu/nu.hpp>
+#include <nu/sharded_map.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -161,6 +163,71 @@ void chaos(const std::vector<nu::NodeId> &nodes) {
         "total " + std::to_string(total) + ";" + wrong);
 }
 
+// --- sharded-map: a writer proclet on each node increments every key of a
+// shared map while its shards move at random; no increment is lost.
+
+using Tally = nu::ShardedMap<int, long>;
+constexpr int kKeys = 500, kRounds = 20;
+
+class [[nu::proclet]] Writer {
+public:
+  explicit Writer(Tally map) : map_(std::move(map)) {}
+  // kRounds increments of every key: Apply and ApplyAsync in turn.
+  long Run() {
+    auto inc = [](std::optional<long> &v) { v = v.value_or(0) + 1; };
+    std::vector<nu::Future<void>> pending;
+    for (int r = 0; r < kRounds; ++r)
+      for (int k = 0; k < kKeys; ++k) {
+        if (r % 2 == 0) {
+          map_.Apply(k, inc);
+          continue;
+        }
+        pending.push_back(map_.ApplyAsync(k, inc));
+        if (pending.size() == 64) {
+          for (auto &f : pending)
+            f.get();
+          pending.clear();
+        }
+      }
+    for (auto &f : pending)
+      f.get();
+    return kRounds * kKeys;
+  }
+
+private:
+  Tally map_;
+};
+
+void sharded_map(const std::vector<nu::NodeId> &nodes) {
+  Tally map = nu::make_sharded_map<int, long>(32);
+  std::vector<nu::Future<long>> done;
+  std::vector<nu::Proclet<Writer>> writers;
+  for (nu::NodeId n : nodes) {
+    writers.push_back(nu::make_proclet<Writer>(
+        nu::ProcletOptions{.pinned = true, .node = n}, map));
+    done.push_back(writers.back().RunAsync(&Writer::Run));
+  }
+  long sent = 0;
+  for (auto &f : done)
+    sent += f.get();
+  std::vector<int> keys(kKeys);
+  for (int k = 0; k < kKeys; ++k)
+    keys[k] = k;
+  std::string wrong;
+  auto values = map.GetMany(keys);
+  for (int k = 0; k < kKeys; ++k)
+    if (values[k] != static_cast<long>(nodes.size()) * kRounds)
+      wrong += " key " + std::to_string(k) + ": " +
+               std::to_string(values[k].value_or(-1)) + ";";
+  long total = 0;
+  for (const auto &[key, value] : map.Collect())
+    total += value;
+  std::cout << "map-total " << total << std::endl;
+  check(wrong.empty() && total == sent && map.Size() == kKeys,
+        "total " + std::to_string(total) + " of " + std::to_string(sent) + ";" +
+            wrong);
+}
+
 // --- memory: blobs grow on a squeezed node; its RSS stays under its limit.
 
 constexpr int kBlobs = 72;
@@ -236,6 +303,8 @@ int run_app(int argc, char **argv) {
     auto nodes = wait_for_nodes(args.nodes);
     if (args.scenario == "chaos")
       chaos(nodes);
+    else if (args.scenario == "sharded-map")
+      sharded_map(nodes);
     else if (args.scenario == "memory")
       memory(args.squeezed, args.limit);
     else

@@ -1,0 +1,29 @@
+// nu-kvstore's own command-line flags (--port, --host, --shards, --help),
+// read the same way by the main node and by every server node.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kv {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 6379;         ///< 0: the kernel picks one
+  bool port_given = false; ///< a server node serves clients only if so
+  std::size_t shards = 64;
+  bool help = false;
+};
+
+/// Parses \p args (argv, argv[0] first). `--nu-...` flags are skipped
+/// (with the value that follows unless given as `--nu-x=V`, or for
+/// --nu-help). On a bad flag, returns nothing and sets \p error.
+std::optional<Options> parse_options(const std::vector<std::string> &args,
+                                     std::string &error);
+
+/// The text of --help.
+std::string usage(const std::string &program);
+
+} // namespace kv
