@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency of nu from Debian 12 packages
-# (--bench: also the RPC benchmark's Thrift and gRPC peers). A no-op when
-# everything is present; uses sudo when not run as root.
+# Installs every build, test and demo dependency of nu from Debian 12
+# packages (--bench: also the benchmarks' peers: Thrift, gRPC, redis-server).
+# A no-op when everything is present; uses sudo when not run as root.
 set -euo pipefail
 
 packages=(
@@ -9,14 +9,15 @@ packages=(
   clang-16 libclang-16-dev llvm-16-dev llvm-16-tools
   clang-format-16 clang-tidy-16
   libcereal-dev libasio-dev libgtest-dev
+  redis-tools python3-redis gnuplot-nox
 )
 
-# bench/rpc's peers; Thrift's headers need Boost's, which libthrift-dev
-# does not depend on.
+# The peers of bench/rpc and bench/kvstore; Thrift's headers need Boost's,
+# which libthrift-dev does not depend on.
 bench_packages=(
   libthrift-dev thrift-compiler libboost-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  pkg-config
+  pkg-config redis-server
 )
 
 case "${1-}" in

@@ -4,36 +4,29 @@
 
 #include <cctype>
 #include <limits>
+#include <string>
 
 namespace kv {
 
 std::optional<std::int64_t> parse_int64(std::string_view s) {
-  if (s.empty() || s.size() > 20)
-    return std::nullopt;
   if (s == "0")
     return 0;
-  bool negative = s.front() == '-';
+  bool negative = !s.empty() && s.front() == '-';
   std::string_view digits = s.substr(negative);
-  if (digits.empty() || digits.front() < '1' || digits.front() > '9')
+  // 19 digits cannot overflow 64 unsigned bits; more are out of range.
+  if (digits.empty() || digits.size() > 19 || digits.front() == '0')
     return std::nullopt;
   std::uint64_t v = 0;
   for (char c : digits) {
     if (c < '0' || c > '9')
       return std::nullopt;
-    std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-    if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10)
-      return std::nullopt;
-    v = v * 10 + d;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
   }
   constexpr std::uint64_t max = std::numeric_limits<std::int64_t>::max();
-  if (negative) {
-    if (v > max + 1)
-      return std::nullopt;
-    return static_cast<std::int64_t>(0 - v);
-  }
-  if (v > max)
+  if (v > max + negative)
     return std::nullopt;
-  return static_cast<std::int64_t>(v);
+  return negative ? static_cast<std::int64_t>(0 - v)
+                  : static_cast<std::int64_t>(v);
 }
 
 namespace {

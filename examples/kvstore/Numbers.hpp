@@ -1,5 +1,5 @@
-// Numbers as Redis reads and writes them: strict 64-bit integers, memory
-// sizes ("64mb"), and glob patterns (CONFIG GET) alongside.
+// Numbers as Redis reads them: strict 64-bit integers, memory sizes
+// ("64mb"); and glob patterns (CONFIG GET) alongside.
 #pragma once
 
 #include <cstdint>

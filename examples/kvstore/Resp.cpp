@@ -5,8 +5,8 @@
 #include "Numbers.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 
 namespace kv {
 
@@ -64,7 +64,8 @@ RespParser::Status RespParser::parse_multibulk(std::string_view in) {
         if (*n <= 0)
           return complete(in, pos_);
         count_ = *n;
-        spans_.reserve(static_cast<std::size_t>(std::min<std::int64_t>(count_, 4096)));
+        spans_.reserve(
+            static_cast<std::size_t>(std::min<std::int64_t>(count_, 4096)));
         continue;
       }
       if (in[pos_] != '$')
@@ -143,7 +144,8 @@ std::size_t unquote(std::string_view s, std::string &out) {
       }
       if (e == 'x' && i + 3 < s.size() && hex_digit(s[i + 2]) >= 0 &&
           hex_digit(s[i + 3]) >= 0) {
-        out += static_cast<char>(hex_digit(s[i + 2]) * 16 + hex_digit(s[i + 3]));
+        out +=
+            static_cast<char>(hex_digit(s[i + 2]) * 16 + hex_digit(s[i + 3]));
         i += 3;
         continue;
       }

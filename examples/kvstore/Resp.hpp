@@ -49,10 +49,10 @@ private:
   // Progress through the current request.
   bool started_ = false;
   bool inline_ = false;
-  std::size_t pos_ = 0;      // multibulk: the next unread byte
-  std::int64_t count_ = -1;  // multibulk: arguments announced (-1: unread)
-  std::int64_t bulk_ = -1;   // the length of the bulk being read (-1: none)
-  std::size_t scanned_ = 0;  // inline: searched this far for '\n'
+  std::size_t pos_ = 0;     // multibulk: the next unread byte
+  std::int64_t count_ = -1; // multibulk: arguments announced (-1: unread)
+  std::int64_t bulk_ = -1;  // the length of the bulk being read (-1: none)
+  std::size_t scanned_ = 0; // inline: searched this far for '\n'
   std::vector<std::pair<std::size_t, std::size_t>> spans_; // offset, length
   // Results.
   std::vector<std::string_view> args_;

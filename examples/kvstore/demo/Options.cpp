@@ -10,7 +10,8 @@
 namespace kvload {
 namespace {
 
-const char *const kUsage = R"(usage: nu-kvstore-load --servers H:P[,H:P...] [options]
+const char *const kUsage =
+    R"(usage: nu-kvstore-load --servers H:P[,H:P...] [options]
 Drives a RESP (Redis-compatible) server with GETs and SETs over C connections
 spread over the servers; every interval prints ops/s, p50/p99 latency and each
 server's RSS, proclets and migrations (from INFO).

@@ -23,7 +23,7 @@ struct Options {
   int IntervalMs = 1000;
   double SqueezeAt = -1; // seconds into the load; < 0: no squeeze
   std::optional<Address> SqueezeServer;
-  std::string SqueezeTo;                   // bytes, NNmb, NNgb or NN%
+  std::string SqueezeTo;                     // bytes, NNmb, NNgb or NN%
   std::string SqueezeParam = "nu-mem-limit"; // CONFIG SET <param>
   std::string Csv;
   int TimeoutMs = 10000;

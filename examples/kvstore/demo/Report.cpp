@@ -3,6 +3,7 @@
 #include "Report.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -47,8 +48,8 @@ void printPhase(const Phase &P) {
     return;
   char Span[32];
   std::snprintf(Span, sizeof Span, "%.0f-%.0f", P.From, P.To);
-  std::printf("%-19s %8s %10s %8.2f %8.2f %9.2f %8.2f\n", P.Name.c_str(),
-              Span, withCommas(P.Latency.count() / P.Seconds).c_str(),
+  std::printf("%-19s %8s %10s %8.2f %8.2f %9.2f %8.2f\n", P.Name.c_str(), Span,
+              withCommas(P.Latency.count() / P.Seconds).c_str(),
               ms(P.Latency.quantile(0.5)), ms(P.Latency.quantile(0.99)),
               ms(P.Latency.quantile(0.999)), ms(P.Latency.max()));
 }
@@ -66,8 +67,7 @@ void add(Phase &P, const Sample &S) {
 std::size_t lastMigration(const std::vector<Sample> &Samples,
                           std::size_t First) {
   std::size_t Last = 0;
-  for (std::size_t I = std::max<std::size_t>(First, 1); I < Samples.size();
-       ++I)
+  for (std::size_t I = std::max<std::size_t>(First, 1); I < Samples.size(); ++I)
     if (migrations(Samples[I]) > migrations(Samples[I - 1]))
       Last = I;
   return Last;
@@ -167,14 +167,16 @@ std::vector<NodeStats> NodeMonitor::query() {
 
 std::string progressLine(const Sample &S) {
   char Head[128];
-  std::snprintf(Head, sizeof Head,
-                "t=%.0fs  ops/s %7s  p50 %5.2f ms  p99 %6.2f ms  |", S.T,
-                withCommas(S.Latency.count() / S.Seconds).c_str(),
-                ms(S.Latency.quantile(0.5)), ms(S.Latency.quantile(0.99)));
+  bool Whole = std::fabs(S.T - std::round(S.T)) < 0.05;
+  std::snprintf(
+      Head, sizeof Head, "t=%.*fs  ops/s %7s  p50 %5.2f ms  p99 %6.2f ms  |",
+      Whole ? 0 : 1, S.T, withCommas(S.Latency.count() / S.Seconds).c_str(),
+      ms(S.Latency.quantile(0.5)), ms(S.Latency.quantile(0.99)));
   return Head +
-         (" node rss MiB" + column(S.Nodes, [](const NodeStats &N) {
-            return N.Rss < 0 ? -1 : N.Rss / kMiB;
-          })) +
+         (" node rss MiB" + column(S.Nodes,
+                                   [](const NodeStats &N) {
+                                     return N.Rss < 0 ? -1 : N.Rss / kMiB;
+                                   })) +
          ("  proclets" + column(S.Nodes,
                                 [](const NodeStats &N) {
                                   return static_cast<double>(N.Proclets);
@@ -223,9 +225,12 @@ void printSummary(const std::vector<Sample> &Samples, const Squeeze &Sq,
                   const Options &Opts) {
   if (Samples.empty())
     return;
-  std::printf("\n%-19s %8s %10s %8s %8s %9s %8s\n", "phase", "seconds",
-              "ops/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms");
-  for (const Phase &P : phases(Samples, Sq))
+  std::printf("\n%-19s %8s %10s %8s %8s %9s %8s\n", "phase", "seconds", "ops/s",
+              "p50 ms", "p99 ms", "p99.9 ms", "max ms");
+  std::vector<Phase> Phases = phases(Samples, Sq);
+  if (!Sq.Done) // one phase: the whole run
+    Phases.resize(3);
+  for (const Phase &P : Phases)
     printPhase(P);
   printMigrations(Samples);
   if (Sq.Done)

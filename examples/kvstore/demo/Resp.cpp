@@ -22,8 +22,8 @@ Address parseAddress(std::string_view Text) {
                              "' (want host:port)");
   A.Host = std::string(Text.substr(0, Colon));
   auto Port = Text.substr(Colon + 1);
-  auto [End, Err] = std::from_chars(Port.data(), Port.data() + Port.size(),
-                                    A.Port);
+  auto [End, Err] =
+      std::from_chars(Port.data(), Port.data() + Port.size(), A.Port);
   if (Err != std::errc() || End != Port.data() + Port.size() || A.Port <= 0 ||
       A.Port > 65535)
     throw std::runtime_error("bad port in '" + std::string(Text) + "'");
@@ -95,6 +95,11 @@ void Connection::open(const Address &To, int Timeout) {
   timeval Tv{Timeout / 1000, (Timeout % 1000) * 1000};
   ::setsockopt(Fd, SOL_SOCKET, SO_RCVTIMEO, &Tv, sizeof Tv);
   ::setsockopt(Fd, SOL_SOCKET, SO_SNDTIMEO, &Tv, sizeof Tv);
+}
+
+void Connection::shutdown() {
+  if (Fd >= 0)
+    ::shutdown(Fd, SHUT_RDWR);
 }
 
 void Connection::write(std::string_view Bytes) {

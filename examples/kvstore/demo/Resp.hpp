@@ -51,6 +51,8 @@ public:
   /// Sends one command and reads its reply; throws on an error reply.
   Reply call(std::initializer_list<std::string_view> Args);
   const Address &address() const { return Peer; }
+  /// Makes blocked reads and writes fail at once (from another thread).
+  void shutdown();
 
 private:
   [[noreturn]] void fail(const std::string &What) const;

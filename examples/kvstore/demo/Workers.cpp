@@ -2,8 +2,8 @@
 // once, each reply timed from its batch's write; the first failure stops all.
 #include "Workers.hpp"
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <random>
 
 namespace kvload {
@@ -38,7 +38,13 @@ Workers::Workers(const Options &O) : Opts(O), Value(makeValue(O.ValueSize)) {
   }
 }
 
-Workers::~Workers() { stop(); }
+Workers::~Workers() {
+  // Unwinding with threads running: do not wait for their reply timeouts.
+  for (auto &S : Slots)
+    if (!Threads.empty())
+      S->Conn->shutdown();
+  stop();
+}
 
 void Workers::start(void (Workers::*Body)(Slot &, std::size_t)) {
   stop();
@@ -99,8 +105,8 @@ void Workers::expectReplies(Connection &Conn, int Count) {
 void Workers::populateBody(Slot &S, std::size_t Index) {
   const long Step = static_cast<long>(Slots.size());
   const int PerCommand = std::max(Opts.MsetKeys, 1);
-  const int Commands = Opts.MsetKeys > 0 ? Opts.Pipeline
-                                         : std::max(Opts.Pipeline, 64);
+  const int Commands =
+      Opts.MsetKeys > 0 ? Opts.Pipeline : std::max(Opts.Pipeline, 64);
   std::string Batch;
   char Key[32];
   long Next = static_cast<long>(Index);

@@ -5,11 +5,14 @@
 #include "Resp.hpp"
 #include "Workers.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 using namespace kvload;
 
@@ -39,9 +42,11 @@ void populate(const Options &O, Workers &W) {
   for (int Tick = 1; !W.done(); ++Tick) {
     sleepUntil(Start + Tick * std::chrono::milliseconds(O.IntervalMs), W);
     throwIfFailed(W);
+    if (W.done())
+      break;
     std::printf("populate: %s/%s keys (%.0f%%)\n",
-                withCommas(W.populated()).c_str(),
-                withCommas(O.Keys).c_str(), 100.0 * W.populated() / O.Keys);
+                withCommas(W.populated()).c_str(), withCommas(O.Keys).c_str(),
+                100.0 * W.populated() / O.Keys);
   }
   W.stop();
   throwIfFailed(W);
@@ -63,9 +68,13 @@ double sizeOf(const std::string &Text, double Rss) {
                              ": the server's INFO has no rss");
   if (Unit == "%")
     return std::floor(Value / 100 * Rss);
-  for (auto [Suffix, Scale] : {std::pair{"", 1.0}, {"b", 1.0}, {"kb", 1024.0},
-                               {"k", 1024.0}, {"mb", 1048576.0},
-                               {"m", 1048576.0}, {"gb", 1073741824.0},
+  for (auto [Suffix, Scale] : {std::pair{"", 1.0},
+                               {"b", 1.0},
+                               {"kb", 1024.0},
+                               {"k", 1024.0},
+                               {"mb", 1048576.0},
+                               {"m", 1048576.0},
+                               {"gb", 1073741824.0},
                                {"g", 1073741824.0}})
     if (Unit == Suffix)
       return std::floor(Value * Scale);
@@ -107,12 +116,12 @@ std::vector<Sample> load(const Options &O, Workers &W, NodeMonitor &M,
                          std::chrono::duration<double>(O.Duration));
   W.startLoad();
   for (int Tick = 1;; ++Tick) {
-    auto Next = std::min(End, Start + Tick * std::chrono::milliseconds(
-                                                 O.IntervalMs));
+    auto Next =
+        std::min(End, Start + Tick * std::chrono::milliseconds(O.IntervalMs));
     sleepUntil(Next, W);
     throwIfFailed(W);
-    Samples.push_back(collect(W, M, since(Start),
-                              Samples.empty() ? 0 : Samples.back().T));
+    Samples.push_back(
+        collect(W, M, since(Start), Samples.empty() ? 0 : Samples.back().T));
     std::printf("%s\n", progressLine(Samples.back()).c_str());
     Csv.row(Samples.back());
     if (Next == End)

@@ -1,0 +1,87 @@
+// The Redis commands nu-kvstore serves: a table of name, arity and handler,
+// run one request at a time against the map on behalf of a connection.
+#pragma once
+
+#include "Connection.hpp"
+#include "Resp.hpp"
+#include "Store.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kv {
+
+/// What a server tells its clients about itself (INFO, CONFIG GET).
+struct ServerInfo {
+  std::string host;
+  int port = 0;
+  std::int64_t started_ms = 0;
+  std::atomic<std::size_t> clients{0};
+  std::atomic<std::size_t> threaded_clients{0}; ///< so far
+};
+
+/// One connection's state; commands run through it one at a time.
+class Session : public Handler {
+public:
+  /// A client of the server described by \p info (counted there).
+  Session(Store store, ServerInfo &info);
+  ~Session() override;
+
+  /// Runs one request (\p args not empty) and appends its reply to \p out.
+  /// A failure of nu (a shard unreachable, ...) becomes an error reply.
+  void execute(const std::vector<std::string_view> &args,
+               RespWriter &out) override;
+
+  /// True once QUIT ran: the connection closes after the reply.
+  bool quit() const override { return quit_; }
+  /// True once some shard of the map is on another node: requests may
+  /// then wait for replies from there.
+  bool slow() override;
+
+private:
+  friend struct Call;
+
+  Store store_;
+  ServerInfo &info_;
+  nu::NodeId node_;
+  bool quit_ = false;
+  bool slow_ = false;
+  std::string key_; // scratch, to avoid an allocation per request
+};
+
+/// The request a handler serves, and where its reply goes.
+struct Call {
+  const std::vector<std::string_view> &args;
+  RespWriter &out;
+  Session &session;
+
+  Store &store() { return session.store_; }
+  const ServerInfo &info() { return session.info_; }
+  void quit() { session.quit_ = true; }
+  /// args[i] as a key (valid until the next key() call).
+  const std::string &key(std::size_t i) {
+    return session.key_.assign(args[i].data(), args[i].size());
+  }
+};
+
+/// A command: \p arity counts the name; negative means at least -arity.
+struct CommandSpec {
+  std::string_view name;
+  int arity;
+  void (*run)(Call &);
+};
+
+/// The handlers, by group (StringCommands.cpp, ServerCommands.cpp).
+const std::vector<CommandSpec> &string_commands();
+const std::vector<CommandSpec> &server_commands();
+
+/// Replies shared by the handlers.
+void reply_not_integer(RespWriter &out);
+void reply_syntax_error(RespWriter &out);
+void reply_arity(RespWriter &out, std::string_view command);
+
+} // namespace kv

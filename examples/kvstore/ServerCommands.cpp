@@ -1,0 +1,135 @@
+// The connection and server commands: PING, ECHO, QUIT, SELECT, COMMAND,
+// DBSIZE, FLUSHALL/FLUSHDB, INFO and CONFIG (GET, SET nu-mem-limit).
+#include "Commands.hpp"
+#include "Info.hpp"
+#include "Keyspace.hpp"
+#include "Numbers.hpp"
+
+#include <nu/runtime.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace kv {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char &c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void ping(Call &c) {
+  if (c.args.size() > 2)
+    return reply_arity(c.out, "ping");
+  return c.args.size() == 2 ? c.out.bulk(c.args[1]) : c.out.simple("PONG");
+}
+
+void echo(Call &c) { c.out.bulk(c.args[1]); }
+
+void quit(Call &c) {
+  c.quit();
+  c.out.simple("OK");
+}
+
+void select(Call &c) {
+  auto n = parse_int64(c.args[1]);
+  if (!n)
+    return reply_not_integer(c.out);
+  if (*n != 0)
+    return c.out.error("ERR DB index is out of range");
+  c.out.simple("OK");
+}
+
+void command(Call &c) { c.out.array(0); }
+
+void dbsize(Call &c) {
+  c.out.integer(
+      static_cast<std::int64_t>(count_keys(c.store(), now_ms()).keys));
+}
+
+void flushall(Call &c) {
+  if (c.args.size() > 2 || (c.args.size() == 2 && lower(c.args[1]) != "sync" &&
+                            lower(c.args[1]) != "async"))
+    return reply_syntax_error(c.out);
+  c.store().Clear();
+  c.out.simple("OK");
+}
+
+void info(Call &c) {
+  if (c.args.size() > 2)
+    return reply_syntax_error(c.out);
+  c.out.bulk(info_text(c, c.args.size() == 2 ? lower(c.args[1]) : "default"));
+}
+
+/// CONFIG GET's parameters and their values on this node.
+std::vector<std::pair<std::string, std::string>> parameters(Call &c) {
+  return {{"save", ""},
+          {"appendonly", "no"},
+          {"databases", "1"},
+          {"maxclients", "10000"},
+          {"bind", c.info().host},
+          {"port", std::to_string(c.info().port)},
+          {"nu-shards", std::to_string(c.store().shard_count())},
+          {"nu-mem-limit", std::to_string(nu::node_stats().mem_limit)}};
+}
+
+void config_get(Call &c) {
+  if (c.args.size() < 3)
+    return reply_arity(c.out, "config|get");
+  std::vector<std::pair<std::string, std::string>> found;
+  for (auto &p : parameters(c))
+    for (std::size_t i = 2; i < c.args.size(); ++i)
+      if (glob_match(c.args[i], p.first, true)) {
+        found.push_back(p);
+        break;
+      }
+  c.out.array(2 * found.size());
+  for (const auto &[name, value] : found) {
+    c.out.bulk(name);
+    c.out.bulk(value);
+  }
+}
+
+void config_set(Call &c) {
+  if (c.args.size() != 4)
+    return reply_arity(c.out, "config|set");
+  if (lower(c.args[2]) != "nu-mem-limit")
+    return c.out.error("ERR Unknown option or number of arguments for "
+                       "CONFIG SET - '" +
+                       std::string(c.args[2]) + "'");
+  auto bytes = parse_memory(c.args[3]);
+  if (!bytes)
+    return c.out.error("ERR CONFIG SET failed (possibly related to argument "
+                       "'nu-mem-limit') - argument must be a memory value");
+  nu::set_memory_limit(*bytes);
+  c.out.simple("OK");
+}
+
+void config(Call &c) {
+  std::string sub = lower(c.args[1]);
+  if (sub == "get")
+    return config_get(c);
+  if (sub == "set")
+    return config_set(c);
+  if (sub == "resetstat" && c.args.size() == 2)
+    return c.out.simple("OK");
+  c.out.error("ERR unknown subcommand '" + std::string(c.args[1]) +
+              "'. Try CONFIG HELP.");
+}
+
+} // namespace
+
+const std::vector<CommandSpec> &server_commands() {
+  static const std::vector<CommandSpec> commands = {
+      {"ping", -1, ping},         {"echo", 2, echo},
+      {"quit", -1, quit},         {"select", 2, select},
+      {"command", -1, command},   {"dbsize", 1, dbsize},
+      {"flushall", -1, flushall}, {"flushdb", -1, flushall},
+      {"info", -1, info},         {"config", -2, config},
+  };
+  return commands;
+}
+
+} // namespace kv
