@@ -46,8 +46,9 @@ void expect_success(Cluster &cluster, const std::string &name) {
   }
 }
 
-TEST(Migration, ExactlyOnceUnderChaos) {
-  Cluster cluster(kPaths);
+// Runs \p scenario with every node moving a random proclet every 5 ms;
+// returns the number of migrations (-1 if the scenario failed).
+int run_under_chaos(Cluster &cluster, const std::string &scenario) {
   cluster.start_controller();
   const std::vector<std::string> chaos{"--nu-chaos-migrate-ms=5",
                                        "--nu-log-level=info"};
@@ -55,13 +56,21 @@ TEST(Migration, ExactlyOnceUnderChaos) {
   cluster.add_node(chaos);
   std::vector<std::string> main_flags = chaos; // a lost call fails sooner
   main_flags.push_back("--nu-call-timeout-ms=10000");
-  cluster.start_main({"--nodes", "3", "--scenario", "chaos"}, main_flags);
-  expect_success(cluster, "chaos");
+  cluster.start_main({"--nodes", "3", "--scenario", scenario}, main_flags);
+  expect_success(cluster, scenario);
   if (testing::Test::HasFailure())
-    return;
+    return -1;
   int moved = migrations(cluster.main());
   for (auto &node : cluster.nodes())
     moved += migrations(*node.process);
+  return moved;
+}
+
+TEST(Migration, ExactlyOnceUnderChaos) {
+  Cluster cluster(kPaths);
+  int moved = run_under_chaos(cluster, "chaos");
+  if (moved < 0)
+    return;
   EXPECT_GE(moved, 50) << "too few migrations during the calls";
   auto calls = cluster.main().wait_for_line(
       Stream::out, std::regex(R"(^calls-ms (\d+)$)"), 0ms);
@@ -72,18 +81,9 @@ TEST(Migration, ExactlyOnceUnderChaos) {
 
 TEST(Migration, AShardedMapLosesNoWriteUnderChaos) {
   Cluster cluster(kPaths);
-  cluster.start_controller();
-  const std::vector<std::string> chaos{"--nu-chaos-migrate-ms=5",
-                                       "--nu-log-level=info"};
-  cluster.add_node(chaos);
-  cluster.add_node(chaos);
-  cluster.start_main({"--nodes", "3", "--scenario", "sharded-map"}, chaos);
-  expect_success(cluster, "sharded-map");
-  if (testing::Test::HasFailure())
+  int moved = run_under_chaos(cluster, "sharded-map");
+  if (moved < 0)
     return;
-  int moved = migrations(cluster.main());
-  for (auto &node : cluster.nodes())
-    moved += migrations(*node.process);
   EXPECT_GE(moved, 20) << "too few shard migrations during the writes";
 }
 
