@@ -12,6 +12,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/QualTypeNames.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "llvm/Support/FileSystem.h"
 
 #include <algorithm>
@@ -51,11 +52,34 @@ public:
     return {displayPath(P.getFilename()), P.getLine(), P.getColumn()};
   }
 
-  /// Fully qualified, as written (deduced `auto` replaced by its type).
+  /// Fully qualified, as written (deduced `auto` replaced by its type);
+  /// canonical where clang's qualifying printer would leave a name
+  /// unqualified (substituted template arguments, anonymous namespaces).
   std::string spell(QualType T) const {
     while (const auto *DT = dyn_cast<DeducedType>(T.getTypePtr()))
       T = DT->getDeducedType().withFastQualifiers(T.getLocalFastQualifiers());
-    return TypeName::getFullyQualifiedName(T, Ctx, Policy);
+    if (!needsCanonicalSpelling(T))
+      return TypeName::getFullyQualifiedName(T, Ctx, Policy);
+    PrintingPolicy Canonical = Policy;
+    Canonical.FullyQualifiedName = true;
+    Canonical.PrintCanonicalTypes = true;
+    return T.getCanonicalType().getAsString(Canonical);
+  }
+
+  static bool needsCanonicalSpelling(QualType T) {
+    struct Finder : RecursiveASTVisitor<Finder> {
+      bool Found = false;
+      bool VisitSubstTemplateTypeParmType(SubstTemplateTypeParmType *) {
+        Found = true;
+        return false;
+      }
+      bool VisitTagType(TagType *T) {
+        Found = T->getDecl()->isInAnonymousNamespace();
+        return !Found;
+      }
+    } F;
+    F.TraverseType(T);
+    return F.Found;
   }
 
   /// The type that travels: canonical, without reference or qualifiers.

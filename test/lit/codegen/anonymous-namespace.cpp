@@ -13,3 +13,21 @@ public:
 
 // CHECK: using type = ::Local;
 // CHECK: name = "Local (anonymous-namespace.cpp)";
+
+// A type of an anonymous namespace inside a template argument is spelled
+// with its enclosing namespaces (clang's qualifying printer drops them).
+#include <optional>
+
+namespace geo {
+namespace {
+struct Point {
+  int X = 0;
+};
+class [[nu::proclet]] Map {
+public:
+  std::optional<Point> Where() { return Point{}; }
+};
+} // namespace
+} // namespace geo
+
+// CHECK: static_cast<std::optional<geo::Point> (

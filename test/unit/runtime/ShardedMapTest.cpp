@@ -34,6 +34,12 @@ private:
   Map map_;
 };
 
+// A value type without a serializer of its own: nuc writes it.
+struct Score {
+  std::string who;
+  int hits = 0;
+};
+
 class ShardedMap : public ControlledCluster {
 protected:
   ShardedMap() {
@@ -180,6 +186,19 @@ TEST_F(ShardedMap, NoWriteIsLostWhileShardsMigrate) {
   for (const auto &[key, value] : map.Collect())
     total += key[0] == 'k' ? value : 0;
   EXPECT_EQ(total, 3 * 400);
+}
+
+TEST_F(ShardedMap, AggregateValuesTravel) {
+  auto scores = nu::make_sharded_map<int, Score>(6); // on every node
+  for (int i = 0; i < 30; ++i)
+    scores.Put(i, Score{"p" + std::to_string(i), i});
+  scores.Apply(
+      7, [](std::optional<Score> &s, int more) { s->hits += more; }, 100);
+  std::optional<Score> seven = scores.Get(7);
+  ASSERT_TRUE(seven);
+  EXPECT_EQ(seven->who, "p7");
+  EXPECT_EQ(seven->hits, 107);
+  EXPECT_EQ(scores.Collect().size(), 30u);
 }
 
 TEST_F(ShardedMap, MisuseIsAClearError) {

@@ -60,6 +60,12 @@ public:
     out_.insert(out_.end(), p, p + size);
   }
   const SerialContext &context() const { return ctx_; }
+#ifdef __NUC__
+  // nuc reads the program before it has written the serializers of its
+  // aggregates, so nothing is serialized while it does (it checks types
+  // itself).
+  template <class... Ts> OutArchive &operator()(Ts &&...) { return *this; }
+#endif
 
 private:
   Bytes &out_;
@@ -81,6 +87,9 @@ public:
   }
   std::size_t remaining() const { return in_.size() - pos_; }
   const SerialContext &context() const { return ctx_; }
+#ifdef __NUC__
+  template <class... Ts> InArchive &operator()(Ts &&...) { return *this; }
+#endif
 
 private:
   std::span<const std::byte> in_;
