@@ -302,16 +302,18 @@ private:
   std::vector<Proclet<Shard>> shards_;
 };
 
-/// Creates a map of \p shards shards (at least 1), placed by the runtime
-/// like any proclet (spread over the nodes).
+/// Creates a map of \p shards shards (at least 1), spread round-robin over
+/// the live nodes; from then on they migrate like any proclet.
 template <class K, class V>
 ShardedMap<K, V> make_sharded_map(std::size_t shards) {
   if (shards == 0)
     throw Error("nu::make_sharded_map: a map needs at least one shard");
+  std::vector<NodeId> where = nodes();
   std::vector<Proclet<MapShard<K, V>>> handles;
   handles.reserve(shards);
   for (std::size_t i = 0; i < shards; ++i)
-    handles.push_back(make_proclet<MapShard<K, V>>());
+    handles.push_back(make_proclet<MapShard<K, V>>(
+        ProcletOptions{.node = where[i % where.size()]}));
   return ShardedMap<K, V>(std::move(handles));
 }
 

@@ -57,7 +57,7 @@ TEST_F(ShardedMap, ShardsSpreadOverTheNodes) {
   Map map = nu::make_sharded_map<std::string, long>(12);
   EXPECT_EQ(map.shard_count(), 12u);
   for (int i = 0; i < 3; ++i)
-    EXPECT_GE(node(i).proclet_count(), 2u) << "node " << i + 1;
+    EXPECT_EQ(node(i).proclet_count(), 4u) << "node " << i + 1;
 }
 
 TEST_F(ShardedMap, PutGetRemove) {
