@@ -160,7 +160,6 @@ std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
 
 /// A server node: serves until the logical process ends or a signal.
 int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
-  main_node.store(&node, std::memory_order_release);
   std::cerr << "nu: node " << node.id() << " serving at " << node.address()
             << std::endl;
   timespec tick{0, 100'000'000};
@@ -168,7 +167,6 @@ int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
          sigtimedwait(&signals, nullptr, &tick) < 0)
     ;
   monitor.stop();
-  main_node.store(nullptr, std::memory_order_release);
   node.link()->leave();
   return 0;
 }
@@ -176,14 +174,20 @@ int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
 int run_main_node(Node &node, Monitor &monitor,
                   const std::function<int(int, char **)> &fn, int argc,
                   char **argv) {
-  main_node.store(&node, std::memory_order_release);
   int status = run_in_main_proclet(node, fn, argc, argv);
   monitor.stop();
-  main_node.store(nullptr, std::memory_order_release);
   node.link()->end_process();
   node.link()->leave();
   return status;
 }
+
+/// Makes \p node the process's node (main_node) for its lifetime.
+struct ProcessNode {
+  explicit ProcessNode(Node &node) {
+    main_node.store(&node, std::memory_order_release);
+  }
+  ~ProcessNode() { main_node.store(nullptr, std::memory_order_release); }
+};
 
 } // namespace
 
@@ -214,6 +218,7 @@ int run_main(int argc, char **argv,
       embedded = embedded_controller(options);
     Node node(options);
     Monitor monitor(node, monitor_options(*flags));
+    ProcessNode process_node(node);
     return server ? serve(node, monitor, signals)
                   : run_main_node(node, monitor, fn, argc, argv);
   } catch (const std::exception &e) {
