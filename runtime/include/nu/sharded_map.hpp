@@ -158,15 +158,19 @@ public:
   /// absent); what it holds afterwards is stored (empty: the key is
   /// removed). Returns what `fn` returns.
   template <class F, class... A> auto Apply(const K &key, F fn, A &&...args) {
-    check_apply<F, A...>(fn);
-    return shard(key).Run(update_closure<F, std::decay_t<A>...>(), key,
-                          std::forward<A>(args)...);
+    if constexpr (!apply_fits<F, A...>)
+      check_apply<F, A...>(fn); // fails, saying what to write
+    else
+      return shard(key).Run(update_closure<F, std::decay_t<A>...>(), key,
+                            std::forward<A>(args)...);
   }
   template <class F, class... A>
   auto ApplyAsync(const K &key, F fn, A &&...args) {
-    check_apply<F, A...>(fn);
-    return shard(key).RunAsync(update_closure<F, std::decay_t<A>...>(), key,
-                               std::forward<A>(args)...);
+    if constexpr (!apply_fits<F, A...>)
+      check_apply<F, A...>(fn);
+    else
+      return shard(key).RunAsync(update_closure<F, std::decay_t<A>...>(), key,
+                                 std::forward<A>(args)...);
   }
 
   /// The values of \p keys, in order: one request per shard involved,
@@ -218,10 +222,8 @@ public:
   /// Runs the capture-less closure `fn(const K &, V &, args...)` on every
   /// pair where the pair lives, all shards at once; returns when done.
   template <class F, class... A> void ForEach(F fn, A &&...args) {
-    static_assert(std::is_empty_v<F> && std::is_default_constructible_v<F>,
-                  "nu::ShardedMap::ForEach: the closure must be a "
-                  "capture-less lambda; pass what it needs as arguments");
-    (void)fn;
+    if constexpr (!capture_less<F>)
+      return check_capture_less(fn);
     check();
     std::vector<Future<void>> done;
     for (auto &s : shards_)
@@ -245,10 +247,20 @@ private:
   }
   Proclet<Shard> &shard(const K &key) { return shards_[shard_index(key)]; }
 
-  template <class F, class... A> static void check_apply(const F &) {
-    static_assert(std::is_empty_v<F> && std::is_default_constructible_v<F>,
-                  "nu::ShardedMap::Apply: the closure must be a capture-less "
-                  "lambda; pass what it needs as arguments after it");
+  template <class F>
+  static constexpr bool capture_less =
+      std::is_empty_v<F> && std::is_default_constructible_v<F>;
+  template <class F, class... A>
+  static constexpr bool apply_fits =
+      capture_less<F> && std::is_invocable_v<F, std::optional<V> &, A...>;
+
+  template <class F> static void check_capture_less(const F &) {
+    static_assert(capture_less<F>,
+                  "nu::ShardedMap: the closure must be a capture-less lambda; "
+                  "pass what it needs as arguments after it");
+  }
+  template <class F, class... A> static void check_apply(const F &fn) {
+    check_capture_less(fn);
     static_assert(std::is_invocable_v<F, std::optional<V> &, A...>,
                   "nu::ShardedMap::Apply: the closure must take "
                   "(std::optional<V> &value, args...)");
