@@ -1,19 +1,26 @@
-// The controller client: matches replies to requests by id, bounds each
-// wait, and turns a lost connection into Errc::unreachable for every caller.
+// The controller client: requests through an RPC endpoint (which matches
+// replies), pushes to the owner, a lost connection as Errc::unreachable.
 #include "Client.hpp"
 
 namespace nu::controller {
 namespace {
 
-Error unreachable(const std::string &address, const std::string &why) {
-  return Error{Errc::unreachable, "the controller at " + address + " " + why};
+Failure unreachable(const std::string &address, const std::string &why) {
+  return Failure{Errc::unreachable, "the controller at " + address + " " + why};
+}
+
+// The controller answers a request with a Control frame of the same id;
+// what it pushes has id 0.
+bool is_reply(const wire::FrameHeader &header) {
+  return header.kind == wire::FrameKind::Control && header.request_id != 0;
 }
 
 } // namespace
 
-Client::Client(std::string address, std::chrono::milliseconds timeout,
-               PushHandler on_push, CloseHandler on_close)
-    : address_(std::move(address)), timeout_(timeout),
+Client::Client(net::Transport &transport, std::string address,
+               std::chrono::milliseconds timeout, PushHandler on_push,
+               CloseHandler on_close)
+    : transport_(transport), address_(std::move(address)), timeout_(timeout),
       on_push_(std::move(on_push)), on_close_(std::move(on_close)) {}
 
 Client::~Client() {
@@ -24,25 +31,32 @@ Client::~Client() {
   close();
 }
 
-Result<std::shared_ptr<Client>>
-Client::connect(net::Transport &transport, const std::string &address,
-                std::chrono::milliseconds timeout, PushHandler on_push,
-                CloseHandler on_close) {
-  std::shared_ptr<Client> client(
-      new Client(address, timeout, std::move(on_push), std::move(on_close)));
-  std::weak_ptr<Client> weak = client;
-  net::Handlers handlers;
-  handlers.on_frame = [weak](const std::shared_ptr<net::Connection> &,
-                             detail::Bytes frame) {
+void Client::start() {
+  std::weak_ptr<Client> weak = shared_from_this();
+  rpc::EndpointHandlers handlers;
+  handlers.on_request = [weak](const std::shared_ptr<net::Connection> &conn,
+                               detail::Bytes frame) {
     if (auto self = weak.lock())
-      self->on_frame(std::move(frame));
+      self->on_push(conn, std::move(frame));
   };
   handlers.on_close = [weak](const std::shared_ptr<net::Connection> &,
                              std::error_code) {
     if (auto self = weak.lock())
       self->on_close();
   };
-  auto conn = transport.connect(address, std::move(handlers));
+  handlers.is_reply = is_reply;
+  handlers.name = "controller client";
+  endpoint_ = std::make_unique<rpc::Endpoint>(transport_, std::move(handlers));
+}
+
+Expected<std::shared_ptr<Client>>
+Client::connect(net::Transport &transport, const std::string &address,
+                std::chrono::milliseconds timeout, PushHandler on_push,
+                CloseHandler on_close) {
+  std::shared_ptr<Client> client(new Client(
+      transport, address, timeout, std::move(on_push), std::move(on_close)));
+  client->start();
+  auto conn = client->endpoint_->connect(address);
   if (!conn)
     return unreachable(address, "cannot be reached: " + conn.failure().message);
   std::scoped_lock lock(client->mu_);
@@ -61,81 +75,64 @@ bool Client::connected() const {
 }
 
 void Client::close() {
-  if (auto conn = connection())
+  if (auto conn = connection()) {
     conn->close();
+    endpoint_->fail(
+        *conn, {std::make_error_code(std::errc::connection_reset), "closed"});
+  }
   on_close();
 }
 
-Result<detail::Bytes> Client::call_raw(Op op, detail::Bytes frame) {
-  net::FrameHeader header;
-  header.kind = net::FrameKind::Control;
+Expected<detail::Bytes> Client::call_raw(Op op, detail::Bytes frame) {
+  if (!connected())
+    return unreachable(address_, "is not connected");
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::Control;
   header.target = static_cast<std::uint64_t>(op);
-  std::future<detail::Bytes> reply;
-  {
-    std::scoped_lock lock(mu_);
-    if (closed_)
-      return unreachable(address_, "is not connected");
-    header.request_id = next_request_++;
-    reply = pending_[header.request_id].get_future();
-  }
-  net::finish_frame(frame, header);
-  if (auto error = connection()->send(std::move(frame))) {
-    close();
-    return unreachable(address_, "cannot be sent to: " + error.message());
-  }
-  if (reply.wait_for(timeout_) != std::future_status::ready) {
-    std::scoped_lock lock(mu_);
-    pending_.erase(header.request_id);
+  auto reply =
+      endpoint_->call(connection(), header, std::move(frame), timeout_);
+  if (reply)
+    return std::move(*reply);
+  const auto &failure = reply.failure();
+  if (failure.code == std::errc::timed_out)
     return unreachable(address_, "did not answer within " +
                                      std::to_string(timeout_.count()) + " ms");
-  }
-  detail::Bytes out = reply.get();
-  if (out.empty())
+  if (failure.code == std::errc::connection_reset ||
+      failure.code == std::errc::operation_canceled)
     return unreachable(address_, "closed the connection");
-  return out;
+  close();
+  return unreachable(address_, "cannot be sent to: " + failure.message);
 }
 
 void Client::post_raw(Op op, detail::Bytes frame) {
-  net::FrameHeader header;
-  header.kind = net::FrameKind::Control;
-  header.flags = net::kOneWay;
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::Control;
   header.target = static_cast<std::uint64_t>(op);
-  net::finish_frame(frame, header);
   if (connected())
-    connection()->send(std::move(frame));
+    endpoint_->post(connection(), header, std::move(frame));
 }
 
-void Client::on_frame(detail::Bytes frame) {
-  auto view = net::parse_frame(frame);
-  if (!view || view->header.kind != net::FrameKind::Control ||
-      view->header.target == 0 || view->header.target > kMaxOp)
+// A frame the controller pushed; anything else is a broken controller.
+void Client::on_push(const std::shared_ptr<net::Connection> &,
+                     detail::Bytes frame) {
+  auto header = wire::parse_header(frame);
+  if (header->kind != wire::FrameKind::Control || header->target == 0 ||
+      header->target > kMaxOp)
     return close();
-  if (view->header.request_id == 0) { // pushed by the controller
-    if (on_push_)
-      on_push_(static_cast<Op>(view->header.target), view->payload);
-    return;
-  }
-  std::scoped_lock lock(mu_);
-  auto it = pending_.find(view->header.request_id);
-  if (it == pending_.end())
-    return; // the caller gave up
-  it->second.set_value(std::move(frame));
-  pending_.erase(it);
+  if (on_push_)
+    on_push_(static_cast<Op>(header->target),
+             std::span<const std::byte>(frame).subspan(wire::kHeaderSize));
 }
 
 void Client::on_close() {
-  std::unordered_map<std::uint64_t, Reply> failed;
   CloseHandler notify;
   {
     std::scoped_lock lock(mu_);
     if (closed_)
       return;
     closed_ = true;
-    failed.swap(pending_);
     notify = std::move(on_close_);
   }
-  for (auto &[id, reply] : failed)
-    reply.set_value({}); // empty: the connection is gone
   if (notify)
     notify();
 }

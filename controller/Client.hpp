@@ -1,21 +1,21 @@
-// A connection to the controller over any transport: requests with replies
-// (each bounded by a timeout), one-way posts, and frames the controller pushes.
+// A connection to the controller over any transport, through an RPC
+// endpoint: requests with replies (each bounded by a timeout), one-way
+// posts, and frames the controller pushes.
 #pragma once
 
 #include "Protocol.hpp"
 
-#include "net/Frame.hpp"
-#include "net/Transport.hpp"
+#include "nu/net/transport.hpp"
+#include "nu/rpc/endpoint.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
-#include <unordered_map>
 
 namespace nu::controller {
 
@@ -33,7 +33,7 @@ public:
   using CloseHandler = std::function<void()>;
 
   /// Connects to the controller at \p address through \p transport.
-  static Result<std::shared_ptr<Client>>
+  static Expected<std::shared_ptr<Client>>
   connect(net::Transport &transport, const std::string &address,
           std::chrono::milliseconds timeout, PushHandler on_push = {},
           CloseHandler on_close = {});
@@ -43,12 +43,12 @@ public:
 
   /// Sends \p request and decodes the reply as \p Reply.
   template <class Reply, class Request = None>
-  Result<Reply> call(Op op, const Request &request = {}) {
+  Expected<Reply> call(Op op, const Request &request = {}) {
     auto frame = call_raw(op, encode_request(request));
     if (!frame)
-      return frame.error();
+      return frame.failure();
     return decode_reply<Reply>(
-        std::span<const std::byte>(*frame).subspan(net::kHeaderSize));
+        std::span<const std::byte>(*frame).subspan(wire::kHeaderSize));
   }
   /// Sends a one-way message.
   template <class Request> void post(Op op, const Request &request) {
@@ -60,40 +60,43 @@ public:
   const std::string &address() const { return address_; }
 
 private:
-  Client(std::string address, std::chrono::milliseconds timeout,
-         PushHandler on_push, CloseHandler on_close);
+  Client(net::Transport &transport, std::string address,
+         std::chrono::milliseconds timeout, PushHandler on_push,
+         CloseHandler on_close);
+  void start(); // makes the endpoint, whose handlers hold a weak_ptr
 
   template <class Request>
   static detail::Bytes encode_request(const Request &r) {
-    detail::Bytes frame = net::start_frame();
+    detail::Bytes frame = wire::start_frame();
     detail::encode(frame, detail::SerialContext{}, r);
     return frame;
   }
   template <class Reply>
-  static Result<Reply> decode_reply(std::span<const std::byte> payload) try {
+  static Expected<Reply> decode_reply(std::span<const std::byte> payload) try {
     detail::Decoder in(payload, detail::SerialContext{});
     ReplyStatus status;
     in(status);
     if (!status.ok)
-      return Error{status.code, status.message};
+      return Failure{status.code, status.message};
     Reply reply{};
     in(reply);
     in.finish();
     return reply;
   } catch (const detail::DecodeError &e) {
-    return Error{Errc::unreachable,
-                 std::string("malformed reply from the controller: ") +
-                     e.what()};
+    return Failure{Errc::unreachable,
+                   std::string("malformed reply from the controller: ") +
+                       e.what()};
   }
 
-  Result<detail::Bytes> call_raw(Op op, detail::Bytes frame);
+  Expected<detail::Bytes> call_raw(Op op, detail::Bytes frame);
   void post_raw(Op op, detail::Bytes frame);
-  void on_frame(detail::Bytes frame);
+  void on_push(const std::shared_ptr<net::Connection> &conn,
+               detail::Bytes frame);
   void on_close();
   std::shared_ptr<net::Connection> connection() const;
 
-  using Reply = std::promise<detail::Bytes>;
-
+  net::Transport &transport_;
+  std::unique_ptr<rpc::Endpoint> endpoint_;
   const std::string address_;
   const std::chrono::milliseconds timeout_;
   PushHandler on_push_;
@@ -102,8 +105,6 @@ private:
   mutable std::mutex mu_;
   std::shared_ptr<net::Connection> conn_;
   bool closed_ = false;
-  std::uint64_t next_request_ = 1;
-  std::unordered_map<std::uint64_t, Reply> pending_;
 };
 
 } // namespace nu::controller

@@ -8,12 +8,12 @@ ControllerCore::ControllerCore(ControllerOptions options)
     : options_(options), placement_(nodes_, options.placement),
       ids_(options.id_grant_size) {}
 
-Result<RebuildStats> ControllerCore::rejoin(const NodeReport &report,
-                                            TimePoint now) {
+Expected<RebuildStats> ControllerCore::rejoin(const NodeReport &report,
+                                              TimePoint now) {
   if (auto joined = nodes_.rejoin(report.id, report.hello, now); !joined)
-    return joined.error();
+    return joined.failure();
   if (auto beat = nodes_.heartbeat(report.id, report.load, now); !beat)
-    return beat.error();
+    return beat.failure();
   ids_.observe(report.max_id);
   return locations_.rebuild(report.id, report.proclets);
 }
@@ -25,9 +25,9 @@ std::vector<LostNode> ControllerCore::expire(TimePoint now) {
   return lost;
 }
 
-Result<std::vector<ProcletId>> ControllerCore::leave(NodeId id) {
+Expected<std::vector<ProcletId>> ControllerCore::leave(NodeId id) {
   if (auto left = nodes_.leave(id); !left)
-    return left.error();
+    return left.failure();
   return locations_.drop_node(id);
 }
 

@@ -48,12 +48,12 @@ public:
 
   /// Re-registers a node with its old id, its load, its highest proclet
   /// id and its proclets (soft-state recovery after a restart).
-  Result<RebuildStats> rejoin(const NodeReport &report, TimePoint now);
+  Expected<RebuildStats> rejoin(const NodeReport &report, TimePoint now);
   /// Nodes that missed their heartbeats: marked dead, their proclets
   /// dropped from the map and returned.
   std::vector<LostNode> expire(TimePoint now);
   /// A node leaving on purpose; returns the proclets still mapped to it.
-  Result<std::vector<ProcletId>> leave(NodeId id);
+  Expected<std::vector<ProcletId>> leave(NodeId id);
 
 private:
   const ControllerOptions options_;

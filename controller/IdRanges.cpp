@@ -11,10 +11,10 @@ IdRanges::IdRanges(std::uint64_t grant_size)
     : grant_size_(std::max<std::uint64_t>(grant_size, 1)),
       block_limit_(std::numeric_limits<std::uint64_t>::max() / grant_size_) {}
 
-Result<IdRange> IdRanges::grant() {
+Expected<IdRange> IdRanges::grant() {
   std::lock_guard lock(mutex_);
   if (next_block_ >= block_limit_)
-    return Error{Errc::ids_exhausted, "every proclet id has been handed out"};
+    return Failure{Errc::ids_exhausted, "every proclet id has been handed out"};
   const std::uint64_t block = next_block_++;
   return IdRange{std::max<ProcletId>(block * grant_size_, 1),
                  (block + 1) * grant_size_};

@@ -33,7 +33,7 @@ public:
   explicit IdRanges(std::uint64_t grant_size = kDefaultGrantSize);
 
   /// The next unused range.
-  Result<IdRange> grant();
+  Expected<IdRange> grant();
   /// Never grants \p max_id, nor any id of its block, nor a lower block:
   /// what nodes report (the highest id they hold) when they re-register.
   /// 0 means the node holds none and changes nothing.

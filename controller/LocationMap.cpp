@@ -8,9 +8,9 @@
 namespace nu::controller {
 namespace {
 
-Error unknown(ProcletId id) {
-  return Error{Errc::unknown_proclet,
-               "proclet " + std::to_string(id) + " is not in the location map"};
+Failure unknown(ProcletId id) {
+  return Failure{Errc::unknown_proclet, "proclet " + std::to_string(id) +
+                                            " is not in the location map"};
 }
 
 enum class Outcome { applied, unchanged, stale };
@@ -43,7 +43,7 @@ bool LocationMap::update(ProcletId id, NodeId node, std::uint64_t epoch) {
   return apply(shard.entries, id, node, epoch) == Outcome::applied;
 }
 
-Result<Location> LocationMap::resolve(ProcletId id) const {
+Expected<Location> LocationMap::resolve(ProcletId id) const {
   const Shard &shard = shard_of(id);
   {
     std::lock_guard lock(shard.mutex);
@@ -54,7 +54,7 @@ Result<Location> LocationMap::resolve(ProcletId id) const {
   return unknown(id);
 }
 
-Result<Location> LocationMap::remove(ProcletId id) {
+Expected<Location> LocationMap::remove(ProcletId id) {
   Shard &shard = shard_of(id);
   {
     std::lock_guard lock(shard.mutex);

@@ -32,9 +32,9 @@ public:
   /// true if it was set.
   bool update(ProcletId id, NodeId node, std::uint64_t epoch);
   /// \p id's location, or unknown_proclet.
-  Result<Location> resolve(ProcletId id) const;
+  Expected<Location> resolve(ProcletId id) const;
   /// Forgets \p id (destroyed); returns where it was, or unknown_proclet.
-  Result<Location> remove(ProcletId id);
+  Expected<Location> remove(ProcletId id);
   /// Forgets every proclet on \p node (it died) and returns them, sorted.
   std::vector<ProcletId> drop_node(NodeId node);
   /// Soft-state recovery: \p node reports what it hosts. Every reported

@@ -9,15 +9,15 @@
 namespace nu::controller {
 namespace {
 
-Error error(Errc code, std::string message) {
-  return Error{code, std::move(message)};
+Failure error(Errc code, std::string message) {
+  return Failure{code, std::move(message)};
 }
 
 std::string node_name(NodeId id) { return "node " + std::to_string(id); }
 
 } // namespace
 
-Result<void> NodeRegistry::check_hello(const NodeHello &hello) const {
+Expected<void> NodeRegistry::check_hello(const NodeHello &hello) const {
   if (hello.address.empty())
     return error(Errc::invalid_argument,
                  "a joining node must give its address");
@@ -55,10 +55,10 @@ void NodeRegistry::record(NodeId id, const NodeHello &hello, TimePoint now) {
   next_id_ = std::max(next_id_, id + 1);
 }
 
-Result<NodeId> NodeRegistry::join(const NodeHello &hello, TimePoint now) {
+Expected<NodeId> NodeRegistry::join(const NodeHello &hello, TimePoint now) {
   std::lock_guard lock(mutex_);
   if (auto checked = check_hello(hello); !checked)
-    return checked.error();
+    return checked.failure();
   if (next_id_ == std::numeric_limits<NodeId>::max())
     return error(Errc::ids_exhausted, "no node ids are left");
   NodeId id = next_id_;
@@ -66,15 +66,15 @@ Result<NodeId> NodeRegistry::join(const NodeHello &hello, TimePoint now) {
   return id;
 }
 
-Result<NodeId> NodeRegistry::rejoin(NodeId id, const NodeHello &hello,
-                                    TimePoint now) {
+Expected<NodeId> NodeRegistry::rejoin(NodeId id, const NodeHello &hello,
+                                      TimePoint now) {
   if (id == 0 || id == std::numeric_limits<NodeId>::max())
     return error(Errc::invalid_argument, "node at " + hello.address +
                                              " rejoins with invalid id " +
                                              std::to_string(id));
   std::lock_guard lock(mutex_);
   if (auto checked = check_hello(hello); !checked)
-    return checked.error();
+    return checked.failure();
   auto it = nodes_.find(id);
   if (it != nodes_.end()) {
     const NodeInfo &old = it->second;
@@ -93,7 +93,7 @@ Result<NodeId> NodeRegistry::rejoin(NodeId id, const NodeHello &hello,
   return id;
 }
 
-Result<void> NodeRegistry::check_live_locked(NodeId id) const {
+Expected<void> NodeRegistry::check_live_locked(NodeId id) const {
   auto it = nodes_.find(id);
   if (it == nodes_.end())
     return error(Errc::unknown_node,
@@ -106,8 +106,8 @@ Result<void> NodeRegistry::check_live_locked(NodeId id) const {
   return {};
 }
 
-Result<void> NodeRegistry::heartbeat(NodeId id, const Load &load,
-                                     TimePoint now) {
+Expected<void> NodeRegistry::heartbeat(NodeId id, const Load &load,
+                                       TimePoint now) {
   if (std::isnan(load.cpu_load))
     return error(Errc::invalid_argument,
                  node_name(id) + " reported a CPU load that is not a number");
@@ -123,7 +123,7 @@ Result<void> NodeRegistry::heartbeat(NodeId id, const Load &load,
   return {};
 }
 
-Result<void> NodeRegistry::leave(NodeId id) {
+Expected<void> NodeRegistry::leave(NodeId id) {
   std::lock_guard lock(mutex_);
   auto it = nodes_.find(id);
   if (it != nodes_.end() && it->second.state == NodeState::left)
@@ -164,7 +164,7 @@ std::vector<NodeInfo> NodeRegistry::all_nodes() const {
   return all;
 }
 
-Result<NodeInfo> NodeRegistry::find(NodeId id) const {
+Expected<NodeInfo> NodeRegistry::find(NodeId id) const {
   std::lock_guard lock(mutex_);
   auto it = nodes_.find(id);
   if (it == nodes_.end())
@@ -173,7 +173,7 @@ Result<NodeInfo> NodeRegistry::find(NodeId id) const {
   return it->second;
 }
 
-Result<void> NodeRegistry::check_live(NodeId id) const {
+Expected<void> NodeRegistry::check_live(NodeId id) const {
   std::lock_guard lock(mutex_);
   return check_live_locked(id);
 }

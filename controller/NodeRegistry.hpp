@@ -49,15 +49,15 @@ class NodeRegistry {
 public:
   /// Registers a new node. The first node fixes the binary (build id and
   /// schema digest) every later node must match.
-  Result<NodeId> join(const NodeHello &hello, TimePoint now);
+  Expected<NodeId> join(const NodeHello &hello, TimePoint now);
   /// Re-registers a node under the id it had before the controller
   /// restarted (soft state). Refused if the id is dead, departed or live
   /// at another address; a live node at the same address is refreshed.
-  Result<NodeId> rejoin(NodeId id, const NodeHello &hello, TimePoint now);
+  Expected<NodeId> rejoin(NodeId id, const NodeHello &hello, TimePoint now);
   /// Records a live node's load; clamps cpu_load to 0..1.
-  Result<void> heartbeat(NodeId id, const Load &load, TimePoint now);
+  Expected<void> heartbeat(NodeId id, const Load &load, TimePoint now);
   /// A node leaving on purpose. Leaving twice is not an error.
-  Result<void> leave(NodeId id);
+  Expected<void> leave(NodeId id);
   /// Marks live nodes whose last heartbeat is older than \p timeout dead
   /// and returns them, in id order.
   std::vector<NodeId> expire(TimePoint now, Clock::duration timeout);
@@ -67,9 +67,9 @@ public:
   /// Every node ever registered (any state), in id order.
   std::vector<NodeInfo> all_nodes() const;
   /// One node, whatever its state.
-  Result<NodeInfo> find(NodeId id) const;
+  Expected<NodeInfo> find(NodeId id) const;
   /// Success if \p id is live, else why not (unknown, dead or left).
-  Result<void> check_live(NodeId id) const;
+  Expected<void> check_live(NodeId id) const;
   /// Replaces \p out by the live nodes' loads, in id order.
   void live_loads(std::vector<NodeLoad> &out) const;
   std::size_t live_count() const;
@@ -80,8 +80,8 @@ private:
     std::string schema_digest;
   };
 
-  Result<void> check_hello(const NodeHello &hello) const;
-  Result<void> check_live_locked(NodeId id) const;
+  Expected<void> check_hello(const NodeHello &hello) const;
+  Expected<void> check_live_locked(NodeId id) const;
   void record(NodeId id, const NodeHello &hello, TimePoint now);
 
   mutable std::mutex mutex_;

@@ -32,7 +32,7 @@ std::optional<double> placement_score(const NodeLoad &node,
 Placement::Placement(const NodeRegistry &nodes, PlacementOptions options)
     : nodes_(nodes), options_(options) {}
 
-Result<NodeId> Placement::place(const PlacementRequest &request) {
+Expected<NodeId> Placement::place(const PlacementRequest &request) {
   const std::uint64_t size = request.expected_size != 0 ? request.expected_size
                                                         : options_.default_size;
   std::lock_guard lock(mutex_);
@@ -42,12 +42,12 @@ Result<NodeId> Placement::place(const PlacementRequest &request) {
   return place_best(size, request.exclude);
 }
 
-Result<NodeId> Placement::place_explicit(NodeId id, std::uint64_t size) {
+Expected<NodeId> Placement::place_explicit(NodeId id, std::uint64_t size) {
   auto it = std::find_if(scratch_.begin(), scratch_.end(),
                          [id](const NodeLoad &node) { return node.id == id; });
   if (it == scratch_.end()) {
     if (auto live = nodes_.check_live(id); !live)
-      return live.error();
+      return live.failure();
     // It joined after our snapshot: place there without a reservation.
     return id;
   }
@@ -56,10 +56,10 @@ Result<NodeId> Placement::place_explicit(NodeId id, std::uint64_t size) {
   return id;
 }
 
-Result<NodeId> Placement::place_best(std::uint64_t size,
-                                     std::optional<NodeId> exclude) {
+Expected<NodeId> Placement::place_best(std::uint64_t size,
+                                       std::optional<NodeId> exclude) {
   if (scratch_.empty())
-    return Error{Errc::no_live_node, "no live node to place a proclet on"};
+    return Failure{Errc::no_live_node, "no live node to place a proclet on"};
   scores_.clear();
   double best = -1;
   for (const NodeLoad &node : scratch_) {
@@ -71,8 +71,8 @@ Result<NodeId> Placement::place_best(std::uint64_t size,
     best = std::max(best, score);
   }
   if (best < 0)
-    return Error{Errc::no_capacity, "no live node has " + bytes_text(size) +
-                                        " free for a new proclet"};
+    return Failure{Errc::no_capacity, "no live node has " + bytes_text(size) +
+                                          " free for a new proclet"};
   // Among the tied best (scratch_ is in id order), the first after last_.
   std::size_t chosen = scratch_.size();
   for (std::size_t i = 0; i < scratch_.size(); ++i) {

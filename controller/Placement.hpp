@@ -45,7 +45,7 @@ public:
   explicit Placement(const NodeRegistry &nodes, PlacementOptions options = {});
 
   /// The node for a new proclet; never a dead or departed one.
-  Result<NodeId> place(const PlacementRequest &request);
+  Expected<NodeId> place(const PlacementRequest &request);
 
 private:
   struct Reservation {
@@ -53,8 +53,9 @@ private:
     std::uint64_t bytes = 0;
   };
 
-  Result<NodeId> place_explicit(NodeId id, std::uint64_t size);
-  Result<NodeId> place_best(std::uint64_t size, std::optional<NodeId> exclude);
+  Expected<NodeId> place_explicit(NodeId id, std::uint64_t size);
+  Expected<NodeId> place_best(std::uint64_t size,
+                              std::optional<NodeId> exclude);
   std::uint64_t reserved(const NodeLoad &node) const;
   void reserve(const NodeLoad &node, std::uint64_t size);
 

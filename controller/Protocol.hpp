@@ -140,7 +140,7 @@ template <class A> void save(A &ar, const ReplyStatus &s) {
 template <class A> void load(A &ar, ReplyStatus &s) {
   std::uint8_t code = 0;
   ar(s.ok, code, s.message);
-  if (code > static_cast<std::uint8_t>(Errc::recovering))
+  if (code < 1 || code > static_cast<std::uint8_t>(kMaxErrc))
     throw detail::DecodeError("bad error code");
   s.code = static_cast<Errc>(code);
 }

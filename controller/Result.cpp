@@ -1,8 +1,21 @@
-// Names of the controller's error codes, for logs and for nuctl.
-// Kept next to Result.hpp so a new code is named where it is added.
+// The "nu.controller" error category: names of the controller's codes, for
+// logs and for nuctl. Kept next to Result.hpp so a new code is named here.
 #include "Result.hpp"
 
+#include <string>
+
 namespace nu::controller {
+namespace {
+
+class Category final : public std::error_category {
+public:
+  const char *name() const noexcept override { return "nu.controller"; }
+  std::string message(int code) const override {
+    return std::string(to_string(static_cast<Errc>(code)));
+  }
+};
+
+} // namespace
 
 std::string_view to_string(Errc code) {
   switch (code) {
@@ -32,6 +45,18 @@ std::string_view to_string(Errc code) {
     return "recovering";
   }
   return "unknown_error";
+}
+
+const std::error_category &category() {
+  static const Category instance;
+  return instance;
+}
+
+Errc errc_of(const std::error_code &code) {
+  if (code.category() != category() || code.value() < 1 ||
+      code.value() > static_cast<int>(kMaxErrc))
+    return Errc::invalid_argument;
+  return static_cast<Errc>(code.value());
 }
 
 } // namespace nu::controller

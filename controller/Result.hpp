@@ -1,18 +1,20 @@
-// Errors as values for the controller: a code for programs and a one-line
-// message for people (what a refused node or nuctl prints).
+// The controller's error codes: a std::error_code category ("nu.controller")
+// for the values the controller, its client and nuctl return.
 #pragma once
 
-#include <optional>
-#include <string>
+#include "nu/detail/expected.hpp"
+
 #include <string_view>
-#include <utility>
-#include <variant>
+#include <system_error>
 
 namespace nu::controller {
 
+using detail::Expected;
+using detail::Failure;
+
 /// What went wrong, for code that reacts to it.
 enum class Errc {
-  invalid_argument,
+  invalid_argument = 1,
   unknown_node,
   node_dead,
   node_left,
@@ -25,48 +27,19 @@ enum class Errc {
   unreachable, ///< the controller (or a node) did not answer
   recovering,  ///< restarted; waits for the nodes to rejoin (retry)
 };
+constexpr Errc kMaxErrc = Errc::recovering;
 
 /// The code's name, e.g. "unknown_node".
 std::string_view to_string(Errc code);
-
-/// An error: a code and a one-line message.
-struct Error {
-  Errc code;
-  std::string message;
-};
-
-/// A value or an Error.
-template <class T> class [[nodiscard]] Result {
-public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}
-
-  explicit operator bool() const { return state_.index() == 0; }
-  bool ok() const { return state_.index() == 0; }
-  T &operator*() { return std::get<0>(state_); }
-  const T &operator*() const { return std::get<0>(state_); }
-  T *operator->() { return &std::get<0>(state_); }
-  const T *operator->() const { return &std::get<0>(state_); }
-  /// The error; only valid when !ok().
-  const Error &error() const { return std::get<1>(state_); }
-
-private:
-  std::variant<T, Error> state_;
-};
-
-/// Success or an Error.
-template <> class [[nodiscard]] Result<void> {
-public:
-  Result() = default;
-  Result(Error error) : error_(std::move(error)) {}
-
-  explicit operator bool() const { return !error_; }
-  bool ok() const { return !error_; }
-  /// The error; only valid when !ok().
-  const Error &error() const { return *error_; }
-
-private:
-  std::optional<Error> error_;
-};
+/// The category of Errc codes.
+const std::error_category &category();
+inline std::error_code make_error_code(Errc code) {
+  return {static_cast<int>(code), category()};
+}
+/// \p code as an Errc: itself in this category, else invalid_argument.
+Errc errc_of(const std::error_code &code);
 
 } // namespace nu::controller
+
+template <>
+struct std::is_error_code_enum<nu::controller::Errc> : std::true_type {};

@@ -1,10 +1,9 @@
 // The controller service: decodes each Control request, applies it to the
 // ControllerCore, replies; a thread expires nodes that stopped beating.
 #include "Service.hpp"
+#include "nu/log/log.hpp"
 
-#include "nu/errors.hpp"
-
-#include <iostream>
+#include <stdexcept>
 
 namespace nu::controller {
 namespace {
@@ -12,7 +11,7 @@ namespace {
 using detail::Bytes;
 
 template <class... Ts> Bytes reply_bytes(const ReplyStatus &s, const Ts &...v) {
-  Bytes frame = net::start_frame();
+  Bytes frame = wire::start_frame();
   detail::encode(frame, detail::SerialContext{}, s, v...);
   return frame;
 }
@@ -20,11 +19,11 @@ template <class T> Bytes ok(const T &value) {
   return reply_bytes(ReplyStatus{}, value);
 }
 Bytes ok() { return reply_bytes(ReplyStatus{}); }
-Bytes failed(const Error &e) {
-  return reply_bytes(ReplyStatus{false, e.code, e.message});
+Bytes failed(const Failure &e) {
+  return reply_bytes(ReplyStatus{false, errc_of(e.code), e.message});
 }
-template <class T> Bytes reply(const Result<T> &r) {
-  return r ? ok(*r) : failed(r.error());
+template <class T> Bytes reply(const Expected<T> &r) {
+  return r ? ok(*r) : failed(r.failure());
 }
 
 template <class T> T read(detail::Decoder &in) {
@@ -35,13 +34,13 @@ template <class T> T read(detail::Decoder &in) {
 }
 
 Bytes control_frame(Op op, std::uint64_t request_id, Bytes frame) {
-  net::FrameHeader h;
-  h.kind = net::FrameKind::Control;
+  wire::FrameHeader h;
+  h.kind = wire::FrameKind::Control;
   h.target = static_cast<std::uint64_t>(op);
   h.request_id = request_id;
   if (request_id == 0)
-    h.flags = net::kOneWay;
-  net::finish_frame(frame, h);
+    h.flags = wire::kOneWay;
+  wire::finish_frame(frame, h);
   return frame;
 }
 
@@ -65,7 +64,7 @@ Service::Service(ServiceOptions options)
   auto transport =
       net::make_transport(options_.transport, options_.transport_options);
   if (!transport)
-    throw nu::Error("nu-controller: " + transport.failure().message);
+    throw std::runtime_error("nu-controller: " + transport.failure().message);
   transport_ = std::move(*transport);
   expirer_ = std::thread([this] { expire_loop(); });
 }
@@ -100,16 +99,15 @@ detail::Expected<std::string> Service::listen(const std::string &address) {
 }
 
 void Service::log(const std::string &line) const {
-  if (options_.verbose)
-    std::cerr << "nu-controller: " << line << "\n";
+  log::get("controller").info("{}", line);
 }
 
 void Service::on_frame(const Conn &conn, Bytes frame) {
-  auto view = net::parse_frame(frame);
+  auto view = wire::parse_frame(frame);
   if (view &&
-      (view->header.kind != net::FrameKind::Control ||
+      (view->header.kind != wire::FrameKind::Control ||
        view->header.target == 0 || view->header.target > kMaxOp ||
-       (view->header.request_id == 0 && !(view->header.flags & net::kOneWay))))
+       (view->header.request_id == 0 && !(view->header.flags & wire::kOneWay))))
     view = detail::Failure{std::make_error_code(std::errc::bad_message),
                            "not a controller request"};
   if (!view) {
@@ -125,13 +123,13 @@ void Service::on_frame(const Conn &conn, Bytes frame) {
     out = failed({Errc::invalid_argument,
                   std::string("malformed request: ") + e.what()});
   }
-  if ((view->header.flags & net::kOneWay) != 0 || out.empty())
+  if ((view->header.flags & wire::kOneWay) != 0 || out.empty())
     return;
   auto op = static_cast<Op>(view->header.target);
   conn->send(control_frame(op, view->header.request_id, std::move(out)));
 }
 
-Bytes Service::handle(const Conn &conn, const net::FrameView &frame) {
+Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
   detail::Decoder in(frame.payload, detail::SerialContext{});
   switch (static_cast<Op>(frame.header.target)) {
   case Op::Join:
@@ -169,14 +167,15 @@ Membership Service::membership() {
   return m;
 }
 
-std::optional<Error> Service::recovering() const {
+std::optional<Failure> Service::recovering() const {
   auto left = recovered_at_ - Clock::now();
   if (left <= Clock::duration::zero())
     return std::nullopt;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left);
-  return Error{Errc::recovering, "the controller restarted and waits " +
-                                     std::to_string(ms.count() + 1) +
-                                     " ms more for the nodes to rejoin; retry"};
+  return Failure{Errc::recovering,
+                 "the controller restarted and waits " +
+                     std::to_string(ms.count() + 1) +
+                     " ms more for the nodes to rejoin; retry"};
 }
 
 Bytes Service::join(const Conn &conn, detail::Decoder &in) {
@@ -186,12 +185,12 @@ Bytes Service::join(const Conn &conn, detail::Decoder &in) {
   auto id = core_.nodes().join(request.hello, Clock::now());
   if (!id) {
     log("refused a node at " + request.hello.address + ": " +
-        id.error().message);
-    return failed(id.error());
+        id.failure().message);
+    return failed(id.failure());
   }
   auto ids = core_.ids().grant();
   if (!ids)
-    return failed(ids.error());
+    return failed(ids.failure());
   {
     std::scoped_lock lock(mu_);
     nodes_[*id] = conn;
@@ -208,7 +207,7 @@ Bytes Service::rejoin(const Conn &conn, detail::Decoder &in) {
   auto request = read<RejoinRequest>(in);
   auto stats = core_.rejoin(request.report, Clock::now());
   if (!stats)
-    return failed(stats.error());
+    return failed(stats.failure());
   {
     std::scoped_lock lock(mu_);
     nodes_[request.report.id] = conn;
@@ -225,7 +224,7 @@ Bytes Service::heartbeat(detail::Decoder &in) {
   if (auto beat =
           core_.nodes().heartbeat(request.id, request.load, Clock::now());
       !beat)
-    return failed(beat.error());
+    return failed(beat.failure());
   return ok(membership());
 }
 
@@ -233,7 +232,7 @@ Bytes Service::leave(const Conn &conn, detail::Decoder &in) {
   auto id = read<NodeId>(in);
   auto dropped = core_.leave(id);
   if (!dropped)
-    return failed(dropped.error());
+    return failed(dropped.failure());
   {
     std::scoped_lock lock(mu_);
     if (auto it = nodes_.find(id); it != nodes_.end() && it->second == conn)
@@ -249,7 +248,7 @@ Bytes Service::place(detail::Decoder &in) {
 
 Bytes Service::grant_ids(detail::Decoder &in) {
   if (auto live = core_.nodes().check_live(read<NodeId>(in)); !live)
-    return failed(live.error());
+    return failed(live.failure());
   if (auto wait = recovering())
     return failed(*wait);
   return reply(core_.ids().grant());
@@ -303,7 +302,7 @@ void Service::push_exit(NodeId except) {
   }
   for (const auto &[id, conn] : targets)
     if (id != except)
-      conn->send(control_frame(Op::Exit, 0, net::start_frame()));
+      conn->send(control_frame(Op::Exit, 0, wire::start_frame()));
 }
 
 void Service::expire_loop() {

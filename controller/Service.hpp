@@ -5,8 +5,8 @@
 #include "ControllerCore.hpp"
 #include "Protocol.hpp"
 
-#include "net/Frame.hpp"
-#include "net/Transport.hpp"
+#include "nu/net/transport.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -25,8 +25,6 @@ struct ServiceOptions {
   std::chrono::milliseconds heartbeat{500};
   std::string transport = "tcp";
   net::TransportOptions transport_options;
-  /// Log joins, departures and deaths to stderr.
-  bool verbose = true;
   /// A controller restarted for a running logical process: for this long
   /// it only takes rejoins (nodes reconnect at every heartbeat), refusing
   /// joins and id grants with Errc::recovering, so that nothing is handed
@@ -37,7 +35,7 @@ struct ServiceOptions {
 /// Thread-safe; several services may live in one process.
 class Service {
 public:
-  /// Throws nu::Error if the transport does not exist.
+  /// Throws std::runtime_error if the transport does not exist.
   explicit Service(ServiceOptions options);
   ~Service();
   Service(const Service &) = delete;
@@ -54,7 +52,7 @@ private:
   using Conn = std::shared_ptr<net::Connection>;
 
   void on_frame(const Conn &conn, detail::Bytes frame);
-  detail::Bytes handle(const Conn &conn, const net::FrameView &frame);
+  detail::Bytes handle(const Conn &conn, const wire::FrameView &frame);
   detail::Bytes join(const Conn &conn, detail::Decoder &in);
   detail::Bytes rejoin(const Conn &conn, detail::Decoder &in);
   detail::Bytes heartbeat(detail::Decoder &in);
@@ -68,7 +66,7 @@ private:
   detail::Bytes end_process(const Conn &conn);
 
   Membership membership();
-  std::optional<Error> recovering() const;
+  std::optional<Failure> recovering() const;
   void push_exit(NodeId except);
   void expire_loop();
   void log(const std::string &line) const;

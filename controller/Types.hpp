@@ -2,7 +2,7 @@
 // capacity and load, a proclet's location.
 #pragma once
 
-#include <nu/ids.hpp>
+#include "nu/ids.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,12 +1,12 @@
 // The node side of the controller protocol. Only joining, placement, id
 // range refills and resolution wait for the controller; nothing else does.
 #include "ControllerLink.hpp"
+#include "Errors.hpp"
 
 #include "SystemInfo.hpp"
 #include "WorkerPool.hpp"
 #include "nu/errors.hpp"
-
-#include <iostream>
+#include "nu/log/log.hpp"
 
 namespace nu::detail {
 
@@ -19,7 +19,7 @@ namespace {
 template <class Call> auto retry_while_recovering(const Call &call) {
   auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   auto result = call();
-  while (!result && result.error().code == Errc::recovering &&
+  while (!result && result.failure().code == Errc::recovering &&
          std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     result = call();
@@ -35,15 +35,14 @@ ControllerLink::ControllerLink(net::Transport &transport, Options options,
       node_address_(std::move(node_address)), hooks_(std::move(hooks)) {
   auto c = connect();
   if (!c)
-    throw nu::Error("nu: cannot join the controller: " + c.error().message);
+    raise("cannot join the controller", c.failure());
   auto joined =
       (*c)->call<JoinReply>(Op::Join, JoinRequest{hello(), options_.main});
-  if (!joined && joined.error().code == Errc::unreachable)
-    throw nu::Error("nu: cannot join the controller: " +
-                    joined.error().message);
+  if (!joined && joined.failure().code == Errc::unreachable)
+    raise("cannot join the controller", joined.failure());
   if (!joined)
-    throw nu::Error("nu: the controller at " + options_.address +
-                    " refused this node: " + joined.error().message);
+    raise("the controller at " + options_.address + " refused this node",
+          joined.failure());
   id_ = joined->id;
   ids_ = joined->ids;
   next_ = ids_.begin;
@@ -55,7 +54,7 @@ ControllerLink::ControllerLink(net::Transport &transport, Options options,
 
 ControllerLink::~ControllerLink() { stop(); }
 
-Result<std::shared_ptr<Client>> ControllerLink::connect() {
+Expected<std::shared_ptr<Client>> ControllerLink::connect() {
   return Client::connect(transport_, options_.address, options_.timeout,
                          [this](Op op, std::span<const std::byte>) {
                            if (op == Op::Exit)
@@ -120,11 +119,10 @@ void ControllerLink::beat() {
                                                 hooks_.proclet_count()}});
   if (peers)
     return hooks_.set_peers(peers->peers);
-  if (peers.error().code == Errc::unreachable)
+  if (peers.failure().code == Errc::unreachable)
     return; // lost or slow: reconnect on the next beat if lost
-  std::cerr << "nu: node " << id_
-            << ": the controller says: " << peers.error().message
-            << "; exiting\n";
+  log::get("node").error("node {}: the controller says: {}; exiting", id_,
+                         peers.failure().message);
   request_exit();
 }
 
@@ -142,15 +140,16 @@ void ControllerLink::reconnect() {
   }
   auto peers =
       (*c)->call<Membership>(Op::Rejoin, RejoinRequest{report, options_.main});
-  if (!peers && peers.error().code == Errc::unreachable)
+  if (!peers && peers.failure().code == Errc::unreachable)
     return;
   if (!peers) {
-    std::cerr << "nu: node " << id_ << ": the restarted controller refused "
-              << "it: " << peers.error().message << "; exiting\n";
+    log::get("node").error(
+        "node {}: the restarted controller refused it: {}; exiting", id_,
+        peers.failure().message);
     return request_exit();
   }
-  std::cerr << "nu: node " << id_ << " rejoined the controller at "
-            << options_.address << "\n";
+  log::get("node").warn("node {} rejoined the controller at {}", id_,
+                        options_.address);
   {
     std::scoped_lock lock(mu_);
     if (stopping_)
@@ -165,14 +164,13 @@ ProcletId ControllerLink::next_id() {
   if (next_ < ids_.end)
     return next_++;
   auto c = client();
-  Result<IdRange> range = c ? c->call<IdRange>(Op::GrantIds, id_)
-                            : Result<IdRange>(controller::Error{
-                                  Errc::unreachable, "not connected"});
+  Expected<IdRange> range = c ? c->call<IdRange>(Op::GrantIds, id_)
+                              : Expected<IdRange>(controller::Failure{
+                                    Errc::unreachable, "not connected"});
   if (!range)
-    throw nu::Error("nu: node " + std::to_string(id_) +
-                    " used up its proclet ids and the controller cannot "
-                    "grant more: " +
-                    range.error().message);
+    raise("node " + std::to_string(id_) +
+              " used up its proclet ids and the controller cannot grant more",
+          range.failure());
   ids_ = *range;
   next_ = ids_.begin;
   max_granted_ = std::max(max_granted_, ids_.end - 1);

@@ -68,7 +68,7 @@ public:
 
 private:
   std::shared_ptr<controller::Client> client();
-  controller::Result<std::shared_ptr<controller::Client>> connect();
+  controller::Expected<std::shared_ptr<controller::Client>> connect();
   controller::NodeHello hello() const;
   void heartbeat_loop();
   void beat();

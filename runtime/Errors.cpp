@@ -1,8 +1,10 @@
 // How exceptions cross a proclet boundary: any exception thrown by user
-// code becomes a nu::RemoteError keeping its type name and message.
-#include "nu/errors.hpp"
+// code becomes a nu::RemoteError keeping its type name and message; and
+// how the runtime's internal failures become nu::Error.
+#include "Errors.hpp"
 #include "Demangle.hpp"
 #include "nu/detail/node_api.hpp"
+#include "nu/errors.hpp"
 
 #include <cstdlib>
 #include <cxxabi.h>
@@ -16,6 +18,13 @@ std::string demangle(const char *mangled) {
   std::unique_ptr<char, void (*)(void *)> out(
       abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
   return status == 0 && out ? std::string(out.get()) : std::string(mangled);
+}
+
+void raise(std::string_view context, const Failure &failure) {
+  std::string text = "nu: ";
+  if (!context.empty())
+    text.append(context).append(": ");
+  throw Error(text + failure.message);
 }
 
 std::exception_ptr as_remote_error(std::exception_ptr error) {

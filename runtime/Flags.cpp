@@ -134,16 +134,16 @@ constexpr FlagSpec kFlags[] = {
        return parse_address(v, f.listen);
      }},
     {"--nu-log-level",
-     "what the runtime logs to stderr: error, warn or info (info adds a line "
-     "per migration; default warn)",
+     "what the runtime logs to stderr: trace, debug, info, warn, error or "
+     "off (info adds a line per migration and membership change; default "
+     "warn)",
      [](RuntimeFlags &f, std::string_view v) -> std::optional<std::string> {
-       constexpr std::string_view names[] = {"error", "warn", "info"};
-       for (int i = 0; i < 3; ++i)
-         if (v == names[i]) {
-           f.log_level = static_cast<LogLevel>(i);
-           return std::nullopt;
-         }
-       return "expects error, warn or info, got '" + std::string(v) + "'";
+       if (auto level = log::parse_level(v)) {
+         f.log_level = *level;
+         return std::nullopt;
+       }
+       return "expects trace, debug, info, warn, error or off, got '" +
+              std::string(v) + "'";
      }},
     {"--nu-mem-limit",
      "memory this node may use (bytes, K/M/G suffixes): above 90 % of it "

@@ -3,14 +3,13 @@
 #pragma once
 
 #include "nu/detail/expected.hpp"
+#include "nu/log/log.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace nu::detail {
-
-enum class LogLevel { error, warn, info };
 
 struct RuntimeFlags {
   unsigned workers = 0;
@@ -21,7 +20,7 @@ struct RuntimeFlags {
   std::string listen;     ///< this node's own address ("": loopback, any port)
   std::string transport = "tcp";
   std::chrono::milliseconds migrate_drain{1000};
-  LogLevel log_level = LogLevel::warn;
+  log::Level log_level = log::Level::warn;
   // The migration policy (migrate/Monitor.hpp) and the chaos trigger.
   std::chrono::milliseconds monitor{100};     ///< 0: no policy
   std::uint64_t mem_limit = 0;                ///< bytes; 0: none

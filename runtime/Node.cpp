@@ -1,19 +1,19 @@
-// A node's links to its peers: listening, connecting, sending requests and
-// matching replies to waiting callers.
+// A node's links to its peers: listening, connecting, sending requests
+// through its endpoint and completing callers with the replies.
 #include "Node.hpp"
 
 #include "ControllerLink.hpp"
+#include "Errors.hpp"
 #include "nu/errors.hpp"
 
 #include <algorithm>
-#include <iostream>
 
 namespace nu::detail {
 namespace {
 
-ReplyKind reply_kind(net::FrameKind kind) {
+ReplyKind reply_kind(wire::FrameKind kind) {
   return static_cast<ReplyKind>(static_cast<int>(kind) -
-                                static_cast<int>(net::FrameKind::Result));
+                                static_cast<int>(wire::FrameKind::Result));
 }
 
 } // namespace
@@ -22,11 +22,12 @@ Node::Node(Options options) : options_(std::move(options)) {
   auto transport =
       net::make_transport(options_.transport, options_.transport_options);
   if (!transport)
-    throw Error("nu: " + transport.failure().message);
+    raise("", transport.failure());
   transport_ = std::move(*transport);
-  auto address = transport_->listen(options_.listen_address, handlers());
+  endpoint_ = make_endpoint();
+  auto address = endpoint_->listen(options_.listen_address);
   if (!address)
-    throw Error("nu: cannot listen: " + address.failure().message);
+    raise("cannot listen", address.failure());
   address_ = *address;
   if (!options_.controller.empty()) {
     ControllerLink::Hooks hooks;
@@ -62,7 +63,8 @@ Node::~Node() {
   for (auto &[id, slot] : left) // still referenced (a cycle, a leak)
     destroy(slot);
   transport_->shutdown();
-  fail_pending(0, "the node shut down");
+  endpoint_->fail_all({std::make_error_code(std::errc::operation_canceled),
+                       "the node shut down"});
   std::scoped_lock lock(proxies_mu_);
   for (auto &[id, proxy] : proxies_)
     proxy->node = nullptr; // handles outliving the node just free themselves
@@ -79,7 +81,7 @@ void Node::add_peer(NodeId peer, std::string address) {
 
 void Node::set_peers(const std::vector<controller::Peer> &peers) {
   std::set<NodeId> live;
-  std::vector<std::shared_ptr<net::Connection>> lost;
+  std::vector<std::pair<NodeId, std::shared_ptr<net::Connection>>> lost;
   std::vector<NodeId> gone;
   {
     std::scoped_lock lock(peers_mu_);
@@ -96,16 +98,17 @@ void Node::set_peers(const std::vector<controller::Peer> &peers) {
       gone.push_back(it->first);
       departed_.insert(it->first);
       if (auto c = connections_.extract(it->first))
-        lost.push_back(std::move(c.mapped()));
+        lost.emplace_back(it->first, std::move(c.mapped()));
       it = peer_addresses_.erase(it);
     }
   }
-  for (auto &conn : lost)
+  for (auto &[peer, conn] : lost) {
     conn->close();
-  for (NodeId peer : gone) {
-    fail_pending(peer, unreachable(peer));
-    drop_transfers_from(peer);
+    endpoint_->fail(*conn, {std::make_error_code(std::errc::connection_reset),
+                            unreachable(peer)});
   }
+  for (NodeId peer : gone)
+    drop_transfers_from(peer);
 }
 
 std::string Node::unreachable(NodeId peer) const {
@@ -151,13 +154,14 @@ std::vector<NodeId> Node::nodes() const {
   return out;
 }
 
-net::Handlers Node::handlers() {
-  net::Handlers h;
-  h.on_frame = [this](const std::shared_ptr<net::Connection> &conn,
-                      Bytes frame) { on_frame(conn, std::move(frame)); };
+std::unique_ptr<rpc::Endpoint> Node::make_endpoint() {
+  rpc::EndpointHandlers h;
+  h.on_request = [this](const std::shared_ptr<net::Connection> &conn,
+                        Bytes frame) { on_request(conn, std::move(frame)); };
   h.on_close = [this](const std::shared_ptr<net::Connection> &conn,
                       std::error_code) { on_close(conn); };
-  return h;
+  h.name = "node";
+  return std::make_unique<rpc::Endpoint>(*transport_, std::move(h));
 }
 
 std::shared_ptr<net::Connection> Node::connection(NodeId peer) {
@@ -169,7 +173,7 @@ std::shared_ptr<net::Connection> Node::connection(NodeId peer) {
   auto address = peer_addresses_.find(peer);
   if (address == peer_addresses_.end())
     return nullptr;
-  auto conn = transport_->connect(address->second, handlers());
+  auto conn = endpoint_->connect(address->second);
   if (!conn)
     return nullptr;
   connections_[peer] = *conn;
@@ -191,25 +195,21 @@ NodeId Node::relocated_from(ProcletId id, NodeId gone) {
   return where->node;
 }
 
-std::uint64_t Node::request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
-                                std::shared_ptr<CallState> state) {
-  using enum net::FrameKind;
-  const net::FrameKind k = header.kind;
+std::uint64_t Node::request_rpc(NodeId to, wire::FrameHeader header,
+                                Bytes frame, std::shared_ptr<CallState> state) {
+  using enum wire::FrameKind;
+  const wire::FrameKind k = header.kind;
   if ((k == Call || k == CallClosure || k == GrantWeight || k == Move) &&
       header.proclet_id != 0 && to != id() && !connection(to))
     to = relocated_from(header.proclet_id, to);
-  header.request_id = next_request_.fetch_add(1, std::memory_order_relaxed);
-  state->set_remote(this, header.request_id, header.proclet_id,
-                    CallState::Clock::now() + options_.call_timeout);
-  net::finish_frame(frame, header);
+  header.request_id = endpoint_->new_request_id();
+  auto deadline = CallState::Clock::now() + options_.call_timeout;
+  state->set_remote(this, header.request_id, header.proclet_id, deadline);
   if (to == id()) { // loopback: served by our own workers
+    wire::finish_frame(frame, header);
     submit([this, frame = std::move(frame), state]() mutable {
-      serve(std::move(frame), [state](Bytes reply) {
-        auto view = net::parse_frame(reply);
-        auto kind =
-            static_cast<ReplyKind>(static_cast<int>(view->header.kind) -
-                                   static_cast<int>(net::FrameKind::Result));
-        state->complete_remote(kind, std::move(reply), net::kHeaderSize);
+      serve(std::move(frame), [this, state](Bytes reply) {
+        complete_call(*state, std::move(reply));
       });
     });
     return header.request_id;
@@ -220,44 +220,49 @@ std::uint64_t Node::request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
         ProcletUnavailable(header.proclet_id, unreachable(to))));
     return header.request_id;
   }
-  {
-    std::scoped_lock lock(pending_mu_);
-    pending_[header.request_id] = {state, to, nullptr};
-  }
-  if (auto error = conn->send(std::move(frame))) {
-    cancel_request(header.request_id);
-    state->fail(std::make_exception_ptr(ProcletUnavailable(
-        header.proclet_id,
-        "cannot send to node " + std::to_string(to) + ": " + error.message())));
-  }
+  endpoint_->call(conn, header, std::move(frame), deadline,
+                  [this, state](Expected<Bytes> reply) {
+                    complete_call(*state, std::move(reply));
+                  });
   return header.request_id;
+}
+
+void Node::complete_call(CallState &state, Expected<Bytes> reply) {
+  if (!reply) {
+    if (reply.failure().code == std::errc::timed_out)
+      return state.fail_unavailable(
+          "no reply within " + std::to_string(options_.call_timeout.count()) +
+          " ms");
+    return state.fail_unavailable(reply.failure().message);
+  }
+  auto header = wire::parse_header(*reply);
+  if (header->flags & wire::kRelocated) // forwarded: repair the cache
+    update_location(header->proclet_id, static_cast<NodeId>(header->target));
+  state.complete_remote(reply_kind(header->kind), std::move(*reply),
+                        wire::kHeaderSize);
 }
 
 /// Sends a request on behalf of another node; \p relay gets the reply, or
 /// empty bytes if none will come.
-void Node::relay_rpc(NodeId to, net::FrameHeader header, Bytes frame,
+void Node::relay_rpc(NodeId to, wire::FrameHeader header, Bytes frame,
                      Reply relay) {
-  header.request_id = next_request_.fetch_add(1, std::memory_order_relaxed);
-  net::finish_frame(frame, header);
   auto conn = connection(to);
   if (!conn)
     return relay({});
-  {
-    std::scoped_lock lock(pending_mu_);
-    pending_[header.request_id] = {nullptr, to, relay};
-  }
-  if (conn->send(std::move(frame))) {
-    cancel_request(header.request_id);
-    relay({});
-  }
+  header.request_id = 0; // a new id of ours
+  endpoint_->call(conn, header, std::move(frame),
+                  CallState::Clock::now() + options_.call_timeout,
+                  [relay = std::move(relay)](Expected<Bytes> reply) {
+                    relay(reply ? std::move(*reply) : Bytes{});
+                  });
 }
 
 void Node::send_request(ProcletId id, NodeId location, RequestKind kind,
                         std::uint64_t target, std::uint64_t aux, Bytes frame,
                         std::shared_ptr<CallState> state) {
-  net::FrameHeader header;
-  header.kind = kind == RequestKind::Method ? net::FrameKind::Call
-                                            : net::FrameKind::CallClosure;
+  wire::FrameHeader header;
+  header.kind = kind == RequestKind::Method ? wire::FrameKind::Call
+                                            : wire::FrameKind::CallClosure;
   header.proclet_id = id;
   header.target = target;
   header.aux = aux;
@@ -265,51 +270,18 @@ void Node::send_request(ProcletId id, NodeId location, RequestKind kind,
 }
 
 void Node::cancel_request(std::uint64_t request_id) {
-  std::scoped_lock lock(pending_mu_);
-  pending_.erase(request_id);
+  endpoint_->cancel(request_id);
 }
 
-void Node::on_frame(const std::shared_ptr<net::Connection> &conn, Bytes frame) {
-  auto view = net::parse_frame(frame);
-  if (!view) {
-    std::cerr << "nu: closing connection " << conn->peer_address() << ": "
-              << view.failure().message << "\n";
-    conn->close();
-    return;
-  }
-  switch (view->header.kind) {
-  case net::FrameKind::Result:
-  case net::FrameKind::Error:
-  case net::FrameKind::Unavailable:
-    on_reply(view->header, std::move(frame));
-    return;
-  default:
-    break;
-  }
+// A validated request frame from a peer (replies went to their callers).
+void Node::on_request(const std::shared_ptr<net::Connection> &conn,
+                      Bytes frame) {
   if (stopping_)
     return;
   submit([this, conn, frame = std::move(frame)]() mutable {
     serve(std::move(frame),
           [conn](Bytes reply) { conn->send(std::move(reply)); });
   });
-}
-
-void Node::on_reply(const net::FrameHeader &header, Bytes frame) {
-  Pending pending;
-  {
-    std::scoped_lock lock(pending_mu_);
-    auto it = pending_.find(header.request_id);
-    if (it == pending_.end())
-      return; // the caller gave up waiting
-    pending = std::move(it->second);
-    pending_.erase(it);
-  }
-  if (pending.relay)
-    return pending.relay(std::move(frame));
-  if (header.flags & net::kRelocated) // forwarded: repair the cache
-    update_location(header.proclet_id, static_cast<NodeId>(header.target));
-  pending.state->complete_remote(reply_kind(header.kind), std::move(frame),
-                                 net::kHeaderSize);
 }
 
 void Node::on_close(const std::shared_ptr<net::Connection> &conn) {
@@ -324,29 +296,9 @@ void Node::on_close(const std::shared_ptr<net::Connection> &conn) {
       }
   }
   if (peer != 0)
-    fail_pending(peer, "the connection to node " + std::to_string(peer) +
-                           " was lost");
-}
-
-void Node::fail_pending(NodeId peer, const std::string &why) {
-  std::vector<Pending> failed;
-  {
-    std::scoped_lock lock(pending_mu_);
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (peer == 0 || it->second.peer == peer) {
-        failed.push_back(std::move(it->second));
-        it = pending_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto &p : failed) {
-    if (p.relay)
-      p.relay({});
-    else
-      p.state->fail_unavailable(why);
-  }
+    endpoint_->fail(*conn, {std::make_error_code(std::errc::connection_reset),
+                            "the connection to node " + std::to_string(peer) +
+                                " was lost"});
 }
 
 } // namespace nu::detail

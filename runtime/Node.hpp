@@ -4,10 +4,11 @@
 
 #include "WorkerPool.hpp"
 #include "migrate/Transfer.hpp"
-#include "net/Frame.hpp"
-#include "net/Transport.hpp"
 #include "nu/detail/node_api.hpp"
 #include "nu/migrate.hpp"
+#include "nu/net/transport.hpp"
+#include "nu/rpc/endpoint.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -53,8 +54,6 @@ public:
     bool main = false;
     /// How long a migration waits for the calls in flight to finish.
     std::chrono::milliseconds migrate_drain{1000};
-    /// Log a line per migration (info level).
-    bool log_migrations = false;
     /// The process's arguments other than nu's flags (nu::process_args).
     std::vector<std::string> args;
   };
@@ -139,23 +138,17 @@ private:
     Bytes frame;
     Reply reply;
   };
-  struct Pending {
-    std::shared_ptr<CallState> state;
-    NodeId peer;
-    Reply relay; ///< set instead of state for a forwarded request
-  };
 
-  // Node.cpp: links and frames.
-  net::Handlers handlers();
+  // Node.cpp: links and frames (the endpoint matches replies to calls).
+  std::unique_ptr<rpc::Endpoint> make_endpoint();
   std::shared_ptr<net::Connection> connection(NodeId peer);
   void send_frame(NodeId to, Bytes frame);
-  void on_frame(const std::shared_ptr<net::Connection> &conn, Bytes frame);
+  void on_request(const std::shared_ptr<net::Connection> &conn, Bytes frame);
   void on_close(const std::shared_ptr<net::Connection> &conn);
-  void on_reply(const net::FrameHeader &header, Bytes frame);
-  void fail_pending(NodeId peer, const std::string &why);
-  std::uint64_t request_rpc(NodeId to, net::FrameHeader header, Bytes frame,
+  void complete_call(CallState &state, Expected<Bytes> reply);
+  std::uint64_t request_rpc(NodeId to, wire::FrameHeader header, Bytes frame,
                             std::shared_ptr<CallState> state);
-  void relay_rpc(NodeId to, net::FrameHeader header, Bytes frame, Reply relay);
+  void relay_rpc(NodeId to, wire::FrameHeader header, Bytes frame, Reply relay);
   std::string unreachable(NodeId peer) const;
   NodeId relocated_from(ProcletId id, NodeId gone);
   bool knows(NodeId peer);
@@ -165,12 +158,12 @@ private:
   // NodeRequests.cpp: serving requests. serve_* return false when the
   // proclet is not active here: the request is then relocated.
   void serve(Bytes frame, Reply reply);
-  bool serve_call(const net::FrameView &frame, const Reply &reply);
-  void serve_create(const net::FrameView &frame, const Reply &reply);
-  bool serve_grant(const net::FrameView &frame, const Reply &reply);
-  bool serve_release(const net::FrameView &frame);
-  bool forward(const net::FrameView &frame, const Reply &reply);
-  void forward_to(NodeId to, const net::FrameView &frame, const Reply &reply,
+  bool serve_call(const wire::FrameView &frame, const Reply &reply);
+  void serve_create(const wire::FrameView &frame, const Reply &reply);
+  bool serve_grant(const wire::FrameView &frame, const Reply &reply);
+  bool serve_release(const wire::FrameView &frame);
+  bool forward(const wire::FrameView &frame, const Reply &reply);
+  void forward_to(NodeId to, const wire::FrameView &frame, const Reply &reply,
                   bool count_hop);
 
   // migrate/Migration.cpp: the source's side.
@@ -181,17 +174,17 @@ private:
   void unlink(Slot &gone, NodeId to);
   void abort_move(const std::shared_ptr<Slot> &slot, bool sent);
   void retire(std::shared_ptr<Slot> slot);
-  void serve_move(const net::FrameView &frame, const Reply &reply);
+  void serve_move(const wire::FrameView &frame, const Reply &reply);
   // migrate/Transfer.cpp: the state on the wire, both sides.
   Bytes save_state(const Slot &slot);
   void send_state(const Slot &slot, NodeId to, Bytes state);
-  void serve_migrate(const net::FrameView &frame, const Reply &reply);
+  void serve_migrate(const wire::FrameView &frame, const Reply &reply);
   std::shared_ptr<Incoming> assemble(const ChunkInfo &info,
                                      std::span<const std::byte> bytes);
   void drop_transfers_from(NodeId peer);
   void activate(ProcletId id, const ProcletType &type,
                 std::span<const std::byte> state, const ChunkInfo &info);
-  static Bytes unavailable(const net::FrameHeader &request,
+  static Bytes unavailable(const wire::FrameHeader &request,
                            const std::string &why);
 
   // NodeProclets.cpp: slots, proxies, weights.
@@ -208,6 +201,7 @@ private:
 
   Options options_;
   std::unique_ptr<net::Transport> transport_;
+  std::unique_ptr<rpc::Endpoint> endpoint_; // before transport_ goes
   std::string address_;
   std::unique_ptr<WorkerPool> pool_;
 
@@ -216,10 +210,6 @@ private:
   std::map<NodeId, std::shared_ptr<net::Connection>> connections_;
   std::set<NodeId> departed_; // peers the controller no longer lists
   std::unique_ptr<ControllerLink> link_;
-
-  std::mutex pending_mu_;
-  std::unordered_map<std::uint64_t, Pending> pending_;
-  std::atomic<std::uint64_t> next_request_{1};
 
   mutable std::shared_mutex slots_mu_;
   std::unordered_map<ProcletId, std::shared_ptr<Slot>> slots_;

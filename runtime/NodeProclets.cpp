@@ -68,9 +68,9 @@ Proxy *Node::host(const ProcletType &type, void *object, bool pinned) {
 
 Proxy *Node::create_remote(NodeId where, const ProcletType &type,
                            std::uint64_t ctor_id, bool pinned, Bytes frame) {
-  net::FrameHeader header;
-  header.kind = net::FrameKind::Create;
-  header.flags = pinned ? std::uint32_t{net::kPinned} : 0u;
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::Create;
+  header.flags = pinned ? std::uint32_t{wire::kPinned} : 0u;
   header.target = type.id;
   header.aux = ctor_id;
   using Created = std::tuple<ProcletId, std::uint64_t>;
@@ -141,12 +141,12 @@ std::uint64_t Node::grant(Proxy *proxy) {
       slot->leave();
       return kInitialWeight;
     } // else it is migrating or gone: ask the request way
-  net::FrameHeader header;
-  header.kind = net::FrameKind::GrantWeight;
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::GrantWeight;
   header.proclet_id = proxy->id;
   header.aux = kInitialWeight;
   auto state = std::make_shared<TypedState<void>>();
-  request_rpc(location, header, net::start_frame(), state);
+  request_rpc(location, header, wire::start_frame(), state);
   state->take();
   return kInitialWeight;
 }
@@ -164,13 +164,13 @@ void Node::release(Proxy *proxy) {
 }
 
 void Node::return_weight(ProcletId id, NodeId location, std::uint64_t weight) {
-  net::FrameHeader header;
-  header.kind = net::FrameKind::Release;
-  header.flags = net::kOneWay;
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::Release;
+  header.flags = wire::kOneWay;
   header.proclet_id = id;
   header.aux = weight;
-  Bytes frame = net::start_frame();
-  net::finish_frame(frame, header);
+  Bytes frame = wire::start_frame();
+  wire::finish_frame(frame, header);
   if (location != this->id() && !connection(location)) // it left or died
     location = relocated_from(id, location);
   if (location != this->id())

@@ -8,14 +8,14 @@
 #include "nu/errors.hpp"
 
 namespace nu::detail {
-Bytes Node::unavailable(const net::FrameHeader &request,
+Bytes Node::unavailable(const wire::FrameHeader &request,
                         const std::string &why) {
-  return reply_with(request, net::FrameKind::Unavailable, why);
+  return reply_with(request, wire::FrameKind::Unavailable, why);
 }
 
 /// A request for a proclet this node does not host and knows nothing of:
 /// sent on to where the controller says it is.
-bool Node::forward(const net::FrameView &f, const Reply &reply) {
+bool Node::forward(const wire::FrameView &f, const Reply &reply) {
   if (!link_)
     return false;
   auto where = link_->resolve(f.header.proclet_id);
@@ -29,61 +29,61 @@ bool Node::forward(const net::FrameView &f, const Reply &reply) {
 /// where the proclet was found. Only hops on the controller's word count
 /// (at most kMaxHops): a stale map could make a loop, while a node's own
 /// record of where it sent the proclet always leads to a later stay.
-void Node::forward_to(NodeId to, const net::FrameView &f, const Reply &reply,
+void Node::forward_to(NodeId to, const wire::FrameView &f, const Reply &reply,
                       bool count_hop) {
-  net::FrameHeader header = f.header;
-  unsigned hops = (header.flags & net::kHops) >> net::kHopShift;
+  wire::FrameHeader header = f.header;
+  unsigned hops = (header.flags & wire::kHops) >> wire::kHopShift;
   hops += count_hop ? 1 : 0;
-  bool one_way = header.flags & net::kOneWay;
-  if (hops > net::kMaxHops) {
+  bool one_way = header.flags & wire::kOneWay;
+  if (hops > wire::kMaxHops) {
     if (!one_way)
       reply(unavailable(header, "proclet " + std::to_string(header.proclet_id) +
                                     " was forwarded too many times"));
     return;
   }
-  header.flags =
-      (header.flags & ~net::kHops) | net::kForwarded | (hops << net::kHopShift);
-  Bytes frame = net::start_frame();
+  header.flags = (header.flags & ~wire::kHops) | wire::kForwarded |
+                 (hops << wire::kHopShift);
+  Bytes frame = wire::start_frame();
   frame.insert(frame.end(), f.payload.begin(), f.payload.end());
   if (one_way) {
-    net::finish_frame(frame, header);
+    wire::finish_frame(frame, header);
     return send_frame(to, std::move(frame));
   }
-  net::FrameHeader request = f.header;
+  wire::FrameHeader request = f.header;
   relay_rpc(to, header, std::move(frame), [this, request, to, reply](Bytes r) {
     if (r.empty())
       return reply(unavailable(request, unreachable(to)));
-    auto h = net::parse_header(r);
+    auto h = wire::parse_header(r);
     h->request_id = request.request_id;
-    if (!(h->flags & net::kRelocated)) // the last hop knows best
+    if (!(h->flags & wire::kRelocated)) // the last hop knows best
       h->target = to;
-    h->flags |= net::kRelocated;
-    net::finish_frame(r, *h);
+    h->flags |= wire::kRelocated;
+    wire::finish_frame(r, *h);
     reply(std::move(r));
   });
 }
 
 void Node::serve(Bytes frame, Reply reply) {
-  auto view = net::parse_frame(frame);
+  auto view = wire::parse_frame(frame);
   switch (view->header.kind) {
-  case net::FrameKind::Call:
-  case net::FrameKind::CallClosure:
+  case wire::FrameKind::Call:
+  case wire::FrameKind::CallClosure:
     if (serve_call(*view, reply))
       return;
     break;
-  case net::FrameKind::GrantWeight:
+  case wire::FrameKind::GrantWeight:
     if (serve_grant(*view, reply))
       return;
     break;
-  case net::FrameKind::Release:
+  case wire::FrameKind::Release:
     if (serve_release(*view))
       return;
     break;
-  case net::FrameKind::Create:
+  case wire::FrameKind::Create:
     return serve_create(*view, reply);
-  case net::FrameKind::Migrate:
+  case wire::FrameKind::Migrate:
     return serve_migrate(*view, reply);
-  case net::FrameKind::Move:
+  case wire::FrameKind::Move:
     if (view->header.proclet_id == 0 || hosts(view->header.proclet_id))
       return serve_move(*view, reply);
     break; // follow the proclet
@@ -94,8 +94,8 @@ void Node::serve(Bytes frame, Reply reply) {
 }
 
 /// Runs the method or closure the request names, inside its proclet.
-bool Node::serve_call(const net::FrameView &f, const Reply &reply) {
-  const net::FrameHeader &h = f.header;
+bool Node::serve_call(const wire::FrameView &f, const Reply &reply) {
+  const wire::FrameHeader &h = f.header;
   std::shared_ptr<Slot> slot = find_slot(h.proclet_id);
   if (!slot || !slot->try_enter())
     return false;
@@ -110,12 +110,12 @@ bool Node::serve_call(const net::FrameView &f, const Reply &reply) {
       s.leave();
     }
   } leave{*slot};
-  Bytes out = net::start_frame();
+  Bytes out = wire::start_frame();
   try {
     Decoder in(f.payload, SerialContext{this});
     OutArchive ar(out, SerialContext{this});
     SlotScope scope(slot.get());
-    if (h.kind == net::FrameKind::Call) {
+    if (h.kind == wire::FrameKind::Call) {
       const MethodEntry *m = slot->type->find_method(h.target);
       if (!m)
         throw DecodeError("no method with id " + std::to_string(h.target));
@@ -132,18 +132,18 @@ bool Node::serve_call(const net::FrameView &f, const Reply &reply) {
     reply(error_reply(h));
     return true;
   }
-  reply(reply_frame(h, net::FrameKind::Result, std::move(out)));
+  reply(reply_frame(h, wire::FrameKind::Result, std::move(out)));
   return true;
 }
 
 /// Constructs a proclet here and hands all its weight to the creator.
-void Node::serve_create(const net::FrameView &f, const Reply &reply) {
-  const net::FrameHeader &h = f.header;
+void Node::serve_create(const wire::FrameView &f, const Reply &reply) {
+  const wire::FrameHeader &h = f.header;
   const ProcletType *type = TypeRegistry::instance().find(h.target);
   ConstructorRun ctor = find_constructor(h.aux);
   if (!type || !ctor)
     return reply(unavailable(h, "unknown proclet type or constructor"));
-  bool pinned = (h.flags & net::kPinned) != 0;
+  bool pinned = (h.flags & wire::kPinned) != 0;
   void *object = nullptr;
   try {
     Decoder in(f.payload, SerialContext{this});
@@ -155,23 +155,23 @@ void Node::serve_create(const net::FrameView &f, const Reply &reply) {
     return reply(error_reply(h));
   }
   auto slot = host_slot(*type, object, pinned, kInitialWeight);
-  reply(reply_with(h, net::FrameKind::Result, slot->id, kInitialWeight));
+  reply(reply_with(h, wire::FrameKind::Result, slot->id, kInitialWeight));
 }
 
 // Weight changes are guarded calls, so that a migration, which waits for
 // those, sends the proclet's final weight.
-bool Node::serve_grant(const net::FrameView &f, const Reply &reply) {
+bool Node::serve_grant(const wire::FrameView &f, const Reply &reply) {
   std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id);
   if (!slot || !slot->try_enter())
     return false;
   slot->weight.fetch_add(f.header.aux, std::memory_order_relaxed);
   slot->leave();
-  reply(reply_frame(f.header, net::FrameKind::Result, net::start_frame(),
+  reply(reply_frame(f.header, wire::FrameKind::Result, wire::start_frame(),
                     f.header.aux));
   return true;
 }
 
-bool Node::serve_release(const net::FrameView &f) {
+bool Node::serve_release(const wire::FrameView &f) {
   std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id);
   if (!slot || !slot->try_enter())
     return false;

@@ -2,37 +2,37 @@
 // handled) and other kinds; shared by the node's request handlers.
 #pragma once
 
-#include "net/Frame.hpp"
 #include "nu/detail/node_api.hpp"
 #include "nu/errors.hpp"
+#include "nu/wire/frame.hpp"
 
 namespace nu::detail {
 
-inline Bytes reply_frame(const net::FrameHeader &request, net::FrameKind kind,
+inline Bytes reply_frame(const wire::FrameHeader &request, wire::FrameKind kind,
                          Bytes frame, std::uint64_t aux = 0) {
-  net::FrameHeader h;
+  wire::FrameHeader h;
   h.kind = kind;
   h.request_id = request.request_id;
   h.proclet_id = request.proclet_id;
   h.aux = aux;
-  net::finish_frame(frame, h);
+  wire::finish_frame(frame, h);
   return frame;
 }
 
 template <class... Ts>
-Bytes reply_with(const net::FrameHeader &request, net::FrameKind kind,
+Bytes reply_with(const wire::FrameHeader &request, wire::FrameKind kind,
                  const Ts &...values) {
-  Bytes frame = net::start_frame();
+  Bytes frame = wire::start_frame();
   encode(frame, SerialContext{}, values...);
   return reply_frame(request, kind, std::move(frame));
 }
 
 /// The reply for the exception being handled.
-inline Bytes error_reply(const net::FrameHeader &request) {
+inline Bytes error_reply(const wire::FrameHeader &request) {
   try {
     std::rethrow_exception(as_remote_error(std::current_exception()));
   } catch (const RemoteError &e) {
-    return reply_with(request, net::FrameKind::Error, e.type_name(),
+    return reply_with(request, wire::FrameKind::Error, e.type_name(),
                       std::string(e.what()));
   }
 }

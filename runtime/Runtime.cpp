@@ -2,13 +2,15 @@
 // server node), the calling thread's node, and the node_api functions.
 #include "nu/runtime.hpp"
 #include "ControllerLink.hpp"
+#include "Errors.hpp"
 #include "Flags.hpp"
 #include "Node.hpp"
 #include "Service.hpp"
 #include "SystemInfo.hpp"
 #include "migrate/Monitor.hpp"
-#include "net/MemoryTransport.hpp"
 #include "nu/errors.hpp"
+#include "nu/log/log.hpp"
+#include "nu/net/memory_transport.hpp"
 #include "nu/proclet.hpp"
 
 #include <atomic>
@@ -47,9 +49,9 @@ int run_in_main_proclet(Node &node, const std::function<int(int, char **)> &fn,
   try {
     return fn(argc, argv);
   } catch (const std::exception &e) {
-    std::cerr << "nu: the main function threw: " << e.what() << "\n";
+    log::get("node").error("the main function threw: {}", e.what());
   } catch (...) {
-    std::cerr << "nu: the main function threw a non-standard exception\n";
+    log::get("node").error("the main function threw a non-standard exception");
   }
   return 1;
 }
@@ -123,7 +125,6 @@ Node::Options node_options(const RuntimeFlags &flags) {
   options.workers = flags.workers;
   options.call_timeout = flags.call_timeout;
   options.migrate_drain = flags.migrate_drain;
-  options.log_migrations = flags.log_level >= LogLevel::info;
   options.transport = flags.transport;
   options.transport_options.memory_hub = std::make_shared<net::MemoryHub>();
   options.listen_address = flags.listen;
@@ -139,7 +140,6 @@ MonitorOptions monitor_options(const RuntimeFlags &flags) {
   options.min_free = flags.min_free;
   options.cpu_high = flags.cpu_high;
   options.chaos = flags.chaos_migrate;
-  options.warn = flags.log_level >= LogLevel::warn;
   return options;
 }
 
@@ -148,12 +148,10 @@ std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
   controller::ServiceOptions service;
   service.transport = opts.transport;
   service.transport_options = opts.transport_options;
-  service.verbose = false;
   auto embedded = std::make_unique<controller::Service>(service);
   auto address = embedded->listen("");
   if (!address)
-    throw Error("nu: cannot start the embedded controller: " +
-                address.failure().message);
+    raise("cannot start the embedded controller", address.failure());
   opts.controller = *address;
   return embedded;
 }
@@ -198,6 +196,7 @@ int run_main(int argc, char **argv,
     std::cerr << "nu: " << flags.failure().message << "\n";
     return 2;
   }
+  log::set_level(flags->log_level);
   if (flags->help) {
     std::cout << "nu runtime flags:\n" << flags_help();
     return 0;
@@ -222,7 +221,7 @@ int run_main(int argc, char **argv,
     return server ? serve(node, monitor, signals)
                   : run_main_node(node, monitor, fn, argc, argv);
   } catch (const std::exception &e) {
-    std::cerr << e.what() << "\n";
+    log::get("node").error("{}", e.what());
     return 1;
   }
 }

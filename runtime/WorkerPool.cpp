@@ -1,13 +1,13 @@
 // The invocation workers of a node: a FIFO task queue served by threads that
 // are topped up while workers block in nested calls and trimmed when idle.
 #include "WorkerPool.hpp"
+#include "nu/log/log.hpp"
 
 #include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <exception>
@@ -27,7 +27,7 @@ thread_local WorkerPool *t_pool = nullptr;
 thread_local unsigned t_blocking_depth = 0;
 
 [[noreturn]] void fatal(const char *message) {
-  std::fprintf(stderr, "nu: fatal: %s\n", message);
+  log::get("workers").critical("{}", message);
   std::abort();
 }
 
@@ -35,9 +35,9 @@ void report_exception(const char *what, std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "nu: %s: %s\n", what, e.what());
+    log::get("workers").error("{}: {}", what, e.what());
   } catch (...) {
-    std::fprintf(stderr, "nu: %s: unknown exception\n", what);
+    log::get("workers").error("{}: unknown exception", what);
   }
 }
 
@@ -121,7 +121,7 @@ void WorkerPool::Impl::maybe_spawn_locked() {
   try {
     spawn_locked();
   } catch (const std::exception &e) { // tasks wait for a free worker
-    std::fprintf(stderr, "nu: cannot start a worker: %s\n", e.what());
+    log::get("workers").error("cannot start a worker: {}", e.what());
   }
 }
 

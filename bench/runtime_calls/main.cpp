@@ -2,7 +2,7 @@
 // forced-remote Run (serialization + dispatch, in-memory transport).
 // Prints a table; the ratios are the figures to compare across machines.
 #include "Node.hpp"
-#include "net/MemoryTransport.hpp"
+#include "nu/net/memory_transport.hpp"
 
 #include <nu/nu.hpp>
 

@@ -1,7 +1,7 @@
 // Round-trip latency and pipelined throughput of 64-byte frames through the
 // TCP transport, next to raw blocking TCP between two threads on loopback.
-#include "net/Frame.hpp"
-#include "net/TcpTransport.hpp"
+#include "nu/net/tcp_transport.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +22,7 @@
 namespace {
 
 using namespace nu::net;
+using namespace nu::wire;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kPayload = 64;

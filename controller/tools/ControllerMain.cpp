@@ -2,6 +2,7 @@
 // the address it listens at, serves until SIGINT or SIGTERM.
 #include "Args.hpp"
 #include "Service.hpp"
+#include "nu/log/log.hpp"
 
 #include <csignal>
 #include <iostream>
@@ -68,7 +69,8 @@ int main(int argc, char **argv) {
   options.heartbeat = *beat;
   options.core.heartbeat_timeout = *timeout;
   options.transport = args.get("--transport", "tcp");
-  options.verbose = !args.has("--quiet");
+  if (args.has("--quiet"))
+    nu::log::set_level(nu::log::Level::warn);
   if (args.has("--recover"))
     options.recover_for = *timeout;
   try {

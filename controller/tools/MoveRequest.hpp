@@ -5,7 +5,7 @@
 #include "Protocol.hpp"
 #include "Result.hpp"
 
-#include "net/Transport.hpp"
+#include "nu/net/transport.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -24,13 +24,14 @@ struct MoveStats {
 
 /// Asks \p node, which hosts proclet \p id (or knows where it went), to
 /// migrate it to node \p to.
-Result<MoveStats> request_move(net::Transport &transport, const Peer &node,
-                               ProcletId id, NodeId to,
-                               std::chrono::milliseconds timeout);
+Expected<MoveStats> request_move(net::Transport &transport, const Peer &node,
+                                 ProcletId id, NodeId to,
+                                 std::chrono::milliseconds timeout);
 
 /// Asks \p node to move every movable proclet it hosts to other nodes;
 /// returns how many moved.
-Result<std::uint64_t> request_drain(net::Transport &transport, const Peer &node,
-                                    std::chrono::milliseconds timeout);
+Expected<std::uint64_t> request_drain(net::Transport &transport,
+                                      const Peer &node,
+                                      std::chrono::milliseconds timeout);
 
 } // namespace nu::controller

@@ -91,43 +91,43 @@ struct Session {
   }
 };
 
-// The live node \p id, or an Error saying why there is none.
-Result<NodeInfo> live_node(Session &s, NodeId id) {
+// The live node \p id, or an Failure saying why there is none.
+Expected<NodeInfo> live_node(Session &s, NodeId id) {
   auto status = s.client->call<StatusReply>(Op::Status);
   if (!status)
-    return status.error();
+    return status.failure();
   for (const NodeInfo &n : status->nodes) {
     if (n.id != id)
       continue;
     if (n.state == NodeState::live)
       return n;
-    return Error{Errc::node_dead, "node " + std::to_string(id) + " is " +
-                                      std::string(to_string(n.state))};
+    return Failure{Errc::node_dead, "node " + std::to_string(id) + " is " +
+                                        std::string(to_string(n.state))};
   }
-  return Error{Errc::unknown_node, "there is no node " + std::to_string(id)};
+  return Failure{Errc::unknown_node, "there is no node " + std::to_string(id)};
 }
 
 int migrate(Session &s, ProcletId id, NodeId to) {
   if (auto dest = live_node(s, to); !dest)
     return failure("cannot migrate proclet " + std::to_string(id) + ": " +
-                   dest.error().message);
+                   dest.failure().message);
   auto where = s.client->call<Location>(Op::Resolve, id);
   if (!where)
-    return failure(where.error().code == Errc::unknown_proclet
+    return failure(where.failure().code == Errc::unknown_proclet
                        ? "there is no proclet " + std::to_string(id)
-                       : where.error().message);
+                       : where.failure().message);
   auto host = live_node(s, where->node);
   if (!host)
     return failure("cannot migrate proclet " + std::to_string(id) +
                    ": it was on node " + std::to_string(where->node) + ", " +
-                   host.error().message);
+                   host.failure().message);
   auto stats = request_move(*s.transport, {host->id, host->address}, id, to,
                             s.move_timeout);
   if (!stats)
-    return failure(stats.error().code == Errc::unreachable
+    return failure(stats.failure().code == Errc::unreachable
                        ? "cannot migrate proclet " + std::to_string(id) + ": " +
-                             stats.error().message
-                       : stats.error().message);
+                             stats.failure().message
+                       : stats.failure().message);
   std::printf("migrated proclet %llu from node %u to node %u: %llu bytes, "
               "paused %lld us\n",
               static_cast<unsigned long long>(stats->proclet), stats->from,
@@ -139,13 +139,13 @@ int migrate(Session &s, ProcletId id, NodeId to) {
 int drain(Session &s, NodeId node) {
   auto info = live_node(s, node);
   if (!info)
-    return failure("cannot drain: " + info.error().message);
+    return failure("cannot drain: " + info.failure().message);
   auto moved =
       request_drain(*s.transport, {node, info->address}, s.move_timeout);
   if (!moved)
-    return failure(moved.error().code == Errc::unreachable
-                       ? "cannot drain: " + moved.error().message
-                       : moved.error().message);
+    return failure(moved.failure().code == Errc::unreachable
+                       ? "cannot drain: " + moved.failure().message
+                       : moved.failure().message);
   std::printf("drained node %u: %llu proclets moved\n", node,
               static_cast<unsigned long long>(*moved));
   return 0;
@@ -154,7 +154,7 @@ int drain(Session &s, NodeId node) {
 int status(Session &s) {
   auto status = s.client->call<StatusReply>(Op::Status);
   if (!status)
-    return failure(status.error().message);
+    return failure(status.failure().message);
   print_status(*status);
   return 0;
 }
@@ -217,7 +217,7 @@ int main(int argc, char **argv) {
   auto client = Client::connect(*s.transport, args.get("--controller"),
                                 milliseconds(*timeout));
   if (!client)
-    return failure(client.error().message);
+    return failure(client.failure().message);
   s.client = *client;
   return run(args, s);
 }

@@ -21,6 +21,7 @@ struct ServerInfo {
   int port = 0;
   std::int64_t started_ms = 0;
   std::atomic<std::size_t> clients{0};
+  std::size_t max_clients = Limits().max_clients;
   std::atomic<std::size_t> threaded_clients{0}; ///< so far
 };
 

@@ -12,8 +12,9 @@
 
 namespace kv {
 
-EventLoop::EventLoop(SlowHandler on_slow)
-    : on_slow_(std::move(on_slow)), epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
+EventLoop::EventLoop(SlowHandler on_slow, std::chrono::milliseconds tick)
+    : on_slow_(std::move(on_slow)), tick_(tick),
+      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (epoll_fd_ < 0 || wake_fd_ < 0)
     throw std::system_error(errno, std::generic_category(), "epoll");
@@ -48,14 +49,21 @@ void EventLoop::add(std::unique_ptr<Connection> connection) {
 
 void EventLoop::run() {
   epoll_event events[64];
+  auto next_sweep = Connection::Clock::now() + tick_;
   while (true) {
-    int n = ::epoll_wait(epoll_fd_, events, 64, -1);
+    int wait_ms = mine_.empty() ? -1 : static_cast<int>(tick_.count());
+    int n = ::epoll_wait(epoll_fd_, events, 64, wait_ms);
     bool woken = false;
     for (int i = 0; i < n; ++i) {
       if (events[i].data.ptr)
         serve(static_cast<Connection *>(events[i].data.ptr));
       else
         woken = true;
+    }
+    auto now = Connection::Clock::now();
+    if (now >= next_sweep) {
+      sweep(now);
+      next_sweep = now + tick_;
     }
     if (!woken)
       continue;
@@ -82,6 +90,18 @@ void EventLoop::take_new() {
     ev.data.ptr = c.get();
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd(), &ev) == 0)
       mine_.emplace(c.get(), std::move(c));
+  }
+}
+
+/// Closes the connections whose half-sent request waited too long.
+void EventLoop::sweep(Connection::Clock::time_point now) {
+  for (auto it = mine_.begin(); it != mine_.end();) {
+    if (!it->first->expired(now)) {
+      ++it;
+      continue;
+    }
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first->fd(), nullptr);
+    it = mine_.erase(it);
   }
 }
 

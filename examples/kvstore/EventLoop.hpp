@@ -1,9 +1,11 @@
 // A thread that serves many connections through epoll while their
-// requests stay quick, and hands over the ones that turn slow.
+// requests stay quick, hands over the ones that turn slow, and closes the
+// ones that stall half way through a request.
 #pragma once
 
 #include "Connection.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -19,8 +21,10 @@ public:
   using SlowHandler = std::function<void(std::unique_ptr<Connection>)>;
 
   /// Starts the thread. A connection that turns slow (Connection::Status)
-  /// goes to \p on_slow, and never comes back.
-  explicit EventLoop(SlowHandler on_slow);
+  /// goes to \p on_slow, and never comes back. Every \p tick (while it
+  /// has connections) it closes the ones that expired().
+  explicit EventLoop(SlowHandler on_slow,
+                     std::chrono::milliseconds tick = std::chrono::seconds(1));
   /// Stops the thread and closes the connections it still has.
   ~EventLoop();
   EventLoop(const EventLoop &) = delete;
@@ -33,8 +37,10 @@ private:
   void run();
   void take_new();
   void serve(Connection *c);
+  void sweep(Connection::Clock::time_point now);
 
   SlowHandler on_slow_;
+  std::chrono::milliseconds tick_;
   int epoll_fd_;
   int wake_fd_; // an eventfd: new connections, or stop
   std::mutex mu_;

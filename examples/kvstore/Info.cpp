@@ -26,7 +26,7 @@ Lines server(Call &c) {
 
 Lines clients(Call &c) {
   return {{"connected_clients", std::to_string(c.info().clients.load())},
-          {"maxclients", "10000"},
+          {"maxclients", std::to_string(c.info().max_clients)},
           {"nu_threaded_clients", std::to_string(c.info().threaded_clients)}};
 }
 

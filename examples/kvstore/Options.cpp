@@ -1,9 +1,11 @@
 // Parsing nu-kvstore's flags: `--name value` or `--name=value`, checked
-// ranges, one clear message for the first bad one.
+// ranges and sizes, one clear message for the first bad one.
 #include "Options.hpp"
 
 #include "Numbers.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <string_view>
 
 namespace kv {
@@ -22,6 +24,44 @@ std::string parse_number(std::string_view name, std::string_view value,
   return {};
 }
 
+constexpr std::string_view kFlags[] = {"--port",
+                                       "--host",
+                                       "--shards",
+                                       "--max-clients",
+                                       "--max-query-buffer",
+                                       "--partial-timeout-ms"};
+
+/// Sets \p out from \p value, a size as Redis reads it ("64mb"), in
+/// [1mb, 1024gb]; an error message otherwise.
+std::string parse_size(std::string_view name, std::string_view value,
+                       std::size_t &out) {
+  auto n = parse_memory(value);
+  if (!n || *n < (1u << 20) || *n > (std::uint64_t{1} << 40))
+    return std::string(name) +
+           " expects a size in [1mb, 1024gb] (bytes, or with k, kb, m, mb, "
+           "g or gb), got '" +
+           std::string(value) + "'";
+  out = static_cast<std::size_t>(*n);
+  return {};
+}
+
+/// Applies one of the client limits' flags; an error message if it is bad.
+std::string apply_limit(Limits &l, std::string_view name,
+                        std::string_view value) {
+  std::int64_t n = 0;
+  std::string error;
+  if (name == "--max-clients") {
+    error = parse_number(name, value, 1, 1'000'000, n);
+    l.max_clients = static_cast<std::size_t>(n);
+  } else if (name == "--partial-timeout-ms") {
+    error = parse_number(name, value, 0, 86'400'000, n);
+    l.partial_timeout = std::chrono::milliseconds(n);
+  } else {
+    error = parse_size(name, value, l.max_query_buffer);
+  }
+  return error;
+}
+
 /// Applies one flag with its value; an error message if it is bad.
 std::string apply(Options &o, std::string_view name, std::string_view value) {
   std::int64_t n = 0;
@@ -33,6 +73,8 @@ std::string apply(Options &o, std::string_view name, std::string_view value) {
   } else if (name == "--shards") {
     error = parse_number(name, value, 1, 65536, n);
     o.shards = static_cast<std::size_t>(n);
+  } else if (name != "--host") {
+    error = apply_limit(o.limits, name, value);
   } else if (value.empty()) {
     error = "--host expects a host name or address";
   } else {
@@ -58,7 +100,8 @@ std::optional<Options> parse_options(const std::vector<std::string> &args,
       continue;
     }
     std::string_view name = arg.substr(0, arg.find('='));
-    if (name != "--port" && name != "--host" && name != "--shards") {
+    if (std::find(std::begin(kFlags), std::end(kFlags), name) ==
+        std::end(kFlags)) {
       error = "unknown argument '" + std::string(arg) + "' (see --help)";
       return std::nullopt;
     }
@@ -80,7 +123,8 @@ std::optional<Options> parse_options(const std::vector<std::string> &args,
 
 std::string usage(const std::string &program) {
   return "usage: " + program +
-         " [--port P] [--host H] [--shards N] [--nu-... runtime flags]\n"
+         " [--port P] [--host H] [--shards N] [client limits]\n"
+         "       [--nu-... runtime flags]\n"
          "A Redis-compatible (RESP2) key-value server whose keys live in a\n"
          "nu::ShardedMap spread over the nodes of the logical process.\n"
          "  --port P    serve clients on port P (default 6379; 0: any free\n"
@@ -88,6 +132,14 @@ std::string usage(const std::string &program) {
          "              when given --port.\n"
          "  --host H    listen on address H (default 127.0.0.1)\n"
          "  --shards N  shards of the map, 1..65536 (default 64; main node)\n"
+         "  --max-clients N  clients served at once, 1..1000000 (default\n"
+         "              10000); one more gets an error and is disconnected\n"
+         "  --max-query-buffer SIZE  bytes of an incomplete request a client\n"
+         "              may send (default 64mb; 1mb..1024gb); over it the\n"
+         "              client is disconnected\n"
+         "  --partial-timeout-ms MS  disconnect a client that sent part of\n"
+         "              a request, then nothing for MS ms (default 30000;\n"
+         "              0: never)\n"
          "  --help      this text; --nu-help lists the runtime's flags\n";
 }
 

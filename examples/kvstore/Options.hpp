@@ -1,6 +1,9 @@
-// nu-kvstore's own command-line flags (--port, --host, --shards, --help),
-// read the same way by the main node and by every server node.
+// nu-kvstore's own command-line flags (--port, --host, --shards, the
+// client limits, --help), read the same way by the main node and by every
+// server node.
 #pragma once
+
+#include "Limits.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -14,6 +17,7 @@ struct Options {
   int port = 6379;         ///< 0: the kernel picks one
   bool port_given = false; ///< a server node serves clients only if so
   std::size_t shards = 64;
+  Limits limits; ///< --max-clients, --max-query-buffer, --partial-timeout-ms
   bool help = false;
 };
 

@@ -4,11 +4,22 @@
 
 #include "Numbers.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
 namespace kv {
+namespace {
+
+/// Empties \p c (a vector or a string), letting its memory go if a big
+/// request made it large.
+template <class C> void clear_small(C &c) {
+  if (c.capacity() > 1024)
+    C().swap(c); // (`c = {}` or `c = C()` may keep the memory)
+  else
+    c.clear();
+}
+
+} // namespace
 
 RespParser::Status RespParser::parse(std::string_view in) {
   if (!started_) {
@@ -26,8 +37,12 @@ void RespParser::reset() {
   pos_ = 0;
   count_ = bulk_ = -1;
   scanned_ = 0;
-  wanted_ = 0;
-  spans_.clear();
+  clear_small(spans_);
+}
+
+std::size_t RespParser::allocated() const {
+  return spans_.capacity() * sizeof spans_[0] +
+         args_.capacity() * sizeof args_[0] + unquoted_.capacity();
 }
 
 RespParser::Status RespParser::fail(std::string message) {
@@ -38,7 +53,7 @@ RespParser::Status RespParser::fail(std::string message) {
 
 RespParser::Status RespParser::complete(std::string_view in,
                                         std::size_t consumed) {
-  args_.clear();
+  clear_small(args_);
   for (auto [offset, length] : spans_)
     args_.push_back(in.substr(offset, length));
   reset();
@@ -63,9 +78,7 @@ RespParser::Status RespParser::parse_multibulk(std::string_view in) {
         pos_ = cr + 2;
         if (*n <= 0)
           return complete(in, pos_);
-        count_ = *n;
-        spans_.reserve(
-            static_cast<std::size_t>(std::min<std::int64_t>(count_, 4096)));
+        count_ = *n; // spans_ grows as the bulks arrive, not from here
         continue;
       }
       if (in[pos_] != '$')
@@ -77,10 +90,8 @@ RespParser::Status RespParser::parse_multibulk(std::string_view in) {
       pos_ = cr + 2;
     }
     std::size_t end = pos_ + static_cast<std::size_t>(bulk_) + 2;
-    if (in.size() < end) {
-      wanted_ = end;
+    if (in.size() < end)
       return Status::Incomplete;
-    }
     spans_.emplace_back(pos_, static_cast<std::size_t>(bulk_));
     pos_ = end;
     bulk_ = -1;
@@ -163,8 +174,8 @@ std::size_t unquote(std::string_view s, std::string &out) {
 } // namespace
 
 RespParser::Status RespParser::split_inline(std::string_view line) {
-  args_.clear();
-  unquoted_.clear();
+  clear_small(args_);
+  clear_small(unquoted_);
   unquoted_.reserve(line.size()); // never longer: views into it stay valid
   std::size_t i = 0;
   while (true) {

@@ -32,9 +32,10 @@ public:
   const std::vector<std::string_view> &args() const { return args_; }
   /// The bytes the last complete request took.
   std::size_t consumed() const { return consumed_; }
-  /// The request's size as far as known (so a buffer can grow once for a
-  /// big bulk); 0 when unknown.
-  std::size_t wanted() const { return wanted_; }
+  /// The bytes the parser holds itself (its argument lists), apart from
+  /// its input: they grow with the arguments that arrived, never with the
+  /// count or length a request announces.
+  std::size_t allocated() const;
   /// The protocol error, as Redis words it ("Protocol error: ...").
   const std::string &error() const { return error_; }
 
@@ -58,7 +59,6 @@ private:
   std::vector<std::string_view> args_;
   std::string unquoted_; // inline arguments that had quotes
   std::size_t consumed_ = 0;
-  std::size_t wanted_ = 0;
   std::string error_;
 };
 

@@ -60,6 +60,22 @@ int local_port(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in *>(&addr)->sin_port);
 }
 
+std::string peer_name(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getpeername(fd, reinterpret_cast<sockaddr *>(&addr), &len) != 0)
+    return "?";
+  if (addr.ss_family == AF_UNIX)
+    return "local";
+  char host[NI_MAXHOST], port[NI_MAXSERV];
+  if (::getnameinfo(reinterpret_cast<sockaddr *>(&addr), len, host, sizeof host,
+                    port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+    return "?";
+  if (addr.ss_family == AF_INET6)
+    return "[" + std::string(host) + "]:" + port;
+  return std::string(host) + ":" + port;
+}
+
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);

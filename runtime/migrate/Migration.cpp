@@ -7,8 +7,8 @@
 #include "WorkerPool.hpp"
 #include "nu/detail/local_call.hpp"
 #include "nu/errors.hpp"
+#include "nu/log/log.hpp"
 
-#include <iostream>
 #include <thread>
 
 namespace nu {
@@ -56,10 +56,10 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
   commit_move(slot, to);
   stats.pause = std::chrono::duration_cast<std::chrono::microseconds>(
       Clock::now() - start);
-  if (options_.log_migrations)
-    std::cerr << "nu: migrated " << name(id) << " from node " << stats.from
-              << " to node " << to << ": " << stats.bytes << " bytes, paused "
-              << stats.pause.count() << " us\n";
+  log::get("migrate").info("migrated {} from node {} to node {}: {} bytes, "
+                           "paused {} us",
+                           name(id), stats.from, to, stats.bytes,
+                           stats.pause.count());
   submit([this, slot] { retire(slot); });
   return stats;
 }
@@ -180,8 +180,8 @@ void Node::retire(std::shared_ptr<Slot> slot) {
 /// A request for a proclet that is not active here: parked while it
 /// migrates, sent after it if it left, else resolved through the controller.
 void Node::relocate(Bytes frame, Reply reply) {
-  auto view = net::parse_frame(frame);
-  const net::FrameHeader header = view->header;
+  auto view = wire::parse_frame(frame);
+  const wire::FrameHeader header = view->header;
   std::optional<NodeId> moved;
   {
     std::scoped_lock lock(moves_mu_);
@@ -197,20 +197,20 @@ void Node::relocate(Bytes frame, Reply reply) {
     return serve(std::move(frame), std::move(reply));
   if (moved)
     return forward_to(*moved, *view, reply, false);
-  if (forward(*view, reply) || (header.flags & net::kOneWay))
+  if (forward(*view, reply) || (header.flags & wire::kOneWay))
     return;
   reply(unavailable(header, "no " + name(header.proclet_id) + " on node " +
                                 std::to_string(id())));
 }
 
-void Node::serve_move(const net::FrameView &f, const Reply &reply) {
-  const net::FrameHeader &h = f.header;
+void Node::serve_move(const wire::FrameView &f, const Reply &reply) {
+  const wire::FrameHeader &h = f.header;
   try {
     if (h.proclet_id == 0)
       return reply(
-          reply_with(h, net::FrameKind::Result, std::uint64_t{drain()}));
+          reply_with(h, wire::FrameKind::Result, std::uint64_t{drain()}));
     MigrationStats stats = migrate(h.proclet_id, static_cast<NodeId>(h.target));
-    reply(reply_with(h, net::FrameKind::Result, stats));
+    reply(reply_with(h, wire::FrameKind::Result, stats));
   } catch (...) {
     reply(error_reply(h));
   }
@@ -219,12 +219,12 @@ void Node::serve_move(const net::FrameView &f, const Reply &reply) {
 MigrationStats Node::request_move(ProcletId id, NodeId location, NodeId to) {
   if (hosts(id))
     return migrate(id, to);
-  net::FrameHeader header;
-  header.kind = net::FrameKind::Move;
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::Move;
   header.proclet_id = id;
   header.target = to;
   auto state = std::make_shared<TypedState<MigrationStats>>();
-  request_rpc(location, header, net::start_frame(), state);
+  request_rpc(location, header, wire::start_frame(), state);
   try {
     return state->take();
   } catch (const RemoteError &e) {

@@ -4,9 +4,9 @@
 
 #include "ControllerLink.hpp"
 #include "SystemInfo.hpp"
+#include "nu/log/log.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <malloc.h>
 #include <utility>
 
@@ -246,12 +246,11 @@ bool Monitor::relieve(const std::vector<Candidate> &ranked, std::string &why) {
 }
 
 void Monitor::report(const ResourceSample &s, const std::string &why) {
-  if (!options_.warn || std::exchange(warned_, true))
+  if (std::exchange(warned_, true))
     return;
-  std::cerr << "nu: node " << node_.id() << ": "
-            << describe(pressure_, s, options_)
-            << ", but no proclet can move: " << why
-            << "; retrying less often\n";
+  log::get("migrate").warn(
+      "node {}: {}, but no proclet can move: {}; retrying less often",
+      node_.id(), describe(pressure_, s, options_), why);
 }
 
 /// Moves a random movable proclet to a random other node; failures (it

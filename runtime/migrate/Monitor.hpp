@@ -38,8 +38,6 @@ struct MonitorOptions {
   double cpu_high = 0;
   /// Every this often, a random proclet moves to a random node (0: off).
   std::chrono::milliseconds chaos{0};
-  /// Warn (once per episode) when under pressure and nothing can move.
-  bool warn = true;
   /// Reads memory and CPU (empty: /proc and the process's CPU clock).
   std::function<ResourceSample()> sample;
 };

@@ -17,7 +17,7 @@ constexpr std::size_t kChunk = std::size_t{4} << 20;
 constexpr std::size_t kWindow = 4;
 
 Bytes chunk_frame(const ChunkInfo &info, std::span<const std::byte> bytes) {
-  Bytes frame = net::start_frame();
+  Bytes frame = wire::start_frame();
   encode(frame, SerialContext{}, info);
   frame.insert(frame.end(), bytes.begin(), bytes.end());
   return frame;
@@ -29,7 +29,7 @@ std::size_t state_prefix() {
   static const std::size_t size = [] {
     Bytes info;
     encode(info, SerialContext{}, ChunkInfo{});
-    return net::kHeaderSize + info.size();
+    return wire::kHeaderSize + info.size();
   }();
   return size;
 }
@@ -50,20 +50,20 @@ Bytes Node::save_state(const Slot &slot) {
 /// own buffer.
 void Node::send_state(const Slot &slot, NodeId to, Bytes state) {
   ChunkInfo info{id(),
-                 next_request_.fetch_add(1),
+                 endpoint_->new_request_id(),
                  0,
                  state.size() - state_prefix(),
                  slot.epoch.load() + 1,
                  slot.weight.load(),
                  slot.pinned};
-  net::FrameHeader header;
-  header.kind = net::FrameKind::Migrate;
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::Migrate;
   header.proclet_id = slot.id;
   header.target = slot.type->id;
   if (info.total <= kChunk) {
     Bytes encoded;
     encode(encoded, SerialContext{}, info);
-    std::memcpy(state.data() + net::kHeaderSize, encoded.data(),
+    std::memcpy(state.data() + wire::kHeaderSize, encoded.data(),
                 encoded.size());
     auto ack = std::make_shared<TypedState<void>>();
     request_rpc(to, header, std::move(state), ack);
@@ -89,8 +89,8 @@ void Node::send_state(const Slot &slot, NodeId to, Bytes state) {
 
 /// One chunk of a state; the chunk that completes it activates the proclet
 /// before it is acknowledged.
-void Node::serve_migrate(const net::FrameView &f, const Reply &reply) {
-  const net::FrameHeader &h = f.header;
+void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
+  const wire::FrameHeader &h = f.header;
   try {
     ChunkInfo info;
     InArchive in(f.payload, SerialContext{});
@@ -102,12 +102,13 @@ void Node::serve_migrate(const net::FrameView &f, const Reply &reply) {
       throw DecodeError("bad migration chunk");
     if (bytes.size() == info.total) { // the whole state in one chunk
       activate(h.proclet_id, *type, bytes, info);
-      return reply(reply_frame(h, net::FrameKind::Result, net::start_frame()));
+      return reply(
+          reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
     }
     std::shared_ptr<Incoming> incoming = assemble(info, bytes);
     if (incoming)
       activate(h.proclet_id, *type, incoming->state, info);
-    reply(reply_frame(h, net::FrameKind::Result, net::start_frame()));
+    reply(reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
   } catch (...) {
     reply(error_reply(h));
   }

@@ -1,6 +1,6 @@
 // A thread running posted tasks in FIFO order: how a transport runs its
 // handlers off the sender's thread, one connection per lane.
-#include "net/DeliveryLane.hpp"
+#include "DeliveryLane.hpp"
 
 namespace nu::net {
 

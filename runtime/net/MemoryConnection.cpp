@@ -1,7 +1,7 @@
 // One side of an in-memory connection: sending copies the frame to the
 // peer's delivery lane; closing notifies both sides exactly once.
-#include "net/Frame.hpp"
-#include "net/MemoryTransportImpl.hpp"
+#include "MemoryTransportImpl.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <cstdio>
 
@@ -73,7 +73,7 @@ void Endpoint::deliver_frame(Bytes frame) {
     if (link_->closed && link_->closer == side_)
       return; // we closed: drop what was still in flight to us
   }
-  auto view = parse_frame(frame);
+  auto view = wire::parse_frame(frame);
   if (!view)
     return reject(view.failure());
   if (handlers_->on_frame)

@@ -1,8 +1,8 @@
 // The in-memory transport: a hub of named listeners, and transports that
 // listen and connect in it, each delivering on its own threads.
-#include "net/MemoryTransport.hpp"
+#include "nu/net/memory_transport.hpp"
 
-#include "net/MemoryTransportImpl.hpp"
+#include "MemoryTransportImpl.hpp"
 
 #include <algorithm>
 #include <map>

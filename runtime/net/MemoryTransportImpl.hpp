@@ -2,8 +2,8 @@
 // link two endpoints share, an endpoint, and a transport's shared core.
 #pragma once
 
-#include "net/DeliveryLane.hpp"
-#include "net/MemoryTransport.hpp"
+#include "DeliveryLane.hpp"
+#include "nu/net/memory_transport.hpp"
 
 #include <array>
 #include <atomic>

@@ -1,6 +1,6 @@
 // Loading transport plugins: dlopen, checking the entry point's description,
 // and an adapter that keeps the library loaded while its objects live.
-#include "net/Plugin.hpp"
+#include "nu/net/plugin.hpp"
 
 #include "nu/transport_plugin.h"
 

@@ -1,18 +1,26 @@
 // One TCP connection: queued sends leave in gather-writes, received bytes
-// are cut into validated frames, and closing reports on_close once.
-#include "net/Frame.hpp"
-#include "net/TcpTransportImpl.hpp"
+// are cut into validated frames (buffers growing only as bytes arrive), and
+// closing reports on_close once.
+#include "TcpTransportImpl.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <chrono>
 #include <sys/socket.h>
 
-#include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 namespace nu::net::tcp {
 namespace {
 
+using wire::kHeaderSize;
+using wire::parse_header;
+
+// The read buffer starts small (an idle connection costs little) and
+// doubles, up to kReadChunk, each time a read fills it.
+constexpr std::size_t kFirstRead = 4 * 1024;
 constexpr std::size_t kReadChunk = 64 * 1024;
+static_assert(kReadChunk <= kChunkSize); // a full read buffer fits a chunk
 
 // How the peer going away (or the link breaking) is reported.
 std::error_code peer_error(std::error_code error) {
@@ -34,15 +42,24 @@ Failure truncated(std::size_t have, std::size_t need) {
 
 constexpr std::chrono::microseconds kInlineGap{20};
 
+// True if \p timeout is on and at least that long has passed since \p since.
+bool past(std::int64_t now, std::int64_t since,
+          std::chrono::milliseconds timeout) {
+  return timeout.count() > 0 &&
+         now - since >= std::chrono::nanoseconds(timeout).count();
+}
+
 } // namespace
 
 TcpConnection::TcpConnection(std::shared_ptr<Core> core,
                              asio::ip::tcp::socket socket,
                              std::shared_ptr<const Handlers> handlers,
-                             std::string peer)
+                             std::string peer, bool accepted)
     : core_(std::move(core)), socket_(std::move(socket)),
       strand_(asio::make_strand(core_->io())), handlers_(std::move(handlers)),
-      peer_(std::move(peer)), fd_(socket_.native_handle()), rx_(kReadChunk) {}
+      peer_(std::move(peer)), accepted_(accepted), fd_(socket_.native_handle()),
+      rx_(kFirstRead), last_received_(now_ns()),
+      last_sent_(last_received_.load()) {}
 
 std::error_code TcpConnection::send(Bytes frame) {
   const auto &options = core_->options();
@@ -57,6 +74,8 @@ std::error_code TcpConnection::send(Bytes frame) {
   auto now = std::chrono::steady_clock::now();
   bool sparse = now - last_send_ >= kInlineGap;
   last_send_ = now;
+  last_sent_.store(std::chrono::nanoseconds(now.time_since_epoch()).count(),
+                   std::memory_order_relaxed);
   if (!writing_ && sparse && options.inline_writes && write_now(frame))
     return {};
   queued_bytes_ += frame.size();
@@ -186,10 +205,15 @@ void TcpConnection::on_read(std::error_code error, std::size_t bytes) {
   if (finished_)
     return;
   rx_end_ += bytes;
+  progress(bytes);
   if (error)
     return on_read_error(error, rx_end_ - rx_begin_);
-  if (consume_frames())
-    read_more();
+  bool filled = rx_end_ == rx_.size();
+  if (!consume_frames())
+    return;
+  if (filled && rx_.size() < kReadChunk)
+    rx_.resize(2 * rx_.size());
+  read_more();
 }
 
 // Delivers every whole frame buffered; false if reading continues
@@ -204,8 +228,8 @@ bool TcpConnection::consume_frames() {
       return false;
     }
     std::size_t need = kHeaderSize + header->payload_size;
-    if (have.size() < need && need > rx_.size()) {
-      read_big(have.size(), need);
+    if (have.size() < need && have.size() == kReadChunk) {
+      read_big(have.size(), need); // rx_ holds only this frame, and is full
       return false;
     }
     if (have.size() < need)
@@ -216,31 +240,97 @@ bool TcpConnection::consume_frames() {
   std::memmove(rx_.data(), rx_.data() + rx_begin_, rx_end_ - rx_begin_);
   rx_end_ -= rx_begin_;
   rx_begin_ = 0;
-  return true;
+  return hold(rx_end_);
 }
 
-// Reads a frame larger than the read buffer straight into its own buffer.
+// Records that bytes arrived, for the sweep's timeouts.
+void TcpConnection::progress(std::size_t bytes) {
+  if (bytes > 0)
+    last_received_.store(now_ns(), std::memory_order_relaxed);
+}
+
+// Records that \p bytes of an incomplete frame are buffered; false, after
+// closing the connection, if the transport's bound on them is reached.
+bool TcpConnection::hold(std::size_t bytes) {
+  partial_.store(bytes > 0, std::memory_order_release); // after progress()
+  if (bytes == buffered_ || core_->rebuffer(buffered_, bytes)) {
+    buffered_ = bytes;
+    return true;
+  }
+  core_->warn("closing connection {}: {} bytes of an incomplete frame would "
+              "exceed max_buffered_bytes ({})",
+              peer_, bytes, core_->options().max_buffered_bytes);
+  fail(std::make_error_code(std::errc::no_buffer_space));
+  return false;
+}
+
+// Reads a frame larger than the read buffer. Its bytes go to chunks until
+// half of it is in; then to a buffer of its full size, straight from the
+// socket. Memory follows what arrives, never what a header claims.
 void TcpConnection::read_big(std::size_t have, std::size_t need) {
-  big_.resize(need);
-  std::memcpy(big_.data(), rx_.data() + rx_begin_, have);
-  big_have_ = have;
+  chunks_.push_back(core_->take_chunk());
+  std::memcpy(chunks_.back().get(), rx_.data() + rx_begin_, have);
+  big_have_ = have; // have == kReadChunk <= kChunkSize
+  big_need_ = need;
   rx_begin_ = rx_end_ = 0;
-  asio::async_read(socket_, asio::buffer(big_.data() + have, need - have),
-                   asio::bind_executor(
-                       strand_, [self = shared_from_this()](
-                                    std::error_code error, std::size_t bytes) {
-                         self->on_big_read(error, bytes);
-                       }));
+  if (hold(have))
+    read_big_more();
+}
+
+// Reads what the socket has, up to the end of the frame.
+void TcpConnection::read_big_more() {
+  if (big_.empty() && big_need_ <= 2 * big_have_)
+    make_whole();
+  socket_.async_read_some(
+      big_room(), asio::bind_executor(
+                      strand_, [self = shared_from_this()](
+                                   std::error_code error, std::size_t bytes) {
+                        self->on_big_read(error, bytes);
+                      }));
+}
+
+// Where the frame's next bytes go: its own buffer, or the last chunk.
+asio::mutable_buffer TcpConnection::big_room() {
+  auto left = big_need_ - big_have_;
+  if (!big_.empty())
+    return asio::buffer(big_.data() + big_have_, left);
+  auto fill = big_have_ % kChunkSize;
+  if (fill == 0)
+    chunks_.push_back(core_->take_chunk());
+  return asio::buffer(chunks_.back().get() + fill,
+                      std::min(kChunkSize - fill, left));
+}
+
+// Moves the frame from its chunks into a buffer of its full size.
+void TcpConnection::make_whole() {
+  big_.resize(big_need_);
+  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+    auto at = i * kChunkSize;
+    std::memcpy(big_.data() + at, chunks_[i].get(),
+                std::min(kChunkSize, big_have_ - at));
+  }
+  core_->give_back(chunks_);
 }
 
 void TcpConnection::on_big_read(std::error_code error, std::size_t bytes) {
-  if (finished_)
-    return;
+  if (finished_) {
+    big_ = Bytes(); // the read is over: its buffers can go
+    return core_->give_back(chunks_);
+  }
   big_have_ += bytes;
+  progress(bytes);
   if (error)
     return on_read_error(error, big_have_);
-  deliver(std::move(big_));
-  big_ = Bytes();
+  if (big_have_ < big_need_) {
+    if (hold(big_have_))
+      read_big_more();
+    return;
+  }
+  if (big_.empty())
+    make_whole();
+  hold(0);
+  big_need_ = big_have_ = 0;
+  deliver(std::exchange(big_, Bytes()));
   read_more();
 }
 
@@ -248,7 +338,7 @@ void TcpConnection::on_big_read(std::error_code error, std::size_t bytes) {
 void TcpConnection::on_read_error(std::error_code error, std::size_t have) {
   if (error != asio::error::eof || have == 0)
     return fail(peer_error(error));
-  std::size_t need = big_.empty() ? 0 : big_.size();
+  std::size_t need = big_need_;
   if (need == 0 && have >= kHeaderSize)
     need = kHeaderSize +
            parse_header(std::span(rx_.data() + rx_begin_, kHeaderSize))
@@ -263,12 +353,31 @@ void TcpConnection::deliver(Bytes frame) {
     handlers_->on_frame(shared_from_this(), std::move(frame));
 }
 
-// Closes the connection over a malformed frame, with one line on stderr.
+// Closes the connection over a malformed frame, with one (rate-limited)
+// line in the log.
 void TcpConnection::reject(const Failure &failure) {
   if (!closed_)
-    std::fprintf(stderr, "nu: closing connection %s: %s\n", peer_.c_str(),
-                 failure.message.c_str());
+    core_->warn("closing connection {}: {}", peer_, failure.message);
   fail(failure.code);
+}
+
+// From the core's sweep, on any thread.
+void TcpConnection::sweep(std::int64_t now) {
+  const auto &options = core_->options();
+  bool partial = partial_.load(std::memory_order_acquire);
+  auto received = last_received_.load(std::memory_order_relaxed);
+  auto sent = last_sent_.load(std::memory_order_relaxed);
+  if (partial && past(now, received, options.partial_frame_timeout))
+    return expire("no progress on a partial frame for", now - received);
+  auto active = std::max(received, sent);
+  if (past(now, active, options.idle_timeout))
+    return expire("idle for", now - active);
+}
+
+// Closes the connection over a timeout, \p quiet ns without progress.
+void TcpConnection::expire(std::string_view what, std::int64_t quiet) {
+  core_->warn("closing connection {}: {} {} ms", peer_, what, quiet / 1000000);
+  abort(std::make_error_code(std::errc::timed_out));
 }
 
 void TcpConnection::fail(std::error_code error) {
@@ -288,6 +397,7 @@ void TcpConnection::finish_close() {
   std::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  hold(0);
   std::error_code error;
   {
     std::lock_guard lock(mutex_);

@@ -1,6 +1,7 @@
-// The TCP transport's core: HOST:PORT addresses, listening and accepting,
-// connecting with a timeout, I/O threads, and shutting down.
-#include "net/TcpTransportImpl.hpp"
+// The TCP transport's core: HOST:PORT addresses, listening and accepting
+// (within limits), connecting with a timeout, I/O threads, the sweep that
+// enforces timeouts, and shutting down.
+#include "TcpTransportImpl.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,6 +15,10 @@ namespace {
 using asio::ip::tcp;
 
 thread_local const Core *current_core = nullptr; // the I/O thread's core
+
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
+constexpr std::size_t kSpareChunks = 32; // 8 MiB
 
 Failure failure(std::errc code, std::string message) {
   return {std::make_error_code(code), std::move(message)};
@@ -118,21 +123,49 @@ std::error_code connect_socket(tcp::socket &socket,
   return await_connect(socket.native_handle(), timeout);
 }
 
+// accept() errors that last while the process is out of descriptors or
+// memory: accepting again at once would only fail again.
+bool out_of_resources(std::error_code error) {
+  error = generic(error);
+  return error == std::errc::too_many_files_open ||
+         error == std::errc::too_many_files_open_in_system ||
+         error == std::errc::no_buffer_space ||
+         error == std::errc::not_enough_memory;
+}
+
+// How often the sweep looks for timed-out connections; 0 if never.
+std::chrono::milliseconds sweep_period(const TcpOptions &options) {
+  using std::chrono::milliseconds;
+  auto shortest = milliseconds::max();
+  for (auto timeout : {options.partial_frame_timeout, options.idle_timeout})
+    if (timeout.count() > 0)
+      shortest = std::min(shortest, timeout);
+  if (shortest == milliseconds::max())
+    return milliseconds(0);
+  return std::clamp(shortest / 4, milliseconds(10), milliseconds(250));
+}
+
 } // namespace
 
 struct Core::Listener {
   Listener(asio::io_context &io, Handlers handlers)
-      : acceptor(io), strand(asio::make_strand(io)),
+      : acceptor(io), strand(asio::make_strand(io)), backoff_timer(io),
         handlers(std::make_shared<const Handlers>(std::move(handlers))) {}
   tcp::acceptor acceptor;
   Strand strand;
+  std::string address;
+  // While accept() fails for want of descriptors or memory (on strand).
+  asio::steady_timer backoff_timer;
+  std::chrono::milliseconds backoff{0};
   std::shared_ptr<const Handlers> handlers;
 };
 
 Core::Core(unsigned threads, TcpOptions options)
     : io_(static_cast<int>(std::max(threads, 1u))),
       work_(asio::make_work_guard(io_)), options_(options),
-      thread_count_(std::max(threads, 1u)) {}
+      thread_count_(std::max(threads, 1u)),
+      sweep_strand_(asio::make_strand(io_)), sweep_timer_(io_),
+      log_(nu::log::get("net")) {}
 
 // Only reached once every I/O thread has let go; threads nobody joined
 // (shutdown from a handler) have finished running.
@@ -148,6 +181,36 @@ void Core::start() {
       current_core = self.get();
       self->io_.run();
     });
+  asio::post(sweep_strand_, [this] { arm_sweep(); });
+}
+
+void Core::arm_sweep() {
+  auto period = sweep_period(options_);
+  if (period.count() == 0)
+    return;
+  sweep_timer_.expires_after(period);
+  sweep_timer_.async_wait(
+      asio::bind_executor(sweep_strand_, [this](std::error_code error) {
+        if (!error)
+          sweep();
+      }));
+}
+
+// Closes the connections past a timeout; the timeouts' only timer.
+void Core::sweep() {
+  std::vector<std::shared_ptr<TcpConnection>> open;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_)
+      return;
+    open.reserve(open_.size());
+    for (const auto &entry : open_)
+      open.push_back(entry.second);
+  }
+  auto now = now_ns();
+  for (const auto &connection : open)
+    connection->sweep(now);
+  arm_sweep();
 }
 
 Expected<std::string> Core::listen(const std::string &address,
@@ -174,6 +237,7 @@ Expected<std::string> Core::listen(const std::string &address,
     return Failure{error, "cannot listen at " + format(*endpoint) + ": " +
                               error.message()};
   auto actual = format(acceptor.local_endpoint());
+  listener->address = actual;
   {
     std::lock_guard lock(mutex_);
     if (stopping_)
@@ -191,9 +255,30 @@ void Core::accept(const std::shared_ptr<Listener> &listener) {
         if (error == asio::error::operation_aborted ||
             !listener->acceptor.is_open())
           return;
-        if (!error)
-          accepted(listener, std::move(socket));
+        if (error)
+          return on_accept_error(listener, error);
+        listener->backoff = std::chrono::milliseconds(0);
+        accepted(listener, std::move(socket));
         accept(listener);
+      }));
+}
+
+// Out of descriptors or memory, accepting waits (100 ms, doubling up to
+// 1 s) rather than spin; open connections are served meanwhile. Other
+// errors concern one connection that went away: accepting goes on.
+void Core::on_accept_error(const std::shared_ptr<Listener> &listener,
+                           std::error_code error) {
+  if (!out_of_resources(error))
+    return accept(listener);
+  auto &backoff = listener->backoff;
+  backoff = std::clamp(backoff * 2, kFirstBackoff, kMaxBackoff);
+  warn("accepting at {} failed: {}; retrying in {} ms", listener->address,
+       generic(error).message(), backoff.count());
+  listener->backoff_timer.expires_after(backoff);
+  listener->backoff_timer.async_wait(asio::bind_executor(
+      listener->strand, [this, listener](std::error_code cancelled) {
+        if (!cancelled && listener->acceptor.is_open())
+          accept(listener);
       }));
 }
 
@@ -204,10 +289,32 @@ void Core::accepted(const std::shared_ptr<Listener> &listener,
   auto peer = socket.remote_endpoint(error);
   if (error)
     return; // the peer left already
-  auto connection = std::make_shared<TcpConnection>(
-      shared_from_this(), std::move(socket), listener->handlers, format(peer));
+  if (!admit()) {
+    warn("refusing connection from {}: max_connections ({}) are open",
+         format(peer), options_.max_connections);
+    return; // the socket closes as it goes
+  }
+  auto connection =
+      std::make_shared<TcpConnection>(shared_from_this(), std::move(socket),
+                                      listener->handlers, format(peer), true);
   if (adopt(connection))
-    connection->start();
+    return connection->start();
+  release_slot();
+}
+
+// Takes a slot for one more accepted connection, if max_connections allows.
+bool Core::admit() {
+  std::lock_guard lock(mutex_);
+  if (options_.max_connections > 0 &&
+      accepted_open_ >= options_.max_connections)
+    return false;
+  ++accepted_open_;
+  return true;
+}
+
+void Core::release_slot() {
+  std::lock_guard lock(mutex_);
+  --accepted_open_;
 }
 
 Expected<std::shared_ptr<Connection>> Core::connect(const std::string &address,
@@ -233,7 +340,7 @@ Expected<std::shared_ptr<Connection>> Core::connect(const std::string &address,
   socket.set_option(tcp::no_delay(true), error);
   auto connection = std::make_shared<TcpConnection>(
       shared_from_this(), std::move(socket),
-      std::make_shared<const Handlers>(std::move(handlers)), address);
+      std::make_shared<const Handlers>(std::move(handlers)), address, false);
   if (!adopt(connection))
     return shut_down();
   connection->start();
@@ -250,7 +357,45 @@ bool Core::adopt(const std::shared_ptr<TcpConnection> &connection) {
 
 void Core::forget(const TcpConnection *connection) {
   std::lock_guard lock(mutex_);
-  open_.erase(connection);
+  if (open_.erase(connection) > 0 && connection->accepted())
+    --accepted_open_;
+}
+
+Chunk Core::take_chunk() {
+  {
+    std::lock_guard lock(chunk_mutex_);
+    if (!spare_chunks_.empty()) {
+      auto chunk = std::move(spare_chunks_.back());
+      spare_chunks_.pop_back();
+      return chunk;
+    }
+  }
+  return Chunk(new std::byte[kChunkSize]);
+}
+
+// Keeps up to kSpareChunks of \p chunks for reuse, frees the rest.
+void Core::give_back(std::vector<Chunk> &chunks) {
+  {
+    std::lock_guard lock(chunk_mutex_);
+    while (!chunks.empty() && spare_chunks_.size() < kSpareChunks) {
+      spare_chunks_.push_back(std::move(chunks.back()));
+      chunks.pop_back();
+    }
+  }
+  chunks.clear();
+}
+
+bool Core::rebuffer(std::size_t from, std::size_t to) {
+  if (to <= from) {
+    buffered_.fetch_sub(from - to, std::memory_order_relaxed);
+    return true;
+  }
+  auto more = to - from;
+  auto total = buffered_.fetch_add(more, std::memory_order_relaxed) + more;
+  if (total <= options_.max_buffered_bytes)
+    return true;
+  buffered_.fetch_sub(more, std::memory_order_relaxed);
+  return false;
 }
 
 // Closes listeners and connections; the I/O threads run their on_close
@@ -266,12 +411,14 @@ void Core::shutdown() {
       for (const auto &entry : open_)
         open.push_back(entry.second);
       work_.reset();
+      asio::post(sweep_strand_, [this] { sweep_timer_.cancel(); });
     }
   }
   for (const auto &listener : listeners)
     asio::post(listener->strand, [listener] {
       std::error_code ignored;
       listener->acceptor.close(ignored);
+      listener->backoff_timer.cancel();
     });
   for (const auto &connection : open)
     connection->abort(std::make_error_code(std::errc::operation_canceled));

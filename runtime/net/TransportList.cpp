@@ -1,9 +1,9 @@
 // The explicit list of transports compiled into nu ({name, factory}), and
 // making one by name: from the list, or from a plugin .so given by path.
-#include "net/MemoryTransport.hpp"
-#include "net/Plugin.hpp"
-#include "net/TcpTransport.hpp"
-#include "net/Transport.hpp"
+#include "nu/net/memory_transport.hpp"
+#include "nu/net/plugin.hpp"
+#include "nu/net/tcp_transport.hpp"
+#include "nu/net/transport.hpp"
 
 #include <string>
 

@@ -1,6 +1,7 @@
 # lit configuration for nuc's tests. %nuc runs the built nuc; %inputs is
-# the declaration-only nu API used by the tests; %runtime_include the real
-# runtime headers, %clangxx and %cxx compilers for the generated code.
+# the declaration-only nu API used by the tests; %runtime_includes the
+# -isystem flags of the real runtime headers; %clangxx and %cxx compilers
+# for the generated code.
 import os
 import shutil
 import lit.formats
@@ -15,8 +16,9 @@ inputs = os.path.join(config.test_source_root, "Inputs")
 config.substitutions.append(("%inputs", inputs))
 config.substitutions.append(("%nuc", config.nuc))
 config.substitutions.append(("%flags", "-std=c++20 -ferror-limit=0 -I" + inputs))
-config.substitutions.append(
-    ("%runtime_include", os.path.join(config.nu_source_dir, "runtime", "include")))
+runtime = os.path.join(config.nu_source_dir, "runtime")
+config.substitutions.append(("%runtime_includes", " ".join(
+    "-isystem " + os.path.join(runtime, d) for d in ("include", "wire/include"))))
 config.substitutions.append(("%clangxx", config.clang + " --driver-mode=g++"))
 config.substitutions.append(("%cxx", config.cxx))
 config.environment["PATH"] = os.pathsep.join(

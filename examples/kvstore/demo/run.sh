@@ -135,11 +135,13 @@ start_cluster() {
   await_frontends
 }
 
-# "nu: migrated proclet ID from node A to node B: N bytes, paused U us" on
-# stdin, as "  migration: shard ID node A -> B, 2.1 MiB, paused 1.9 ms".
+# "nu[migrate] info: migrated proclet ID from node A to node B: N bytes,
+# paused U us" on stdin, as "  migration: shard ID node A -> B, 2.1 MiB,
+# paused 1.9 ms".
 format_migrations() {
   local line tenths_mib pause_tenths
-  local regex='^nu: migrated proclet ([0-9]+) from node ([0-9]+) to node'
+  local regex='^nu\[migrate\] info: migrated proclet ([0-9]+) from node'
+  regex+=' ([0-9]+) to node'
   regex+=' ([0-9]+): ([0-9]+) bytes, paused ([0-9]+) us'
   while IFS= read -r line; do
     [[ $line =~ $regex ]] || continue
@@ -214,9 +216,9 @@ stop_cluster() {
 
 # What the squeezed node's log says about its migrations.
 migration_totals() {
-  awk '$1 == "nu:" && $2 == "migrated" {
-         n++; bytes += $11; pause[n] = $14 / 1000
-         if ($14 / 1000 > max) max = $14 / 1000 }
+  awk '$1 == "nu[migrate]" && $3 == "migrated" {
+         n++; bytes += $12; pause[n] = $15 / 1000
+         if ($15 / 1000 > max) max = $15 / 1000 }
        END {
          if (n == 0) { print "node '"${node_id[c]}"' logged no migration"; exit }
          for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)

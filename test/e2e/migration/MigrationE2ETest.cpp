@@ -21,9 +21,10 @@ using nu::e2e::Stream;
 const ClusterPaths kPaths{NU_E2E_CONTROLLER, NU_E2E_NUCTL,
                           NU_E2E_MIGRATION_APP};
 constexpr auto kScenarioTimeout = 60s;
-const std::regex kMigrated(R"(^nu: migrated proclet \d+ from node (\d+) to)");
+const std::regex kMigrated(
+    R"(^nu\[migrate\] info: migrated proclet \d+ from node (\d+) to)");
 
-// "nu: migrated" lines in \p p's stderr, from node \p from (0: any).
+// "migrated" log lines in \p p's stderr, from node \p from (0: any).
 int migrations(const Process &p, std::uint32_t from = 0) {
   int n = 0;
   std::smatch m;

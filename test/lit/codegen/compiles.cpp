@@ -2,8 +2,8 @@
 // with clang and with the project's compiler, against the runtime's real
 // nu/codegen.hpp (and its nu/nu.hpp, or the tests' stub when absent).
 // RUN: cd %S && %nuc -o %t.nu.cpp compiles.cpp -- %flags
-// RUN: %clangxx -c -o %t.clang.o -std=c++20 -Wall -Wextra -Werror -Wno-unknown-attributes -iquote %S -isystem %runtime_include -isystem %inputs %t.nu.cpp
-// RUN: %cxx -c -o %t.cxx.o -std=c++20 -Wall -Wextra -Werror -Wno-attributes -iquote %S -isystem %runtime_include -isystem %inputs %t.nu.cpp
+// RUN: %clangxx -c -o %t.clang.o -std=c++20 -Wall -Wextra -Werror -Wno-unknown-attributes -iquote %S %runtime_includes -isystem %inputs %t.nu.cpp
+// RUN: %cxx -c -o %t.cxx.o -std=c++20 -Wall -Wextra -Werror -Wno-attributes -iquote %S %runtime_includes -isystem %inputs %t.nu.cpp
 #include <nu/nu.hpp>
 
 #include <atomic>

@@ -44,7 +44,7 @@ TEST(ControllerCore, LeaveDropsTheNodesProclets) {
   NodeId a = *core.nodes().join(hello(5001), at(0));
   ASSERT_TRUE(core.locations().update(10, a, 1));
   EXPECT_EQ(*core.leave(a), std::vector<ProcletId>{10});
-  EXPECT_EQ(core.leave(99).error().code, Errc::unknown_node);
+  EXPECT_EQ(core.leave(99).failure().code, Errc::unknown_node);
 }
 
 TEST(ControllerCore, RestartRebuildsTheSameAnswers) {
@@ -87,7 +87,7 @@ TEST(ControllerCore, RestartRebuildsTheSameAnswers) {
     for (auto [id, epoch] : known.proclets)
       report.proclets.push_back(ProcletReport{id, epoch});
     auto rebuilt = after.rejoin(report, at(1));
-    ASSERT_TRUE(rebuilt) << rebuilt.error().message;
+    ASSERT_TRUE(rebuilt) << rebuilt.failure().message;
     EXPECT_EQ(rebuilt->applied, known.proclets.size());
   }
 
@@ -114,7 +114,7 @@ TEST(ControllerCore, RejoinErrorsComeBackAsValues) {
   NodeReport report{2, hello(5002, "Y"), Load{}, 0, {}};
   auto refused = core.rejoin(report, at(0));
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, Errc::binary_mismatch);
+  EXPECT_EQ(refused.failure().code, Errc::binary_mismatch);
 }
 
 TEST(ControllerCore, ErrcNames) {

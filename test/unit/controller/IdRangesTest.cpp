@@ -72,10 +72,10 @@ TEST(IdRanges, ExhaustionIsAnError) {
   EXPECT_TRUE(ids.grant());
   auto none = ids.grant();
   ASSERT_FALSE(none);
-  EXPECT_EQ(none.error().code, Errc::ids_exhausted);
+  EXPECT_EQ(none.failure().code, Errc::ids_exhausted);
   IdRanges observed(1000);
   observed.observe(std::numeric_limits<ProcletId>::max());
-  EXPECT_EQ(observed.grant().error().code, Errc::ids_exhausted);
+  EXPECT_EQ(observed.grant().failure().code, Errc::ids_exhausted);
 }
 
 } // namespace

@@ -20,8 +20,8 @@ TEST(LocationMap, ResolveUnknownIsAnError) {
   LocationMap map;
   auto missing = map.resolve(7);
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, Errc::unknown_proclet);
-  EXPECT_EQ(missing.error().message, "proclet 7 is not in the location map");
+  EXPECT_EQ(missing.failure().code, Errc::unknown_proclet);
+  EXPECT_EQ(missing.failure().message, "proclet 7 is not in the location map");
 }
 
 TEST(LocationMap, NewerEpochsWinStaleOnesAreIgnored) {
@@ -41,7 +41,7 @@ TEST(LocationMap, Remove) {
   ASSERT_TRUE(map.update(42, 1, 3));
   EXPECT_EQ(*map.remove(42), (Location{1, 3}));
   EXPECT_FALSE(map.resolve(42));
-  EXPECT_EQ(map.remove(42).error().code, Errc::unknown_proclet);
+  EXPECT_EQ(map.remove(42).failure().code, Errc::unknown_proclet);
   EXPECT_EQ(map.size(), 0u);
 }
 

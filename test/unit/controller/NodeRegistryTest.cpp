@@ -31,10 +31,10 @@ TEST(NodeRegistry, RefusesADifferentBuildId) {
   ASSERT_TRUE(nodes.join(hello(5000, "X"), at(0)));
   auto refused = nodes.join(hello(5001, "Y"), at(0));
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, Errc::binary_mismatch);
-  EXPECT_EQ(refused.error().message, "node at 127.0.0.1:5001 runs a "
-                                     "different binary (build id Y, "
-                                     "expected X)");
+  EXPECT_EQ(refused.failure().code, Errc::binary_mismatch);
+  EXPECT_EQ(refused.failure().message, "node at 127.0.0.1:5001 runs a "
+                                       "different binary (build id Y, "
+                                       "expected X)");
   EXPECT_EQ(nodes.live_count(), 1u);
 }
 
@@ -43,19 +43,21 @@ TEST(NodeRegistry, RefusesADifferentSchemaDigest) {
   ASSERT_TRUE(nodes.join(hello(5000, "b", "s1"), at(0)));
   auto refused = nodes.join(hello(5001, "b", "s2"), at(0));
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().message, "node at 127.0.0.1:5001 runs a "
-                                     "different binary (schema digest s2, "
-                                     "expected s1)");
+  EXPECT_EQ(refused.failure().message, "node at 127.0.0.1:5001 runs a "
+                                       "different binary (schema digest s2, "
+                                       "expected s1)");
 }
 
 TEST(NodeRegistry, RefusesBadHellos) {
   NodeRegistry nodes;
   NodeHello no_address = hello(1);
   no_address.address.clear();
-  EXPECT_EQ(nodes.join(no_address, at(0)).error().code, Errc::invalid_argument);
+  EXPECT_EQ(nodes.join(no_address, at(0)).failure().code,
+            Errc::invalid_argument);
   NodeHello no_memory = hello(1);
   no_memory.capacity.memory_bytes = 0;
-  EXPECT_EQ(nodes.join(no_memory, at(0)).error().code, Errc::invalid_argument);
+  EXPECT_EQ(nodes.join(no_memory, at(0)).failure().code,
+            Errc::invalid_argument);
   // A refused join neither takes an id nor fixes the binary.
   EXPECT_EQ(*nodes.join(hello(1, "other"), at(0)), 1u);
 }
@@ -78,16 +80,17 @@ TEST(NodeRegistry, HeartbeatErrors) {
   NodeRegistry nodes;
   auto unknown = nodes.heartbeat(9, Load{}, at(0));
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().code, Errc::unknown_node);
-  EXPECT_EQ(unknown.error().message,
+  EXPECT_EQ(unknown.failure().code, Errc::unknown_node);
+  EXPECT_EQ(unknown.failure().message,
             "node 9 is not part of this logical process");
   NodeId id = *nodes.join(hello(5001), at(0));
-  EXPECT_EQ(nodes.heartbeat(id, Load{0, std::nan(""), 0}, at(0)).error().code,
+  EXPECT_EQ(nodes.heartbeat(id, Load{0, std::nan(""), 0}, at(0)).failure().code,
             Errc::invalid_argument);
   ASSERT_EQ(nodes.expire(at(10), 5s), std::vector<NodeId>{id});
   auto dead = nodes.heartbeat(id, Load{}, at(11));
-  EXPECT_EQ(dead.error().code, Errc::node_dead);
-  EXPECT_EQ(dead.error().message, "node 1 is dead (it missed its heartbeats)");
+  EXPECT_EQ(dead.failure().code, Errc::node_dead);
+  EXPECT_EQ(dead.failure().message,
+            "node 1 is dead (it missed its heartbeats)");
 }
 
 TEST(NodeRegistry, LeaveRemovesFromLiveNodes) {
@@ -99,9 +102,9 @@ TEST(NodeRegistry, LeaveRemovesFromLiveNodes) {
   ASSERT_EQ(nodes.live_nodes().size(), 1u);
   EXPECT_EQ(nodes.live_nodes()[0].id, b);
   EXPECT_EQ(nodes.find(a)->state, NodeState::left);
-  EXPECT_EQ(nodes.check_live(a).error().code, Errc::node_left);
-  EXPECT_EQ(nodes.leave(42).error().code, Errc::unknown_node);
-  EXPECT_EQ(nodes.heartbeat(a, Load{}, at(1)).error().code, Errc::node_left);
+  EXPECT_EQ(nodes.check_live(a).failure().code, Errc::node_left);
+  EXPECT_EQ(nodes.leave(42).failure().code, Errc::unknown_node);
+  EXPECT_EQ(nodes.heartbeat(a, Load{}, at(1)).failure().code, Errc::node_left);
   // Ids are never reused.
   EXPECT_EQ(*nodes.join(hello(5001), at(1)), 3u);
 }
@@ -118,7 +121,7 @@ TEST(NodeRegistry, ExpireMarksSilentNodesDead) {
   EXPECT_EQ(nodes.live_count(), 1u);
   EXPECT_EQ(nodes.find(a)->state, NodeState::dead);
   EXPECT_EQ(nodes.all_nodes().size(), 3u);
-  EXPECT_EQ(nodes.leave(a).error().code, Errc::node_dead);
+  EXPECT_EQ(nodes.leave(a).failure().code, Errc::node_dead);
 }
 
 TEST(NodeRegistry, RejoinKeepsTheOldIdAfterARestart) {
@@ -131,7 +134,7 @@ TEST(NodeRegistry, RejoinKeepsTheOldIdAfterARestart) {
   ASSERT_EQ(live.size(), 3u);
   EXPECT_EQ(live[0].id, 3u);
   // The first re-registered node fixed the binary.
-  EXPECT_EQ(restarted.rejoin(2, hello(5002, "b2"), at(0)).error().code,
+  EXPECT_EQ(restarted.rejoin(2, hello(5002, "b2"), at(0)).failure().code,
             Errc::binary_mismatch);
 }
 
@@ -140,17 +143,17 @@ TEST(NodeRegistry, RejoinErrors) {
   NodeId a = *nodes.join(hello(5001), at(0));
   EXPECT_EQ(*nodes.rejoin(a, hello(5001), at(1)), a); // a refresh
   auto taken = nodes.rejoin(a, hello(6000), at(1));
-  EXPECT_EQ(taken.error().code, Errc::id_taken);
-  EXPECT_EQ(taken.error().message,
+  EXPECT_EQ(taken.failure().code, Errc::id_taken);
+  EXPECT_EQ(taken.failure().message,
             "node 1 is already taken by 127.0.0.1:5001, not 127.0.0.1:6000");
-  EXPECT_EQ(nodes.rejoin(0, hello(5001), at(1)).error().code,
+  EXPECT_EQ(nodes.rejoin(0, hello(5001), at(1)).failure().code,
             Errc::invalid_argument);
   nodes.expire(at(100), 5s);
-  EXPECT_EQ(nodes.rejoin(a, hello(5001), at(100)).error().code,
+  EXPECT_EQ(nodes.rejoin(a, hello(5001), at(100)).failure().code,
             Errc::node_dead);
   NodeId b = *nodes.join(hello(5002), at(100));
   ASSERT_TRUE(nodes.leave(b));
-  EXPECT_EQ(nodes.rejoin(b, hello(5002), at(100)).error().code,
+  EXPECT_EQ(nodes.rejoin(b, hello(5002), at(100)).failure().code,
             Errc::node_left);
 }
 

@@ -116,33 +116,34 @@ TEST_F(PlacementTest, NeverPicksTheExcludedNode) {
   for (NodeId id : {ids[0], ids[2]})
     ASSERT_TRUE(nodes.leave(id));
   auto none = placement.place({std::nullopt, 0, ids[1]});
-  EXPECT_EQ(none.error().code, Errc::no_capacity);
+  EXPECT_EQ(none.failure().code, Errc::no_capacity);
 }
 
 TEST_F(PlacementTest, ExplicitNodeErrors) {
   Placement placement(nodes);
   auto unknown = placement.place({NodeId{42}, 0, std::nullopt});
-  EXPECT_EQ(unknown.error().code, Errc::unknown_node);
-  EXPECT_EQ(unknown.error().message,
+  EXPECT_EQ(unknown.failure().code, Errc::unknown_node);
+  EXPECT_EQ(unknown.failure().message,
             "node 42 is not part of this logical process");
   ASSERT_TRUE(nodes.heartbeat(ids[0], Load{kGiB, 0, 0}, at(10)));
   nodes.expire(at(10), 5s);
   auto dead = placement.place({ids[1], 0, std::nullopt});
-  EXPECT_EQ(dead.error().code, Errc::node_dead);
-  EXPECT_EQ(dead.error().message, "node 2 is dead (it missed its heartbeats)");
+  EXPECT_EQ(dead.failure().code, Errc::node_dead);
+  EXPECT_EQ(dead.failure().message,
+            "node 2 is dead (it missed its heartbeats)");
 }
 
 TEST_F(PlacementTest, NoRoomAnywhere) {
   Placement placement(nodes);
   auto too_big = placement.place({std::nullopt, 17 * kGiB, std::nullopt});
-  EXPECT_EQ(too_big.error().code, Errc::no_capacity);
-  EXPECT_EQ(too_big.error().message,
+  EXPECT_EQ(too_big.failure().code, Errc::no_capacity);
+  EXPECT_EQ(too_big.failure().message,
             "no live node has 18253611008 bytes free for a new proclet");
   for (NodeId id : ids)
     ASSERT_TRUE(nodes.leave(id));
   auto none = placement.place({});
-  EXPECT_EQ(none.error().code, Errc::no_live_node);
-  EXPECT_EQ(none.error().message, "no live node to place a proclet on");
+  EXPECT_EQ(none.failure().code, Errc::no_live_node);
+  EXPECT_EQ(none.failure().message, "no live node to place a proclet on");
 }
 
 TEST_F(PlacementTest, IsDeterministic) {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "Node.hpp"
-#include "net/MemoryTransport.hpp"
+#include "nu/net/memory_transport.hpp"
 
 #include <gtest/gtest.h>
 

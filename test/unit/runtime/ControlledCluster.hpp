@@ -24,7 +24,6 @@ protected:
     s.transport_options.memory_hub = hub_;
     s.heartbeat = 20ms;
     s.core.heartbeat_timeout = 300ms;
-    s.verbose = false;
     service_ = std::make_unique<nu::controller::Service>(s);
     address_ = *service_->listen("");
     for (int i = 0; i < 3; ++i)

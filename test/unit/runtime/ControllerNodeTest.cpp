@@ -90,7 +90,6 @@ TEST_F(ControlledCluster, ANodeOfAnotherBinaryIsRefused) {
   nu::controller::ServiceOptions so;
   so.transport = "memory";
   so.transport_options.memory_hub = hub_;
-  so.verbose = false;
   nu::controller::Service other(so);
   auto other_address = *other.listen("");
   nu::controller::NodeHello forged{"x", {1, 1}, "0000", "0000"};

@@ -1,15 +1,19 @@
 // Serving connections over socket pairs, from an event loop and from a
 // thread each: pipelined requests answered in order, big requests across
-// reads, big replies, QUIT, protocol errors, and the hand-over of slow
-// connections from the loop to a thread.
+// reads, big replies, QUIT, protocol errors, the hand-over of slow
+// connections from the loop to a thread, and the limits on what a client
+// may cost (buffered bytes, a request left half sent).
 #include "ConnectionThreads.hpp"
 #include "EventLoop.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <string>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <thread>
 #include <unistd.h>
 
@@ -48,19 +52,45 @@ private:
 
 enum class Mode { Loop, Thread };
 
-/// One connection served as the parameter says; the test is its client.
+/// Sends all of \p data unless the peer goes; false if it did.
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0)
+      return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+/// One connection served as the parameter says, within limits_; the test
+/// is its client (whose reads give up after 5 s).
 class Serving : public ::testing::TestWithParam<Mode> {
 protected:
-  Serving() {
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds_), 0);
+  void SetUp() override {
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds_), 0);
+    timeval five{5, 0};
+    ::setsockopt(fds_[0], SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
     auto c = std::make_unique<kv::Connection>(
-        fds_[1], std::make_unique<EchoHandler>(counts_));
+        fds_[1], std::make_unique<EchoHandler>(counts_), limits_);
     if (GetParam() == Mode::Thread)
       threads_.add(std::move(c));
     else
       loop_.add(std::move(c));
   }
   ~Serving() override { ::close(fds_[0]); }
+
+  /// True once the server closed the connection (false: 5 s went by).
+  bool closed_by_server() {
+    char buf[65536];
+    while (true) {
+      ssize_t n = ::read(fds_[0], buf, sizeof buf);
+      if (n == 0 || (n < 0 && errno == ECONNRESET))
+        return true;
+      if (n < 0 && errno != EINTR)
+        return false;
+    }
+  }
 
   void send(std::string_view data) {
     while (!data.empty()) {
@@ -84,14 +114,29 @@ protected:
 
   int fds_[2] = {-1, -1};
   Counts counts_;
+  kv::Limits limits_;
   kv::ConnectionThreads threads_;
   kv::EventLoop loop_{[this](std::unique_ptr<kv::Connection> c) {
-    ++counts_.handed_over;
-    threads_.add(std::move(c));
-  }};
+                        ++counts_.handed_over;
+                        threads_.add(std::move(c));
+                      },
+                      20ms};
 };
 
 INSTANTIATE_TEST_SUITE_P(Both, Serving,
+                         ::testing::Values(Mode::Loop, Mode::Thread));
+
+/// Serving with small limits: 1 MiB of query buffer, 400 ms for the rest
+/// of a request.
+class Limited : public Serving {
+protected:
+  Limited() {
+    limits_.max_query_buffer = 1 << 20;
+    limits_.partial_timeout = 400ms;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Both, Limited,
                          ::testing::Values(Mode::Loop, Mode::Thread));
 
 TEST_P(Serving, PipelinedRequestsAreAnsweredInOrder) {
@@ -159,6 +204,132 @@ TEST_P(Serving, ASlowConnectionMovesToAThreadAndGoesOn) {
   send("PING\r\n");
   EXPECT_EQ(read(10), "$4\r\nPING\r\n");
   EXPECT_EQ(counts_.handed_over, GetParam() == Mode::Loop ? 1 : 0);
+}
+
+TEST_P(Serving, AHugeAnnouncedBulkIsAnsweredAsRedisDoes) {
+  send("*1\r\n$629145600\r\n"); // 600 MiB: over the 512 MiB allowed
+  EXPECT_EQ(read(), "-ERR Protocol error: invalid bulk length\r\n");
+}
+
+TEST_P(Serving, AHugeAnnouncedCountIsAnsweredAsRedisDoes) {
+  send("*2000000000\r\n");
+  EXPECT_EQ(read(), "-ERR Protocol error: invalid multibulk length\r\n");
+}
+
+TEST_P(Limited, AStalledRequestIsClosedAfterTheTimeout) {
+  auto start = std::chrono::steady_clock::now();
+  send("*1\r\n$536870000\r\nabc");
+  EXPECT_TRUE(closed_by_server());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 350ms);
+  EXPECT_EQ(counts_.requests, 0);
+}
+
+TEST_P(Limited, ARequestThatKeepsComingIsNotStalled) {
+  send("*1\r\n$10\r\n");
+  for (int i = 0; i < 10; ++i) { // 500 ms in all, never 400 ms silent
+    std::this_thread::sleep_for(50ms);
+    send("x");
+  }
+  send("\r\n");
+  EXPECT_EQ(read(17), "$10\r\nxxxxxxxxxx\r\n");
+}
+
+TEST_P(Limited, AnIdleConnectionIsNotStalled) {
+  send("PING\r\n");
+  EXPECT_EQ(read(10), "$4\r\nPING\r\n");
+  std::this_thread::sleep_for(900ms);
+  send("PING\r\n");
+  EXPECT_EQ(read(10), "$4\r\nPING\r\n");
+}
+
+TEST_P(Limited, ARequestOverTheQueryBufferLimitIsClosed) {
+  std::thread writer([&] {
+    send_all(fds_[0], "*1\r\n$10000000\r\n" + std::string(2 << 20, 'x'));
+  });
+  EXPECT_TRUE(closed_by_server());
+  writer.join();
+  EXPECT_EQ(counts_.requests, 0);
+}
+
+TEST_P(Limited, ARequestUnderTheQueryBufferLimitIsServed) {
+  std::string value(1000 * 1000, 'v');
+  std::thread writer([&] {
+    send("*1\r\n$" + std::to_string(value.size()) + "\r\n" + value + "\r\n");
+  });
+  std::string reply = "$1000000\r\n" + value + "\r\n";
+  EXPECT_EQ(read(reply.size()), reply);
+  writer.join();
+}
+
+/// A connection served step by step on the test's thread.
+struct Stepped {
+  Stepped(const kv::Limits &limits = {}) {
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    connection = std::make_unique<kv::Connection>(
+        fds[1], std::make_unique<EchoHandler>(counts), limits);
+  }
+  ~Stepped() { ::close(fds[0]); }
+
+  /// Sends \p data, then serves until all of it was read.
+  kv::Connection::Status feed(std::string_view data) {
+    EXPECT_TRUE(send_all(fds[0], data));
+    while (true) {
+      auto status = connection->serve_ready();
+      int pending = 0;
+      ::ioctl(fds[1], FIONREAD, &pending);
+      if (status != kv::Connection::Status::Open || pending == 0)
+        return status;
+    }
+  }
+
+  int fds[2] = {-1, -1};
+  Counts counts;
+  std::unique_ptr<kv::Connection> connection;
+};
+
+TEST(Connection, ItsBufferGrowsWithTheBytesThatCameNotTheLengthAnnounced) {
+  Stepped s;
+  ASSERT_EQ(s.feed("*1\r\n$536870000\r\nabc"), kv::Connection::Status::Open);
+  for (int i = 0; i < 16; ++i) // 256 KiB of the 512 MiB announced
+    ASSERT_EQ(s.feed(std::string(16 * 1024, 'x')),
+              kv::Connection::Status::Open);
+  EXPECT_GE(s.connection->buffer_capacity(), 256u * 1024);
+  EXPECT_LT(s.connection->buffer_capacity(), 1u << 20);
+}
+
+TEST(Connection, ItsBufferStaysUnderTheQueryBufferLimit) {
+  kv::Limits limits;
+  limits.max_query_buffer = 1 << 20;
+  Stepped s(limits);
+  auto status = s.feed("*1\r\n$536870000\r\n");
+  std::size_t fed = 0;
+  while (status == kv::Connection::Status::Open && fed < (4u << 20)) {
+    EXPECT_LE(s.connection->buffer_capacity(), (1u << 20) + 16 * 1024);
+    status = s.feed(std::string(16 * 1024, 'x'));
+    fed += 16 * 1024;
+  }
+  EXPECT_EQ(status, kv::Connection::Status::Closed);
+  EXPECT_LE(fed, (1u << 20) + 16 * 1024);
+}
+
+TEST(Connection, ExpiresWhenPartOfARequestWaitsTooLong) {
+  Stepped s; // the default timeout: 30 s
+  auto now = kv::Connection::Clock::now();
+  EXPECT_FALSE(s.connection->expired(now + 1h)) << "nothing sent yet";
+  ASSERT_EQ(s.feed("PING\r\n"), kv::Connection::Status::Open);
+  EXPECT_FALSE(s.connection->expired(now + 1h)) << "idle is fine";
+  ASSERT_EQ(s.feed("*2\r\n$4\r\nECHO"), kv::Connection::Status::Open);
+  now = kv::Connection::Clock::now();
+  EXPECT_FALSE(s.connection->expired(now + 29s));
+  EXPECT_TRUE(s.connection->expired(now + 31s));
+}
+
+TEST(Connection, NeverExpiresWithNoTimeout) {
+  kv::Limits limits;
+  limits.partial_timeout = 0ms;
+  Stepped s(limits);
+  ASSERT_EQ(s.feed("*2\r\n"), kv::Connection::Status::Open);
+  EXPECT_FALSE(s.connection->expired(kv::Connection::Clock::now() + 24h));
 }
 
 TEST(EventLoop, ServesManyConnections) {

@@ -29,7 +29,22 @@ TEST(Options, Defaults) {
   EXPECT_FALSE(o->port_given);
   EXPECT_EQ(o->host, "127.0.0.1");
   EXPECT_EQ(o->shards, 64u);
+  EXPECT_EQ(o->limits.max_clients, 10000u);
+  EXPECT_EQ(o->limits.max_query_buffer, 64u << 20);
+  EXPECT_EQ(o->limits.partial_timeout, std::chrono::milliseconds(30000));
   EXPECT_FALSE(o->help);
+}
+
+TEST(Options, ClientLimits) {
+  auto o = parse({"--max-clients", "3", "--max-query-buffer=2mb",
+                  "--partial-timeout-ms", "0"});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->limits.max_clients, 3u);
+  EXPECT_EQ(o->limits.max_query_buffer, 2u << 20);
+  EXPECT_EQ(o->limits.partial_timeout, std::chrono::milliseconds(0));
+  o = parse({"--max-query-buffer", "1073741824"});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->limits.max_query_buffer, 1u << 30);
 }
 
 TEST(Options, BothSpellings) {
@@ -57,6 +72,16 @@ TEST(Options, BadFlagsSayWhy) {
   EXPECT_EQ(error_of({"--shards", "0"}),
             "--shards expects an integer in [1, 65536], got '0'");
   EXPECT_EQ(error_of({"--host="}), "--host expects a host name or address");
+  EXPECT_EQ(error_of({"--max-clients=0"}),
+            "--max-clients expects an integer in [1, 1000000], got '0'");
+  EXPECT_EQ(error_of({"--partial-timeout-ms", "-1"}),
+            "--partial-timeout-ms expects an integer in [0, 86400000], got "
+            "'-1'");
+  for (std::string size : {"1000", "1mbx", "2000gb", ""})
+    EXPECT_EQ(error_of({"--max-query-buffer=" + size}),
+              "--max-query-buffer expects a size in [1mb, 1024gb] (bytes, or "
+              "with k, kb, m, mb, g or gb), got '" +
+                  size + "'");
   EXPECT_EQ(error_of({"--port"}), "--port needs a value");
   EXPECT_EQ(error_of({"--verbose"}),
             "unknown argument '--verbose' (see --help)");
@@ -65,7 +90,9 @@ TEST(Options, BadFlagsSayWhy) {
 
 TEST(Options, UsageNamesEveryFlag) {
   std::string text = kv::usage("nu-kvstore");
-  for (const char *flag : {"--port", "--host", "--shards", "--help"})
+  for (const char *flag :
+       {"--port", "--host", "--shards", "--max-clients", "--max-query-buffer",
+        "--partial-timeout-ms", "--help"})
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
 }
 

@@ -2,13 +2,17 @@
 // request id and payload.
 #pragma once
 
-#include "net/Frame.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+namespace nu::net {
+using namespace nu::wire; // the transport tests speak frames
+} // namespace nu::net
 
 namespace nu::net::test {
 

@@ -1,9 +1,9 @@
 // Tests of the transport plugin loader: a plugin carrying frames, the
 // library's lifetime, and the message for each way loading fails.
-#include "net/Plugin.hpp"
-#include "net/Frame.hpp"
-#include "net/Transport.hpp"
+#include "nu/net/plugin.hpp"
+#include "nu/net/transport.hpp"
 #include "nu/transport_plugin.h"
+#include "nu/wire/frame.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +20,7 @@
 #include <vector>
 
 namespace nu::net {
+using namespace nu::wire;
 namespace {
 
 using namespace std::chrono_literals;

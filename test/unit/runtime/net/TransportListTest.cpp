@@ -1,7 +1,7 @@
 // Tests of the explicit transport list: what it holds, making a transport
 // by name, and the message for a name that is not in it.
-#include "net/MemoryTransport.hpp"
-#include "net/Transport.hpp"
+#include "nu/net/memory_transport.hpp"
+#include "nu/net/transport.hpp"
 
 #include <gtest/gtest.h>
 

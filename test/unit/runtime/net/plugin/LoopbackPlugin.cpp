@@ -1,6 +1,6 @@
 // A transport plugin for the loader's tests: "loopback-test", the in-memory
 // transport (compiled into the plugin) under another name.
-#include "net/MemoryTransport.hpp"
+#include "nu/net/memory_transport.hpp"
 
 #include "nu/transport_plugin.h"
 

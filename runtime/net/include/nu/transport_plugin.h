@@ -15,7 +15,7 @@
  * transport, its connections) is alive.
  *
  * The description is plain C, but the transport it creates is a C++ object
- * (nu::net::Transport, runtime/net/Transport.hpp): a plugin must be built
+ * (nu::net::Transport, <nu/net/transport.hpp>): a plugin must be built
  * with the same compiler, standard library and nu version as the program
  * loading it. nu refuses a plugin built for another nu version.
  *

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <span>
 
-namespace nu::net {
+namespace nu::wire {
 
 using detail::Bytes;
 
@@ -74,4 +74,4 @@ detail::Expected<FrameHeader> parse_header(std::span<const std::byte> bytes);
 /// Validates a whole frame: header, and exactly payload_size bytes after it.
 detail::Expected<FrameView> parse_frame(std::span<const std::byte> bytes);
 
-} // namespace nu::net
+} // namespace nu::wire

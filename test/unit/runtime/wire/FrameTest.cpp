@@ -1,13 +1,13 @@
 // Tests of the frame codec: round trips, each validation failure, and
 // random garbage and corruptions that must never crash the parser.
-#include "net/Frame.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-namespace nu::net {
+namespace nu::wire {
 namespace {
 
 FrameHeader sample_header() {
@@ -223,4 +223,4 @@ TEST(Frame, SingleByteCorruptionsNeverCrash) {
 }
 
 } // namespace
-} // namespace nu::net
+} // namespace nu::wire

@@ -1,8 +1,8 @@
-// The Asio TCP transport: frames over TCP, with adaptive batching and a
-// bound on what each connection may queue (docs/wire.md, "TCP").
+// The Asio TCP transport: frames over TCP, with adaptive batching, bounds
+// on what connections may queue and buffer, and timeouts (docs/wire.md).
 #pragma once
 
-#include "net/Transport.hpp"
+#include "nu/net/transport.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -24,6 +24,18 @@ struct TcpOptions {
   bool inline_writes = true;
   /// How long connect() waits for the peer to accept.
   std::chrono::milliseconds connect_timeout{5000};
+  /// Bytes received, over all connections, of frames not yet complete;
+  /// the connection whose bytes would go beyond it is closed.
+  std::size_t max_buffered_bytes = std::size_t{1} << 30;
+  /// A connection holding part of a frame and receiving nothing for this
+  /// long is closed (0: never).
+  std::chrono::milliseconds partial_frame_timeout{10000};
+  /// A connection that neither receives nor sends anything for this long
+  /// is closed (0: never, the default: nodes keep idle links open).
+  std::chrono::milliseconds idle_timeout{0};
+  /// Accepted connections open at once; beyond it a new one is closed as
+  /// soon as it is accepted (0: no limit).
+  std::size_t max_connections = 4096;
 };
 
 /// Counters of one TCP connection (all zero for other transports').

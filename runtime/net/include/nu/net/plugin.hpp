@@ -2,7 +2,7 @@
 // plugin path, and dlopen-ing one to make a transport.
 #pragma once
 
-#include "net/Transport.hpp"
+#include "nu/net/transport.hpp"
 
 #include <memory>
 #include <string_view>

@@ -2,7 +2,7 @@
 // (bytes copied, delivered on a separate thread), for tests.
 #pragma once
 
-#include "net/Transport.hpp"
+#include "nu/net/transport.hpp"
 
 #include <memory>
 

@@ -1,6 +1,6 @@
 // The frame codec: byte-by-byte little-endian encoding of the 48-byte header
 // and the validation every frame read off the wire goes through.
-#include "net/Frame.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -8,7 +8,7 @@
 #include <limits>
 #include <string>
 
-namespace nu::net {
+namespace nu::wire {
 namespace {
 
 // Header layout (docs/wire.md): offsets of each field.
@@ -135,4 +135,4 @@ detail::Expected<FrameView> parse_frame(std::span<const std::byte> bytes) {
   return FrameView{*header, bytes.subspan(kHeaderSize)};
 }
 
-} // namespace nu::net
+} // namespace nu::wire
