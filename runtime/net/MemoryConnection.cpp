@@ -3,8 +3,6 @@
 #include "MemoryTransportImpl.hpp"
 #include "nu/wire/frame.hpp"
 
-#include <cstdio>
-
 namespace nu::net::memory {
 
 Endpoint::Endpoint(std::shared_ptr<Link> link, int side,
@@ -86,8 +84,9 @@ void Endpoint::reject(const Failure &failure) {
   std::lock_guard lock(link_->mutex);
   if (link_->closed)
     return;
-  std::fprintf(stderr, "nu: closing connection %s: %s\n", peer_.c_str(),
-               failure.message.c_str());
+  if (auto core = core_.lock())
+    log::limited(core->rejects, log::get("net"), log::Level::warn,
+                 "closing connection {}: {}", peer_, failure.message);
   close_locked(side_, failure.code);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "DeliveryLane.hpp"
+#include "nu/log/log.hpp"
 #include "nu/net/memory_transport.hpp"
 
 #include <array>
@@ -69,6 +70,7 @@ private:
 // A transport's shared state: delivery lanes and the connections it owns.
 class Core : public std::enable_shared_from_this<Core> {
 public:
+  log::RateLimit rejects; // the log lines of rejected frames
   Core(std::shared_ptr<MemoryHub> hub, unsigned threads);
   void start();
   Expected<std::string> listen(const std::string &address, Handlers handlers);

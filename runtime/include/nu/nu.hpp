@@ -1,5 +1,5 @@
 // The nu API in one include: proclets, futures, errors, the runtime.
-// See design.md section 1 for the programming model.
+// The programming model is in README.md and docs/runtime.md.
 #pragma once
 
 #ifdef __NUC__ // nuc checks user code, not the runtime it builds on

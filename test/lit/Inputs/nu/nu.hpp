@@ -1,5 +1,5 @@
 // Declaration-only stand-in for the nu runtime API, for nuc's lit tests.
-// Shapes follow design.md section 1; templates taking lambdas need bodies
+// Shapes follow runtime/include/nu/; templates taking lambdas need bodies
 // (a lambda's type has no linkage), which NU_STUB gives them.
 #pragma once
 

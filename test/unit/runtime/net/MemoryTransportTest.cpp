@@ -78,7 +78,8 @@ TEST(MemoryTransport, RejectedFramesAreLoggedAtOnce) {
     bool closed = inbox.wait_closes(closes);
     std::string log = testing::internal::GetCapturedStderr();
     ASSERT_TRUE(closed);
-    EXPECT_EQ(log.rfind("nu: closing connection mem:~", 0), 0u) << log;
+    EXPECT_EQ(log.rfind("nu[net] warning: closing connection mem:~", 0), 0u)
+        << log;
     EXPECT_NE(log.find(fault), std::string::npos) << log;
   }
   EXPECT_EQ(inbox.frame_count(), 0u);
