@@ -106,7 +106,7 @@ public:
       if (detail::LocalCall local{proxy()})
         return detail::call_method_local<T>(local.slot(), method,
                                             std::forward<A>(args)...);
-      return detail::send_method<T>(target(), *p_->type, method,
+      return detail::send_method<T>(target(), *proxy().type, method,
                                     std::forward<A>(args)...)
           ->take();
     }
@@ -140,7 +140,7 @@ public:
     } else {
       using R = detail::MethodResult<M>;
       if (!proxy().hosted_here())
-        return Future<R>(detail::send_method<T>(target(), *p_->type, method,
+        return Future<R>(detail::send_method<T>(target(), *proxy().type, method,
                                                 std::forward<A>(args)...));
       return detail::run_async<R>(
           p_->node,
@@ -224,8 +224,10 @@ private:
       throw Error("nu: call through an empty nu::Proclet");
     return *p_;
   }
+  // Through proxy(): the compiler then knows p_ is not null here.
   detail::Target target() const {
-    return {p_->node, p_->id, p_->location.load(std::memory_order_relaxed)};
+    const detail::Proxy &p = proxy();
+    return {p.node, p.id, p.location.load(std::memory_order_relaxed)};
   }
 
   detail::Proxy *p_ = nullptr;
