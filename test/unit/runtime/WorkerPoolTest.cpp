@@ -372,8 +372,11 @@ TEST(WorkerPool, ExceptionInTaskKeepsTheWorkerAlive) {
   auto status = after.get_future().wait_for(timeout);
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_EQ(status, std::future_status::ready);
-  EXPECT_NE(err.find("nu: task threw: boom\n"), std::string::npos) << err;
-  EXPECT_NE(err.find("nu: task threw: unknown exception\n"), std::string::npos)
+  EXPECT_NE(err.find("nu[workers] error: task threw: boom\n"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("nu[workers] error: task threw: unknown exception\n"),
+            std::string::npos)
       << err;
   EXPECT_EQ(pool.thread_count(), 1u);
 }
