@@ -8,6 +8,18 @@ ControllerCore::ControllerCore(ControllerOptions options)
     : options_(options), placement_(nodes_, options.placement),
       ids_(options.id_grant_size) {}
 
+Expected<NodeId> ControllerCore::join(const NodeHello &hello,
+                                      const Load &load, TimePoint now) {
+  auto id = nodes_.join(hello, now);
+  if (!id)
+    return id;
+  if (auto beat = nodes_.heartbeat(*id, load, now); !beat) {
+    (void)nodes_.leave(*id);
+    return beat.failure();
+  }
+  return id;
+}
+
 Expected<RebuildStats> ControllerCore::rejoin(const NodeReport &report,
                                               TimePoint now) {
   if (auto joined = nodes_.rejoin(report.id, report.hello, now); !joined)

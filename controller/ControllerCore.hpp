@@ -46,6 +46,10 @@ public:
   IdRanges &ids() { return ids_; }
   LocationMap &locations() { return locations_; }
 
+  /// Registers a new node with the load it measured when joining, so
+  /// placement can use it before its first heartbeat.
+  Expected<NodeId> join(const NodeHello &hello, const Load &load,
+                        TimePoint now);
   /// Re-registers a node with its old id, its load, its highest proclet
   /// id and its proclets (soft-state recovery after a restart).
   Expected<RebuildStats> rejoin(const NodeReport &report, TimePoint now);

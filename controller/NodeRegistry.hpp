@@ -30,7 +30,7 @@ struct NodeInfo {
   Capacity capacity;
   Load load;
   TimePoint last_heartbeat;
-  std::uint64_t heartbeats = 0;   ///< received since (re)joining
+  std::uint64_t heartbeats = 0;   ///< load reports since (re)joining, its own
   std::uint64_t load_version = 0; ///< changes whenever load is replaced
   NodeState state = NodeState::live;
 };

@@ -40,6 +40,7 @@ struct Peer {
 struct JoinRequest {
   NodeHello hello;
   bool main = false; ///< runs nu::main's function
+  Load load;         ///< measured when joining: placement uses it at once
 };
 
 struct RejoinRequest {
@@ -108,7 +109,7 @@ template <class A> void serialize(A &ar, PlacementRequest &r) {
 }
 template <class A> void serialize(A &ar, Peer &p) { ar(p.id, p.address); }
 template <class A> void serialize(A &ar, JoinRequest &r) {
-  ar(r.hello, r.main);
+  ar(r.hello, r.main, r.load);
 }
 template <class A> void serialize(A &ar, JoinReply &r) {
   ar(r.id, r.ids, r.peers, r.heartbeat_ms);

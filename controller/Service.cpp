@@ -182,7 +182,7 @@ Bytes Service::join(const Conn &conn, detail::Decoder &in) {
   auto request = read<JoinRequest>(in);
   if (auto wait = recovering())
     return failed(*wait);
-  auto id = core_.nodes().join(request.hello, Clock::now());
+  auto id = core_.join(request.hello, request.load, Clock::now());
   if (!id) {
     log("refused a node at " + request.hello.address + ": " +
         id.failure().message);

@@ -37,7 +37,8 @@ ControllerLink::ControllerLink(net::Transport &transport, Options options,
   if (!c)
     raise("cannot join the controller", c.failure());
   auto joined =
-      (*c)->call<JoinReply>(Op::Join, JoinRequest{hello(), options_.main});
+      (*c)->call<JoinReply>(Op::Join, JoinRequest{hello(), options_.main,
+                                                   load(/*proclets=*/0)});
   if (!joined && joined.failure().code == Errc::unreachable)
     raise("cannot join the controller", joined.failure());
   if (!joined)
@@ -60,6 +61,11 @@ Expected<std::shared_ptr<Client>> ControllerLink::connect() {
                            if (op == Op::Exit)
                              request_exit();
                          });
+}
+
+Load ControllerLink::load(std::uint64_t proclets) const {
+  MachineLoad m = machine_load(mem_limit_.load());
+  return Load{m.free_memory, m.cpu_load, proclets};
 }
 
 NodeHello ControllerLink::hello() const {
@@ -113,10 +119,8 @@ void ControllerLink::beat() {
   auto c = client();
   if (!c || !c->connected())
     return reconnect();
-  MachineLoad m = machine_load(mem_limit_.load());
   auto peers = c->call<Membership>(
-      Op::Heartbeat, HeartbeatRequest{id_, Load{m.free_memory, m.cpu_load,
-                                                hooks_.proclet_count()}});
+      Op::Heartbeat, HeartbeatRequest{id_, load(hooks_.proclet_count())});
   if (peers)
     return hooks_.set_peers(peers->peers);
   if (peers.failure().code == Errc::unreachable)
@@ -130,9 +134,7 @@ void ControllerLink::reconnect() {
   auto c = connect();
   if (!c)
     return; // still down; try on the next beat
-  MachineLoad m = machine_load(mem_limit_.load());
-  NodeReport report{id_, hello(),
-                    Load{m.free_memory, m.cpu_load, hooks_.proclet_count()}, 0,
+  NodeReport report{id_, hello(), load(hooks_.proclet_count()), 0,
                     hooks_.proclets()};
   {
     std::scoped_lock lock(ids_mu_);

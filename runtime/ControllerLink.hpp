@@ -70,6 +70,7 @@ private:
   std::shared_ptr<controller::Client> client();
   controller::Expected<std::shared_ptr<controller::Client>> connect();
   controller::NodeHello hello() const;
+  controller::Load load(std::uint64_t proclets) const;
   void heartbeat_loop();
   void beat();
   void reconnect();

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <future>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,9 +70,15 @@ bool disjoint(const IdRange &a, const IdRange &b) {
   return a.end <= b.begin || b.end <= a.begin;
 }
 
+/// A join of a node that reports all its memory free.
+JoinRequest join_request(NodeHello hello, bool main = false) {
+  Load load{hello.capacity.memory_bytes, 0, 0};
+  return JoinRequest{std::move(hello), main, load};
+}
+
 // Typed calls, one per operation.
 Expected<JoinReply> join(Client &c, int n, bool main = false) {
-  return c.call<JoinReply>(Op::Join, JoinRequest{hello(n), main});
+  return c.call<JoinReply>(Op::Join, join_request(hello(n), main));
 }
 Expected<Membership> beat(Client &c, NodeId id, Load load = {}) {
   return c.call<Membership>(Op::Heartbeat, HeartbeatRequest{id, load});
@@ -362,7 +369,7 @@ TEST_F(ServiceTest, JoinRefusesADifferentBinary) {
   auto b = connect();
   ASSERT_TRUE(b);
   for (const NodeHello &other : {hello(2, "b2", "s1"), hello(3, "b1", "s2")}) {
-    auto r = b->call<JoinReply>(Op::Join, JoinRequest{other, false});
+    auto r = b->call<JoinReply>(Op::Join, join_request(other));
     ASSERT_FALSE(r) << "node " << other.address << " was let in";
     EXPECT_EQ(r.failure().code, Errc::binary_mismatch);
     EXPECT_NE(r.failure().message.find("different binary"), std::string::npos)
@@ -376,7 +383,7 @@ TEST_F(ServiceTest, JoinRefusesADifferentBinary) {
   // A node without capacity is refused as invalid.
   NodeHello empty = hello(4);
   empty.capacity = {};
-  auto r = b->call<JoinReply>(Op::Join, JoinRequest{empty, false});
+  auto r = b->call<JoinReply>(Op::Join, join_request(empty));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.failure().code, Errc::invalid_argument);
 }
@@ -395,18 +402,18 @@ TEST_F(ServiceTest, HeartbeatUpdatesLoadAndReturnsMembership) {
   EXPECT_EQ(one.load.free_memory, 5 * kGiB);
   EXPECT_DOUBLE_EQ(one.load.cpu_load, 0.25);
   EXPECT_EQ(one.load.proclet_count, 7u);
-  EXPECT_EQ(one.heartbeats, 1u);
+  EXPECT_EQ(one.heartbeats, 2u) << "the join's report and this one";
   EXPECT_EQ(one.capacity.memory_bytes, 16 * kGiB);
   EXPECT_EQ(one.capacity.cpus, 4u);
   EXPECT_EQ(one.state, NodeState::live);
   NodeInfo two = node_info(*b, 2);
-  EXPECT_EQ(two.heartbeats, 0u);
-  EXPECT_EQ(two.load.free_memory, 16 * kGiB) << "capacity until a heartbeat";
+  EXPECT_EQ(two.heartbeats, 1u);
+  EXPECT_EQ(two.load.free_memory, 16 * kGiB) << "the load it joined with";
 
   // CPU load is clamped; NaN and unknown nodes are refused.
   ASSERT_TRUE(beat(*a, 1, Load{kGiB, 3.0, 0}));
   EXPECT_DOUBLE_EQ(node_info(*b, 1).load.cpu_load, 1.0);
-  EXPECT_EQ(node_info(*b, 1).heartbeats, 2u);
+  EXPECT_EQ(node_info(*b, 1).heartbeats, 3u);
   auto nan = beat(*a, 1, Load{kGiB, std::nan(""), 0});
   ASSERT_FALSE(nan);
   EXPECT_EQ(nan.failure().code, Errc::invalid_argument);
@@ -482,6 +489,26 @@ TEST_F(ServiceTest, PlaceSpreadsOverLiveNodes) {
   auto departed = place(*c, 3);
   ASSERT_FALSE(departed);
   EXPECT_EQ(departed.failure().code, Errc::node_left);
+}
+
+// Placement uses the load a node measured when it joined, before its
+// first heartbeat: a node that joins full gets nothing, and a NaN load is
+// refused.
+TEST_F(ServiceTest, PlaceUsesTheLoadReportedWithTheJoin) {
+  start();
+  auto a = connect(), b = connect(), c = connect();
+  ASSERT_TRUE(a && b && c);
+  ASSERT_TRUE(join(*a, 1));
+  JoinRequest full = join_request(hello(2));
+  full.load.free_memory = 0;
+  ASSERT_TRUE(b->call<JoinReply>(Op::Join, full));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(*place(*a), 1u);
+  JoinRequest nan = join_request(hello(3));
+  nan.load.cpu_load = std::numeric_limits<double>::quiet_NaN();
+  auto refused = c->call<JoinReply>(Op::Join, nan);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.failure().code, Errc::invalid_argument);
 }
 
 TEST_F(ServiceTest, SilentNodeIsMarkedDeadAndDropped) {
@@ -743,7 +770,7 @@ TEST_F(ServiceTest, UndecodableRequestsGetInvalidArgument) {
   expect_invalid(control(Op::Join, 6, encoded(std::uint64_t{1} << 40)),
                  Op::Join, 6, "malformed request");
   // A whole JoinRequest followed by more bytes.
-  Bytes trailing = encoded(JoinRequest{hello(1), false});
+  Bytes trailing = encoded(join_request(hello(1)));
   trailing.push_back(std::byte{0});
   expect_invalid(control(Op::Join, 7, trailing), Op::Join, 7, "trailing");
   // Exit is pushed by the controller, never asked for.
@@ -943,8 +970,8 @@ TEST_F(ServiceTest, NonBooleanFlagIsRefused) {
   auto inbox = std::make_shared<RawInbox>();
   auto raw = connect_raw(inbox);
   ASSERT_TRUE(raw);
-  Bytes payload = encoded(JoinRequest{hello(1), false});
-  payload.back() = std::byte{2}; // JoinRequest::main
+  Bytes payload = encoded(join_request(hello(1)));
+  payload[encoded(hello(1)).size()] = std::byte{2}; // JoinRequest::main
   ASSERT_FALSE(raw->send(control(Op::Join, 1, payload)));
   Bytes reply = inbox->frame(0);
   ASSERT_FALSE(reply.empty());

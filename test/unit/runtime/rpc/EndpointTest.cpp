@@ -206,13 +206,16 @@ TYPED_TEST(EndpointTest, DeadlineFailsTheCallOnce) {
 
 TYPED_TEST(EndpointTest, EarlierDeadlineWakesTheExpiryThread) {
   Outcome late, early;
-  this->call(late, Clock::now() + 60s);
+  auto late_id = this->call(late, Clock::now() + 60s);
   auto start = Clock::now();
   this->call(early, start + 50ms);
   auto reply = early.result.get_future().get();
   EXPECT_FALSE(reply);
   EXPECT_LT(Clock::now() - start, 10s);
   EXPECT_EQ(late.runs.load(), 0);
+  // Still waiting; cancelled so the teardown cannot complete it after
+  // `late` is gone.
+  EXPECT_TRUE(this->client.cancel(late_id));
 }
 
 TYPED_TEST(EndpointTest, LostConnectionFailsItsCalls) {
