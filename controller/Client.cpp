@@ -40,9 +40,9 @@ void Client::start() {
       self->on_push(conn, std::move(frame));
   };
   handlers.on_close = [weak](const std::shared_ptr<net::Connection> &,
-                             std::error_code) {
+                             std::error_code error) {
     if (auto self = weak.lock())
-      self->on_close();
+      self->on_close(error);
   };
   handlers.is_reply = is_reply;
   handlers.name = "controller client";
@@ -85,7 +85,7 @@ void Client::close() {
 
 Expected<detail::Bytes> Client::call_raw(Op op, detail::Bytes frame) {
   if (!connected())
-    return unreachable(address_, "is not connected");
+    return unreachable(address_, "is not connected" + close_reason());
   wire::FrameHeader header;
   header.kind = wire::FrameKind::Control;
   header.target = static_cast<std::uint64_t>(op);
@@ -99,7 +99,7 @@ Expected<detail::Bytes> Client::call_raw(Op op, detail::Bytes frame) {
                                      std::to_string(timeout_.count()) + " ms");
   if (failure.code == std::errc::connection_reset ||
       failure.code == std::errc::operation_canceled)
-    return unreachable(address_, "closed the connection");
+    return unreachable(address_, "closed the connection" + close_reason());
   close();
   return unreachable(address_, "cannot be sent to: " + failure.message);
 }
@@ -124,13 +124,22 @@ void Client::on_push(const std::shared_ptr<net::Connection> &,
              std::span<const std::byte>(frame).subspan(wire::kHeaderSize));
 }
 
-void Client::on_close() {
+std::string Client::close_reason() const {
+  std::scoped_lock lock(mu_);
+  if (!close_error_ || close_error_ == std::errc::connection_reset ||
+      close_error_ == std::errc::operation_canceled)
+    return "";
+  return ": " + close_error_.message();
+}
+
+void Client::on_close(std::error_code error) {
   CloseHandler notify;
   {
     std::scoped_lock lock(mu_);
     if (closed_)
       return;
     closed_ = true;
+    close_error_ = error;
     notify = std::move(on_close_);
   }
   if (notify)

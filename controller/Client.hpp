@@ -92,7 +92,10 @@ private:
   void post_raw(Op op, detail::Bytes frame);
   void on_push(const std::shared_ptr<net::Connection> &conn,
                detail::Bytes frame);
-  void on_close();
+  void on_close(std::error_code error = {});
+  /// ": why" when the connection closed over an error of its own (a
+  /// failed handshake); "" otherwise.
+  std::string close_reason() const;
   std::shared_ptr<net::Connection> connection() const;
 
   net::Transport &transport_;
@@ -105,6 +108,7 @@ private:
   mutable std::mutex mu_;
   std::shared_ptr<net::Connection> conn_;
   bool closed_ = false;
+  std::error_code close_error_;
 };
 
 } // namespace nu::controller

@@ -8,8 +8,8 @@ ControllerCore::ControllerCore(ControllerOptions options)
     : options_(options), placement_(nodes_, options.placement),
       ids_(options.id_grant_size) {}
 
-Expected<NodeId> ControllerCore::join(const NodeHello &hello,
-                                      const Load &load, TimePoint now) {
+Expected<NodeId> ControllerCore::join(const NodeHello &hello, const Load &load,
+                                      TimePoint now) {
   auto id = nodes_.join(hello, now);
   if (!id)
     return id;

@@ -68,6 +68,16 @@ Expected<Location> LocationMap::remove(ProcletId id) {
   return unknown(id);
 }
 
+bool LocationMap::remove_from(ProcletId id, NodeId node) {
+  Shard &shard = shard_of(id);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.entries.find(id);
+  if (it == shard.entries.end() || it->second.node != node)
+    return false;
+  shard.entries.erase(it);
+  return true;
+}
+
 std::vector<ProcletId> LocationMap::drop_node(NodeId node) {
   std::vector<ProcletId> dropped;
   for (Shard &shard : shards_) {

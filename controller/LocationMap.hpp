@@ -35,6 +35,9 @@ public:
   Expected<Location> resolve(ProcletId id) const;
   /// Forgets \p id (destroyed); returns where it was, or unknown_proclet.
   Expected<Location> remove(ProcletId id);
+  /// Forgets \p id only if its location names \p node (checked and
+  /// removed under one lock); true if it did.
+  bool remove_from(ProcletId id, NodeId node);
   /// Forgets every proclet on \p node (it died) and returns them, sorted.
   std::vector<ProcletId> drop_node(NodeId node);
   /// Soft-state recovery: \p node reports what it hosts. Every reported

@@ -43,6 +43,8 @@ std::string_view to_string(Errc code) {
     return "unreachable";
   case Errc::recovering:
     return "recovering";
+  case Errc::permission_denied:
+    return "permission_denied";
   }
   return "unknown_error";
 }

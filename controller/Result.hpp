@@ -24,10 +24,11 @@ enum class Errc {
   no_capacity,
   unknown_proclet,
   ids_exhausted,
-  unreachable, ///< the controller (or a node) did not answer
-  recovering,  ///< restarted; waits for the nodes to rejoin (retry)
+  unreachable,       ///< the controller (or a node) did not answer
+  recovering,        ///< restarted; waits for the nodes to rejoin (retry)
+  permission_denied, ///< the connection may not do this (docs/wire.md)
 };
-constexpr Errc kMaxErrc = Errc::recovering;
+constexpr Errc kMaxErrc = Errc::permission_denied;
 
 /// The code's name, e.g. "unknown_node".
 std::string_view to_string(Errc code);

@@ -33,6 +33,10 @@ template <class T> T read(detail::Decoder &in) {
   return value;
 }
 
+std::string not_joined_as(NodeId id) {
+  return "this connection did not join as node " + std::to_string(id);
+}
+
 Bytes control_frame(Op op, std::uint64_t request_id, Bytes frame) {
   wire::FrameHeader h;
   h.kind = wire::FrameKind::Control;
@@ -60,7 +64,8 @@ std::string_view to_string(NodeState state) {
 
 Service::Service(ServiceOptions options)
     : options_(std::move(options)),
-      recovered_at_(Clock::now() + options_.recover_for), core_(options_.core) {
+      recovered_at_(Clock::now() + options_.recover_for), core_(options_.core),
+      peer_lines_(std::make_unique<log::RateLimit>()) {
   auto transport =
       net::make_transport(options_.transport, options_.transport_options);
   if (!transport)
@@ -102,6 +107,12 @@ void Service::log(const std::string &line) const {
   log::get("controller").info("{}", line);
 }
 
+/// For lines a peer can cause: at most a few a second.
+void Service::log_limited(const Conn &conn, const std::string &line) const {
+  log::limited(*peer_lines_, log::get("controller"), log::Level::warn,
+               "connection {}: {}", conn->peer_address(), line);
+}
+
 void Service::on_frame(const Conn &conn, Bytes frame) {
   auto view = wire::parse_frame(frame);
   if (view &&
@@ -111,8 +122,7 @@ void Service::on_frame(const Conn &conn, Bytes frame) {
     view = detail::Failure{std::make_error_code(std::errc::bad_message),
                            "not a controller request"};
   if (!view) {
-    log("closing connection " + conn->peer_address() + ": " +
-        view.failure().message);
+    log_limited(conn, "closing it: " + view.failure().message);
     conn->close();
     return;
   }
@@ -137,17 +147,17 @@ Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
   case Op::Rejoin:
     return rejoin(conn, in);
   case Op::Heartbeat:
-    return heartbeat(in);
+    return heartbeat(conn, in);
   case Op::Leave:
     return leave(conn, in);
   case Op::Place:
     return place(in);
   case Op::GrantIds:
-    return grant_ids(in);
+    return grant_ids(conn, in);
   case Op::Register:
-    return register_proclets(in);
+    return register_proclets(conn, in);
   case Op::Unregister:
-    return unregister_proclets(in);
+    return unregister_proclets(conn, in);
   case Op::Resolve:
     return resolve(in);
   case Op::Status:
@@ -178,25 +188,95 @@ std::optional<Failure> Service::recovering() const {
                      " ms more for the nodes to rejoin; retry"};
 }
 
+bool Service::bound(NodeId id, const Conn &conn) const {
+  std::scoped_lock lock(mu_);
+  auto it = nodes_.find(id);
+  return it != nodes_.end() && it->second == conn;
+}
+
+void Service::bind(NodeId id, const Conn &conn, bool main) {
+  std::scoped_lock lock(mu_);
+  nodes_[id] = conn;
+  if (main)
+    main_node_ = id;
+}
+
+/// A refusal: logged (rate-limited) and answered with permission_denied.
+Failure Service::refuse(const Conn &conn, std::string message) {
+  log_limited(conn, message);
+  return Failure{Errc::permission_denied, std::move(message)};
+}
+
+/// Nothing if \p conn joined or rejoined as node \p id, else the refusal of
+/// \p what.
+std::optional<Failure> Service::check_bound(const Conn &conn,
+                                            std::string_view what, NodeId id) {
+  if (bound(id, conn))
+    return std::nullopt;
+  return refuse(conn, std::string(what) + " for node " + std::to_string(id) +
+                          " refused: " + not_joined_as(id));
+}
+
+/// A node may rejoin on a new connection once its old one closed (which
+/// unbinds it; a restarted controller has no bindings at all), never while
+/// another open connection is bound to its id.
+std::optional<Failure> Service::check_rejoin(const Conn &conn, NodeId id) {
+  bool elsewhere = false;
+  {
+    std::scoped_lock lock(mu_);
+    auto it = nodes_.find(id);
+    elsewhere = it != nodes_.end() && it->second != conn;
+  }
+  if (!elsewhere)
+    return std::nullopt;
+  const std::string node = "node " + std::to_string(id);
+  return refuse(conn, "rejoin as " + node + " refused: " + node +
+                          " is connected on another connection");
+}
+
+/// A logical process has one main node: claiming the role (\p what is
+/// "join" or "rejoin", as node \p id, 0 for a new node) is refused while
+/// another node holds it and is live.
+std::optional<Failure> Service::check_main(const Conn &conn,
+                                           std::string_view what, NodeId id) {
+  NodeId main = 0;
+  {
+    std::scoped_lock lock(mu_);
+    main = main_node_;
+  }
+  if (main == 0 || main == id || !core_.nodes().check_live(main))
+    return std::nullopt;
+  return refuse(conn, std::string(what) + " as the main node refused: node " +
+                          std::to_string(main) + " is the main node");
+}
+
+/// What a node that failed to \p what ("join" or "rejoin") is told. A
+/// different binary is only named as such: the build ids and schema
+/// digests go to the log, never to the peer.
+Failure Service::refused_node(const Conn &conn, std::string_view what,
+                              const NodeHello &hello, const Failure &why) {
+  log_limited(conn, std::string(what) + " refused: " + why.message);
+  if (why.code != Errc::binary_mismatch)
+    return why;
+  return Failure{Errc::binary_mismatch,
+                 "node at " + hello.address + " runs a different binary"};
+}
+
 Bytes Service::join(const Conn &conn, detail::Decoder &in) {
   auto request = read<JoinRequest>(in);
   if (auto wait = recovering())
     return failed(*wait);
+  std::scoped_lock claim(claim_mu_);
+  if (request.main)
+    if (auto refused = check_main(conn, "join", 0))
+      return failed(*refused);
   auto id = core_.join(request.hello, request.load, Clock::now());
-  if (!id) {
-    log("refused a node at " + request.hello.address + ": " +
-        id.failure().message);
-    return failed(id.failure());
-  }
+  if (!id)
+    return failed(refused_node(conn, "join", request.hello, id.failure()));
   auto ids = core_.ids().grant();
   if (!ids)
     return failed(ids.failure());
-  {
-    std::scoped_lock lock(mu_);
-    nodes_[*id] = conn;
-    if (request.main)
-      main_node_ = *id;
-  }
+  bind(*id, conn, request.main);
   log("node " + std::to_string(*id) + " joined from " + request.hello.address +
       (request.main ? " (main)" : ""));
   return ok(JoinReply{*id, *ids, membership().peers,
@@ -205,22 +285,27 @@ Bytes Service::join(const Conn &conn, detail::Decoder &in) {
 
 Bytes Service::rejoin(const Conn &conn, detail::Decoder &in) {
   auto request = read<RejoinRequest>(in);
+  const NodeId id = request.report.id;
+  std::scoped_lock claim(claim_mu_);
+  if (auto refused = check_rejoin(conn, id))
+    return failed(*refused);
+  if (request.main)
+    if (auto refused = check_main(conn, "rejoin", id))
+      return failed(*refused);
   auto stats = core_.rejoin(request.report, Clock::now());
   if (!stats)
-    return failed(stats.failure());
-  {
-    std::scoped_lock lock(mu_);
-    nodes_[request.report.id] = conn;
-    if (request.main)
-      main_node_ = request.report.id;
-  }
-  log("node " + std::to_string(request.report.id) + " rejoined with " +
+    return failed(
+        refused_node(conn, "rejoin", request.report.hello, stats.failure()));
+  bind(id, conn, request.main);
+  log("node " + std::to_string(id) + " rejoined with " +
       std::to_string(stats->applied) + " proclets");
   return ok(membership());
 }
 
-Bytes Service::heartbeat(detail::Decoder &in) {
+Bytes Service::heartbeat(const Conn &conn, detail::Decoder &in) {
   auto request = read<HeartbeatRequest>(in);
+  if (auto refused = check_bound(conn, "heartbeat", request.id))
+    return failed(*refused);
   if (auto beat =
           core_.nodes().heartbeat(request.id, request.load, Clock::now());
       !beat)
@@ -228,16 +313,15 @@ Bytes Service::heartbeat(detail::Decoder &in) {
   return ok(membership());
 }
 
+/// The connection stays bound: leaving twice is no error, and the main
+/// node ends the process after it left.
 Bytes Service::leave(const Conn &conn, detail::Decoder &in) {
   auto id = read<NodeId>(in);
+  if (auto refused = check_bound(conn, "leave", id))
+    return failed(*refused);
   auto dropped = core_.leave(id);
   if (!dropped)
     return failed(dropped.failure());
-  {
-    std::scoped_lock lock(mu_);
-    if (auto it = nodes_.find(id); it != nodes_.end() && it->second == conn)
-      nodes_.erase(it);
-  }
   log("node " + std::to_string(id) + " left");
   return ok();
 }
@@ -246,18 +330,27 @@ Bytes Service::place(detail::Decoder &in) {
   return reply(core_.placement().place(read<PlacementRequest>(in)));
 }
 
-Bytes Service::grant_ids(detail::Decoder &in) {
-  if (auto live = core_.nodes().check_live(read<NodeId>(in)); !live)
+Bytes Service::grant_ids(const Conn &conn, detail::Decoder &in) {
+  auto id = read<NodeId>(in);
+  if (auto refused = check_bound(conn, "id grant", id))
+    return failed(*refused);
+  if (auto live = core_.nodes().check_live(id); !live)
     return failed(live.failure());
   if (auto wait = recovering())
     return failed(*wait);
   return reply(core_.ids().grant());
 }
 
-/// Only live nodes' proclets are recorded; the check after the update
-/// catches a node that died meanwhile (expiry marks it dead, then drops).
-Bytes Service::register_proclets(detail::Decoder &in) {
-  for (const Registration &r : read<std::vector<Registration>>(in)) {
+/// A node registers only proclets it hosts: a message naming another node
+/// is dropped whole. Only live nodes' proclets are recorded; the check
+/// after the update catches a node that died meanwhile (expiry marks it
+/// dead, then drops).
+Bytes Service::register_proclets(const Conn &conn, detail::Decoder &in) {
+  auto registrations = read<std::vector<Registration>>(in);
+  for (const Registration &r : registrations)
+    if (check_bound(conn, "registration", r.location.node))
+      return {};
+  for (const Registration &r : registrations) {
     if (!core_.nodes().check_live(r.location.node))
       continue;
     core_.locations().update(r.id, r.location.node, r.location.epoch);
@@ -267,9 +360,32 @@ Bytes Service::register_proclets(detail::Decoder &in) {
   return {};
 }
 
-Bytes Service::unregister_proclets(detail::Decoder &in) {
-  for (ProcletId id : read<std::vector<ProcletId>>(in))
-    (void)core_.locations().remove(id);
+/// Only the node hosting a proclet destroys it, and the map follows a
+/// proclet that migrates (the destination registers it at a newer epoch),
+/// so a proclet is forgotten only at the word of the node the map names.
+/// The removal checks that node again under the map's lock: a newer
+/// registration elsewhere that came in meanwhile is kept. Proclets not in
+/// the map are ignored, as before.
+Bytes Service::unregister_proclets(const Conn &conn, detail::Decoder &in) {
+  std::size_t refused = 0;
+  std::string first;
+  for (ProcletId id : read<std::vector<ProcletId>>(in)) {
+    auto where = core_.locations().resolve(id);
+    if (!where)
+      continue;
+    if (bound(where->node, conn)) {
+      (void)core_.locations().remove_from(id, where->node);
+      continue;
+    }
+    if (refused++ == 0)
+      first = "unregister of proclet " + std::to_string(id) + " on node " +
+              std::to_string(where->node) +
+              " refused: " + not_joined_as(where->node);
+  }
+  if (refused > 1)
+    first += " (and " + std::to_string(refused - 1) + " more proclets)";
+  if (refused > 0)
+    (void)refuse(conn, first);
   return {};
 }
 
@@ -282,15 +398,16 @@ Bytes Service::status() {
 }
 
 Bytes Service::end_process(const Conn &conn) {
-  NodeId sender = 0;
+  NodeId main = 0;
   {
     std::scoped_lock lock(mu_);
-    for (const auto &[id, c] : nodes_)
-      if (c == conn)
-        sender = id;
+    main = main_node_;
   }
-  log("the logical process ended (main node " + std::to_string(sender) + ")");
-  push_exit(sender);
+  if (!bound(main, conn)) // ids start at 1: none is bound as 0
+    return failed(refuse(conn, "ending the logical process refused: this "
+                               "connection did not join as the main node"));
+  log("the logical process ended (main node " + std::to_string(main) + ")");
+  push_exit(main);
   return ok();
 }
 
@@ -301,7 +418,7 @@ void Service::push_exit(NodeId except) {
     targets = nodes_;
   }
   for (const auto &[id, conn] : targets)
-    if (id != except)
+    if (id != except && core_.nodes().check_live(id))
       conn->send(control_frame(Op::Exit, 0, wire::start_frame()));
 }
 
@@ -317,7 +434,6 @@ void Service::expire_loop() {
           " missed its heartbeats: marked dead, " +
           std::to_string(node.proclets.size()) + " proclets lost");
       lock.lock();
-      nodes_.erase(node.id);
       main_lost = main_lost || node.id == main_node_;
       lock.unlock();
     }

@@ -15,7 +15,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+
+namespace nu::log {
+class RateLimit;
+} // namespace nu::log
 
 namespace nu::controller {
 
@@ -33,6 +38,13 @@ struct ServiceOptions {
 };
 
 /// Thread-safe; several services may live in one process.
+///
+/// A connection is bound to the node ids it joined or rejoined as, until it
+/// closes. Requests about a node (Heartbeat, Leave, GrantIds, Register,
+/// Unregister) are taken only from that node's connection, EndProcess only
+/// from the main node's; Join, Place, Resolve and Status from any (the
+/// main role only while no other main node is live). Refusals are
+/// Errc::permission_denied (docs/wire.md, Controller protocol).
 class Service {
 public:
   /// Throws std::runtime_error if the transport does not exist.
@@ -55,29 +67,50 @@ private:
   detail::Bytes handle(const Conn &conn, const wire::FrameView &frame);
   detail::Bytes join(const Conn &conn, detail::Decoder &in);
   detail::Bytes rejoin(const Conn &conn, detail::Decoder &in);
-  detail::Bytes heartbeat(detail::Decoder &in);
+  detail::Bytes heartbeat(const Conn &conn, detail::Decoder &in);
   detail::Bytes leave(const Conn &conn, detail::Decoder &in);
   detail::Bytes place(detail::Decoder &in);
-  detail::Bytes grant_ids(detail::Decoder &in);
-  detail::Bytes register_proclets(detail::Decoder &in);
-  detail::Bytes unregister_proclets(detail::Decoder &in);
+  detail::Bytes grant_ids(const Conn &conn, detail::Decoder &in);
+  detail::Bytes register_proclets(const Conn &conn, detail::Decoder &in);
+  detail::Bytes unregister_proclets(const Conn &conn, detail::Decoder &in);
   detail::Bytes resolve(detail::Decoder &in);
   detail::Bytes status();
   detail::Bytes end_process(const Conn &conn);
+
+  // Who may ask what (see the class comment).
+  bool bound(NodeId id, const Conn &conn) const;
+  void bind(NodeId id, const Conn &conn, bool main);
+  std::optional<Failure> check_bound(const Conn &conn, std::string_view what,
+                                     NodeId id);
+  std::optional<Failure> check_rejoin(const Conn &conn, NodeId id);
+  std::optional<Failure> check_main(const Conn &conn, std::string_view what,
+                                    NodeId id);
+  Failure refuse(const Conn &conn, std::string message);
+  Failure refused_node(const Conn &conn, std::string_view what,
+                       const NodeHello &hello, const Failure &why);
 
   Membership membership();
   std::optional<Failure> recovering() const;
   void push_exit(NodeId except);
   void expire_loop();
   void log(const std::string &line) const;
+  void log_limited(const Conn &conn, const std::string &line) const;
 
   const ServiceOptions options_;
   const Clock::time_point recovered_at_;
   ControllerCore core_;
   std::unique_ptr<net::Transport> transport_;
 
+  /// Lines a peer can cause (refusals, malformed frames), rate-limited.
+  const std::unique_ptr<log::RateLimit> peer_lines_;
+  /// Serializes joins and rejoins: the check that an id or the main role
+  /// is free and the binding that takes it happen as one step.
+  std::mutex claim_mu_;
+
   mutable std::mutex mu_;
-  std::map<NodeId, Conn> nodes_; // the connection each node joined on
+  /// The connection each node joined or rejoined on, until it closes (a
+  /// node that left or died stays bound: it is told so, not refused).
+  std::map<NodeId, Conn> nodes_;
   NodeId main_node_ = 0;
   bool stopping_ = false;
   std::condition_variable stop_cv_;

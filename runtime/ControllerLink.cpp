@@ -36,9 +36,8 @@ ControllerLink::ControllerLink(net::Transport &transport, Options options,
   auto c = connect();
   if (!c)
     raise("cannot join the controller", c.failure());
-  auto joined =
-      (*c)->call<JoinReply>(Op::Join, JoinRequest{hello(), options_.main,
-                                                   load(/*proclets=*/0)});
+  auto joined = (*c)->call<JoinReply>(
+      Op::Join, JoinRequest{hello(), options_.main, load(/*proclets=*/0)});
   if (!joined && joined.failure().code == Errc::unreachable)
     raise("cannot join the controller", joined.failure());
   if (!joined)
@@ -142,7 +141,10 @@ void ControllerLink::reconnect() {
   }
   auto peers =
       (*c)->call<Membership>(Op::Rejoin, RejoinRequest{report, options_.main});
-  if (!peers && peers.failure().code == Errc::unreachable)
+  // Refused while the controller still holds our old connection (it has
+  // not seen it close yet): try again on the next beat.
+  if (!peers && (peers.failure().code == Errc::unreachable ||
+                 peers.failure().code == Errc::permission_denied))
     return;
   if (!peers) {
     log::get("node").error(

@@ -122,6 +122,14 @@ constexpr FlagSpec kFlags[] = {
        return std::nullopt;
      },
      false},
+    {"--nu-insecure",
+     "allow listening beyond loopback without a cluster secret (anyone who "
+     "reaches the port may join or command the logical process)",
+     [](RuntimeFlags &f, std::string_view) -> std::optional<std::string> {
+       f.insecure = true;
+       return std::nullopt;
+     },
+     false},
     {"--nu-join",
      "serve proclets as a node of the logical process whose controller is "
      "at HOST:PORT, without running main's function; exit when it ends",
@@ -170,6 +178,17 @@ constexpr FlagSpec kFlags[] = {
      "0: no policy)",
      [](RuntimeFlags &f, std::string_view v) {
        return parse_ms(v, f.monitor, 0, 60'000);
+     }},
+    {"--nu-secret-file",
+     "file holding the cluster secret every node, the controller and nuctl "
+     "share (readable by its owner only; default: the file NU_SECRET_FILE "
+     "names; without one, a single-process run makes its own and other runs "
+     "are unauthenticated)",
+     [](RuntimeFlags &f, std::string_view v) -> std::optional<std::string> {
+       if (v.empty())
+         return "needs a file";
+       f.secret_file = std::string(v);
+       return std::nullopt;
      }},
     {"--nu-transport",
      "transport name (tcp, memory) or path of a transport plugin .so "

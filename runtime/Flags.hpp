@@ -19,6 +19,8 @@ struct RuntimeFlags {
   std::string controller; ///< run main's function, with this controller
   std::string listen;     ///< this node's own address ("": loopback, any port)
   std::string transport = "tcp";
+  std::string secret_file; ///< "": the file NU_SECRET_FILE names, if any
+  bool insecure = false;   ///< may listen beyond loopback without a secret
   std::chrono::milliseconds migrate_drain{1000};
   log::Level log_level = log::Level::warn;
   // The migration policy (migrate/Monitor.hpp) and the chaos trigger.

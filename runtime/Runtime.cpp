@@ -11,6 +11,7 @@
 #include "nu/errors.hpp"
 #include "nu/log/log.hpp"
 #include "nu/net/memory_transport.hpp"
+#include "nu/net/secret.hpp"
 #include "nu/proclet.hpp"
 
 #include <atomic>
@@ -143,11 +144,34 @@ MonitorOptions monitor_options(const RuntimeFlags &flags) {
   return options;
 }
 
+/// The run's cluster secret: the flag's file, or NU_SECRET_FILE's; a run
+/// with the controller inside makes its own. Without one, protected mode
+/// refuses to listen beyond loopback, and on loopback warns once.
+Expected<std::shared_ptr<const net::Secret>>
+cluster_secret(const RuntimeFlags &flags) {
+  auto secret = net::find_secret(flags.secret_file);
+  if (!secret || *secret)
+    return secret;
+  if (flags.join.empty() && flags.controller.empty())
+    return net::random_secret();
+  auto allowed = net::check_protected_mode(
+      flags.listen, false, flags.insecure,
+      "give --nu-secret-file PATH or set NU_SECRET_FILE; or --nu-insecure");
+  if (!allowed)
+    return allowed.failure();
+  if (!flags.insecure)
+    log::get("node").warn("no cluster secret: any local process may join or "
+                          "command this logical process (give "
+                          "--nu-secret-file PATH)");
+  return secret;
+}
+
 /// The controller inside the process when no --nu-controller is given.
 std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
   controller::ServiceOptions service;
   service.transport = opts.transport;
   service.transport_options = opts.transport_options;
+  service.transport_options.role = net::PeerRole::controller;
   auto embedded = std::make_unique<controller::Service>(service);
   auto address = embedded->listen("");
   if (!address)
@@ -211,6 +235,12 @@ int run_main(int argc, char **argv,
   }
   Node::Options options = node_options(*flags);
   options.args.assign(argv, argv + argc);
+  auto secret = cluster_secret(*flags);
+  if (!secret) {
+    std::cerr << "nu: " << secret.failure().message << "\n";
+    return 2;
+  }
+  options.transport_options.secret = *secret;
   try {
     std::unique_ptr<controller::Service> embedded;
     if (options.controller.empty())

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build python3
   clang-16 libclang-16-dev llvm-16-dev llvm-16-tools
   clang-format-16
-  libcereal-dev libasio-dev libgtest-dev libspdlog-dev
+  libcereal-dev libasio-dev libgtest-dev libspdlog-dev libssl-dev
   redis-tools python3-redis gnuplot-nox
 )
 

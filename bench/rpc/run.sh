@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the RPC benchmark: Add(a, b) through raw TCP, Thrift, gRPC and nu on
-# loopback, unpinned and all on CPU 0, and prints one comparison table.
+# Runs the RPC benchmark: Add(a, b) through raw TCP, Thrift, gRPC and nu
+# (without and with a cluster secret) on loopback, unpinned and all on CPU 0,
+# and prints one comparison table.
 set -euo pipefail
 
 if [[ $# -ne 1 || ! -d $1 ]]; then
@@ -35,9 +36,10 @@ record() {
     return 0
   fi
   echo "$output"
-  awk -v placement="$placement" '$1 == "RESULT" {
+  awk -v placement="$placement" -v as="${system_as-}" '$1 == "RESULT" {
     for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    print $2, placement, v["inflight"], v["calls_per_s"], v["p50_us"],
+    print (as != "" ? as : $2), placement, v["inflight"], v["calls_per_s"],
+          v["p50_us"],
           v["p99_us"]
   }' <<<"$output" >>"$results"
 }
@@ -104,7 +106,7 @@ print_table() {
              : sprintf("%.2f", top / bottom)
     }
     END {
-      n = split("rawtcp thrift grpc nu", systems, " ")
+      n = split("rawtcp thrift grpc nu nu_auth", systems, " ")
       split("unpinned cpu0", placements, " ")
       printf "%-8s %-9s %12s %12s %10s %10s %12s %12s\n", "system", \
              "placement", "calls/s@1", "calls/s@64", "p50us@1", "p99us@1", \
@@ -126,6 +128,9 @@ print_table() {
 
 for system in rawtcp thrift grpc; do run_peer "$system"; done
 run_nu
+# nu again with a cluster secret: every connection authenticated.
+(umask 077 && head -c 32 /dev/urandom | base64 >"$tmp/secret")
+NU_SECRET_FILE=$tmp/secret system_as=nu_auth run_nu
 echo
 echo "Add(a, b) over 127.0.0.1, ${seconds}s per run; cpu0 = server and" \
   "client under taskset -c 0"

@@ -3,6 +3,7 @@
 #include "Args.hpp"
 #include "Service.hpp"
 #include "nu/log/log.hpp"
+#include "nu/net/secret.hpp"
 
 #include <csignal>
 #include <iostream>
@@ -12,13 +13,19 @@ namespace {
 constexpr const char *kUsage =
     "usage: nu-controller [--listen HOST:PORT] [--heartbeat-ms N]\n"
     "                     [--heartbeat-timeout-ms N] [--transport NAME]\n"
-    "                     [--recover] [--quiet]\n"
+    "                     [--secret-file PATH] [--insecure] [--recover]\n"
+    "                     [--quiet]\n"
     "  --listen               address to serve at (default 127.0.0.1:7070;\n"
     "                         port 0 picks a free one)\n"
     "  --heartbeat-ms         how often nodes report their load (default 500)\n"
     "  --heartbeat-timeout-ms silence after which a node is dead (default "
     "3000)\n"
     "  --transport            transport name or plugin path (default tcp)\n"
+    "  --secret-file          file holding the cluster secret (readable by\n"
+    "                         its owner only; default: the file\n"
+    "                         NU_SECRET_FILE names)\n"
+    "  --insecure             allow listening beyond loopback without a\n"
+    "                         secret\n"
     "  --recover              restarting the controller of a running logical\n"
     "                         process: for one heartbeat timeout only take\n"
     "                         rejoins (new nodes and id grants wait)\n"
@@ -38,14 +45,35 @@ std::optional<std::chrono::milliseconds> ms_flag(const nu::controller::Args &a,
   return std::chrono::milliseconds(*v);
 }
 
+/// The cluster secret, or why the controller must not start (protected
+/// mode); on loopback without one, a warning.
+nu::detail::Expected<std::shared_ptr<const nu::net::Secret>>
+secret_for(const nu::controller::Args &args, const std::string &listen) {
+  auto secret = nu::net::find_secret(args.get("--secret-file", ""));
+  if (!secret || *secret)
+    return secret;
+  bool insecure = args.has("--insecure");
+  auto allowed = nu::net::check_protected_mode(
+      listen, false, insecure,
+      "give --secret-file PATH or set NU_SECRET_FILE; or --insecure");
+  if (!allowed)
+    return allowed.failure();
+  if (!insecure)
+    nu::log::get("controller")
+        .warn("no cluster secret: any local process may join or command "
+              "this logical process (give --secret-file PATH)");
+  return secret;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   using namespace nu::controller;
-  Args args = parse_args(
-      argc, argv,
-      {"--listen", "--heartbeat-ms", "--heartbeat-timeout-ms", "--transport"},
-      {"--quiet", "--recover", "--help"});
+  Args args =
+      parse_args(argc, argv,
+                 {"--listen", "--heartbeat-ms", "--heartbeat-timeout-ms",
+                  "--transport", "--secret-file"},
+                 {"--quiet", "--recover", "--insecure", "--help"});
   if (args.error)
     return usage_error(*args.error);
   if (args.has("--help")) {
@@ -65,7 +93,14 @@ int main(int argc, char **argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr); // threads inherit it
 
+  std::string listen = args.get("--listen", "127.0.0.1:7070");
+  auto secret = secret_for(args, listen);
+  if (!secret)
+    return usage_error(secret.failure().message);
+
   ServiceOptions options;
+  options.transport_options.secret = *secret;
+  options.transport_options.role = nu::net::PeerRole::controller;
   options.heartbeat = *beat;
   options.core.heartbeat_timeout = *timeout;
   options.transport = args.get("--transport", "tcp");
@@ -75,7 +110,7 @@ int main(int argc, char **argv) {
     options.recover_for = *timeout;
   try {
     Service service(options);
-    auto address = service.listen(args.get("--listen", "127.0.0.1:7070"));
+    auto address = service.listen(listen);
     if (!address) {
       std::cerr << "nu-controller: cannot listen: " << address.failure().message
                 << "\n";

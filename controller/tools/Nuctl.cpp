@@ -3,6 +3,7 @@
 #include "Args.hpp"
 #include "Client.hpp"
 #include "MoveRequest.hpp"
+#include "nu/net/secret.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -31,7 +32,10 @@ constexpr const char *kUsage =
     "                        for a node's answer to migrate or drain (default "
     "60000)\n"
     "  --transport NAME      how to reach the controller and nodes (default "
-    "tcp)\n";
+    "tcp)\n"
+    "  --secret-file PATH    file holding the cluster secret (default: the "
+    "file\n"
+    "                        NU_SECRET_FILE names)\n";
 
 int usage_error(const std::string &message) {
   std::cerr << "nuctl: " << message << "\n" << kUsage;
@@ -190,7 +194,9 @@ std::optional<std::string> check_command(const std::vector<std::string> &p) {
 
 int main(int argc, char **argv) {
   Args args = parse_args(
-      argc, argv, {"--controller", "--timeout-ms", "--transport"}, {"--help"});
+      argc, argv,
+      {"--controller", "--timeout-ms", "--transport", "--secret-file"},
+      {"--help"});
   if (args.error)
     return usage_error(*args.error);
   if (args.has("--help")) {
@@ -208,7 +214,14 @@ int main(int argc, char **argv) {
   Session s;
   if (args.has("--timeout-ms"))
     s.move_timeout = milliseconds(*timeout);
-  auto transport = nu::net::make_transport(args.get("--transport", "tcp"), {});
+  auto secret = nu::net::find_secret(args.get("--secret-file", ""));
+  if (!secret)
+    return usage_error(secret.failure().message);
+  nu::net::TransportOptions transport_options;
+  transport_options.secret = *secret;
+  transport_options.role = nu::net::PeerRole::tool;
+  auto transport = nu::net::make_transport(args.get("--transport", "tcp"),
+                                           transport_options);
   if (!transport) {
     std::cerr << "nuctl: " << transport.failure().message << "\n";
     return 2;

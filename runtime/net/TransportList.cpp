@@ -1,5 +1,7 @@
 // The explicit list of transports compiled into nu ({name, factory}), and
-// making one by name: from the list, or from a plugin .so given by path.
+// making one by name: from the list, or from a plugin .so given by path;
+// with a cluster secret, wrapped in the cluster handshake.
+#include "nu/net/authenticated.hpp"
 #include "nu/net/memory_transport.hpp"
 #include "nu/net/plugin.hpp"
 #include "nu/net/tcp_transport.hpp"
@@ -25,12 +27,8 @@ std::string available_names() {
   return names;
 }
 
-} // namespace
-
-std::span<const TransportFactory> transports() { return kTransports; }
-
 Expected<std::unique_ptr<Transport>>
-make_transport(std::string_view name, const TransportOptions &options) {
+make_plain_transport(std::string_view name, const TransportOptions &options) {
   for (const auto &factory : kTransports)
     if (factory.name == name)
       return factory.create(options);
@@ -40,6 +38,19 @@ make_transport(std::string_view name, const TransportOptions &options) {
                          "unknown transport '" + std::string(name) +
                              "' (available: " + available_names() +
                              "; or a path to a transport plugin .so)"};
+}
+
+} // namespace
+
+std::span<const TransportFactory> transports() { return kTransports; }
+
+Expected<std::unique_ptr<Transport>>
+make_transport(std::string_view name, const TransportOptions &options) {
+  auto made = make_plain_transport(name, options);
+  if (!made || !options.secret)
+    return made;
+  return std::unique_ptr<Transport>(make_authenticated_transport(
+      std::move(*made), options.secret, options.role));
 }
 
 } // namespace nu::net

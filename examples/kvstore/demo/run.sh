@@ -29,6 +29,11 @@ node_flags=(--port 0 --nu-min-free=0)
 tmp=$(mktemp -d)
 pids=() # everything started, ended on any exit
 
+# The cluster secret every process proves it knows (docs/security.md): the
+# controller, the nodes and nuctl read the file NU_SECRET_FILE names.
+(umask 077 && head -c 32 /dev/urandom | base64 >"$tmp/secret")
+export NU_SECRET_FILE=$tmp/secret
+
 cleanup() {
   local status=$? pid
   trap - EXIT INT TERM

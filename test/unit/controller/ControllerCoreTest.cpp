@@ -120,6 +120,11 @@ TEST(ControllerCore, RejoinErrorsComeBackAsValues) {
 TEST(ControllerCore, ErrcNames) {
   EXPECT_EQ(to_string(Errc::unknown_node), "unknown_node");
   EXPECT_EQ(to_string(Errc::ids_exhausted), "ids_exhausted");
+  EXPECT_EQ(to_string(Errc::permission_denied), "permission_denied");
+  std::error_code denied = Errc::permission_denied;
+  EXPECT_STREQ(denied.category().name(), "nu.controller");
+  EXPECT_EQ(denied.message(), "permission_denied");
+  EXPECT_EQ(errc_of(denied), Errc::permission_denied);
 }
 
 } // namespace

@@ -45,6 +45,19 @@ TEST(LocationMap, Remove) {
   EXPECT_EQ(map.size(), 0u);
 }
 
+TEST(LocationMap, RemoveFromOnlyTheNodeItNames) {
+  LocationMap map;
+  ASSERT_TRUE(map.update(42, 1, 3));
+  EXPECT_FALSE(map.remove_from(42, 2));
+  EXPECT_EQ(*map.resolve(42), (Location{1, 3}));
+  ASSERT_TRUE(map.update(42, 2, 4)); // migrated to node 2
+  EXPECT_FALSE(map.remove_from(42, 1));
+  EXPECT_TRUE(map.remove_from(42, 2));
+  EXPECT_FALSE(map.resolve(42));
+  EXPECT_FALSE(map.remove_from(42, 2));
+  EXPECT_FALSE(map.remove_from(7, 1));
+}
+
 TEST(LocationMap, DropNodeRemovesAndReturnsItsProclets) {
   LocationMap map;
   for (ProcletId id = 1; id <= 300; ++id)

@@ -1,8 +1,10 @@
 // The controller service and client end to end over real transports: every
-// operation, expiry, pushed Exit, restart + rejoin, bad input, lost links.
+// operation, expiry, pushed Exit, restart + rejoin, bad input, lost links,
+// and who may send what (forged requests on raw connections).
 #include "Service.hpp"
 #include "Client.hpp"
 
+#include "nu/log/log.hpp"
 #include "nu/net/memory_transport.hpp"
 #include "nu/net/transport.hpp"
 #include "nu/wire/frame.hpp"
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <future>
 #include <limits>
 #include <map>
@@ -21,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -260,6 +264,83 @@ ReplyStatus reply_status(const Bytes &frame, Op op, std::uint64_t request_id) {
   return s;
 }
 
+// A connection speaking raw frames, as a forger would: requests whose
+// replies it reads in order, and one-way posts.
+class RawPeer {
+public:
+  RawPeer(std::shared_ptr<net::Connection> conn,
+          std::shared_ptr<RawInbox> inbox)
+      : conn_(std::move(conn)), inbox_(std::move(inbox)) {}
+
+  /// Sends a request and returns its reply ("no reply" if none came).
+  Bytes ask_raw(Op op, const Bytes &payload) {
+    const std::uint64_t id = next_id_++;
+    if (!conn_ || conn_->send(control(op, id, payload)))
+      return {};
+    return inbox_->frame(replies_++);
+  }
+  /// The status of the reply to a request.
+  ReplyStatus ask(Op op, const Bytes &payload = {}) {
+    const std::uint64_t id = next_id_;
+    Bytes reply = ask_raw(op, payload);
+    if (reply.empty())
+      return {false, Errc::unreachable, "no reply"};
+    return reply_status(reply, op, id);
+  }
+  /// Sends a one-way message and returns once the service handled it: it
+  /// handles a connection's frames in order, and answers a Status after it.
+  void post(Op op, const Bytes &payload) {
+    ASSERT_TRUE(conn_);
+    ASSERT_FALSE(conn_->send(control(op, 0, payload, wire::kOneWay)));
+    ASSERT_TRUE(ask(Op::Status).ok);
+  }
+  /// Joins as a node of the test binary; its id (0 if refused).
+  NodeId join(int n, bool main = false) {
+    Bytes reply = ask_raw(Op::Join, encoded(join_request(hello(n), main)));
+    auto view = wire::parse_frame(reply);
+    if (!view)
+      return 0;
+    detail::Decoder in(view->payload, detail::SerialContext{});
+    ReplyStatus s;
+    in(s);
+    if (!s.ok)
+      return 0;
+    JoinReply r;
+    in(r);
+    return r.id;
+  }
+  /// Frames received: replies, and whatever was pushed.
+  std::size_t frames() const { return inbox_->frame_count(); }
+  std::size_t replies() const { return replies_; }
+
+private:
+  std::shared_ptr<net::Connection> conn_;
+  std::shared_ptr<RawInbox> inbox_;
+  std::uint64_t next_id_ = 1;
+  std::size_t replies_ = 0;
+};
+
+/// A refusal of what a connection may not do.
+void expect_denied(const ReplyStatus &s, const std::string &what) {
+  EXPECT_FALSE(s.ok) << "allowed: " << what;
+  EXPECT_EQ(s.code, Errc::permission_denied) << s.message;
+  EXPECT_NE(s.message.find(what), std::string::npos) << s.message;
+}
+
+/// Status as text, to compare before and after: each node's id, address,
+/// state, heartbeat count and load, and the number of located proclets.
+std::string describe(const StatusReply &s) {
+  std::string text = std::to_string(s.proclets) + " proclets;";
+  for (const NodeInfo &n : s.nodes)
+    text += " node " + std::to_string(n.id) + " " + n.address + " " +
+            std::string(to_string(n.state)) + " beats " +
+            std::to_string(n.heartbeats) + " free " +
+            std::to_string(n.load.free_memory) + " cpu " +
+            std::to_string(n.load.cpu_load) + " count " +
+            std::to_string(n.load.proclet_count) + ";";
+  return text;
+}
+
 ServiceOptions service_options(Clock::duration heartbeat_timeout,
                                std::string transport,
                                std::shared_ptr<net::MemoryHub> hub) {
@@ -309,6 +390,17 @@ protected:
     EXPECT_TRUE(conn) << conn.failure().message;
     return conn ? *conn : nullptr;
   }
+  /// A raw connection to the service, as a forger uses it.
+  RawPeer raw_peer() {
+    auto inbox = std::make_shared<RawInbox>();
+    return RawPeer(connect_raw(inbox), inbox);
+  }
+  /// Status as describe() puts it.
+  std::string snapshot(Client &c) {
+    auto s = status(c);
+    EXPECT_TRUE(s) << s.failure().message;
+    return s ? describe(*s) : "no status";
+  }
   /// The service still answers a fresh, well-behaved client.
   void expect_still_serving() {
     auto c = connect();
@@ -356,9 +448,10 @@ TEST_F(ServiceTest, JoinGivesNewIdsDisjointRangesAndPeers) {
   ASSERT_TRUE(more) << more.failure().message;
   for (const JoinReply &r : replies)
     EXPECT_TRUE(disjoint(*more, r.ids));
+  // Only for itself: node 1's connection may not ask for node 42.
   auto unknown = clients[0]->call<IdRange>(Op::GrantIds, NodeId{42});
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.failure().code, Errc::unknown_node);
+  EXPECT_EQ(unknown.failure().code, Errc::permission_denied);
 }
 
 TEST_F(ServiceTest, JoinRefusesADifferentBinary) {
@@ -410,7 +503,7 @@ TEST_F(ServiceTest, HeartbeatUpdatesLoadAndReturnsMembership) {
   EXPECT_EQ(two.heartbeats, 1u);
   EXPECT_EQ(two.load.free_memory, 16 * kGiB) << "the load it joined with";
 
-  // CPU load is clamped; NaN and unknown nodes are refused.
+  // CPU load is clamped; NaN and other nodes' heartbeats are refused.
   ASSERT_TRUE(beat(*a, 1, Load{kGiB, 3.0, 0}));
   EXPECT_DOUBLE_EQ(node_info(*b, 1).load.cpu_load, 1.0);
   EXPECT_EQ(node_info(*b, 1).heartbeats, 3u);
@@ -419,7 +512,7 @@ TEST_F(ServiceTest, HeartbeatUpdatesLoadAndReturnsMembership) {
   EXPECT_EQ(nan.failure().code, Errc::invalid_argument);
   auto unknown = beat(*a, 99);
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.failure().code, Errc::unknown_node);
+  EXPECT_EQ(unknown.failure().code, Errc::permission_denied);
 }
 
 TEST_F(ServiceTest, RegisterResolveUnregister) {
@@ -656,11 +749,12 @@ TEST_F(ServiceTest, RejoinAfterRestartRestoresProcletsAndIds) {
   EXPECT_TRUE(disjoint(jc->ids, IdRange{kGrant, 2 * kGrant}));
   EXPECT_EQ(ids_of(jc->peers), (std::vector<NodeId>{1, 2, 3}));
 
-  // Rejoins that cannot be right are refused.
+  // Rejoins that cannot be right are refused: node 1 is connected (its id
+  // at another address, id_taken: ANodeRejoinsOnANewConnection...).
   auto taken = c->call<Membership>(
       Op::Rejoin, RejoinRequest{NodeReport{1, hello(9), {}, 0, {}}, false});
   ASSERT_FALSE(taken);
-  EXPECT_EQ(taken.failure().code, Errc::id_taken);
+  EXPECT_EQ(taken.failure().code, Errc::permission_denied);
   auto zero = c->call<Membership>(
       Op::Rejoin, RejoinRequest{NodeReport{0, hello(9), {}, 0, {}}, false});
   ASSERT_FALSE(zero);
@@ -697,7 +791,7 @@ TEST_F(ServiceTest, LeaveMarksTheNodeLeft) {
   EXPECT_TRUE(a->call<None>(Op::Leave, NodeId{1})) << "leaving twice is fine";
   auto unknown = a->call<None>(Op::Leave, NodeId{99});
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.failure().code, Errc::unknown_node);
+  EXPECT_EQ(unknown.failure().code, Errc::permission_denied);
   auto refill = a->call<IdRange>(Op::GrantIds, NodeId{1});
   ASSERT_FALSE(refill);
   EXPECT_EQ(refill.failure().code, Errc::node_left);
@@ -913,8 +1007,12 @@ TEST_F(ServiceTest, RegisterOnADeadOrUnknownNodeIsIgnored) {
   ASSERT_TRUE(join(*b, 2)); // and never beats again
   ASSERT_TRUE(
       eventually([&] { return node_info(*a, 2).state == NodeState::dead; }));
-  a->post(Op::Register,
-          std::vector<Registration>{{21, {2, 1}}, {22, {99, 1}}, {23, {1, 1}}});
+  // Node 2's connection is still open (and bound to it); no connection
+  // joined as node 99, so that registration is refused before this check.
+  b->post(Op::Register, std::vector<Registration>{{21, {2, 1}}});
+  ASSERT_TRUE(status(*b)); // its frames are handled in order
+  a->post(Op::Register, std::vector<Registration>{{22, {99, 1}}});
+  a->post(Op::Register, std::vector<Registration>{{23, {1, 1}}});
   ASSERT_TRUE(resolves_to(*a, 23, Location{1, 1}));
   auto on_dead = resolve(*a, 21);
   EXPECT_FALSE(on_dead) << "resolves to dead node " << on_dead->node;
@@ -979,6 +1077,341 @@ TEST_F(ServiceTest, NonBooleanFlagIsRefused) {
   EXPECT_FALSE(s.ok);
   EXPECT_EQ(s.code, Errc::invalid_argument);
   expect_still_serving();
+}
+
+// Authorization: a connection speaks only for the nodes it joined or
+// rejoined as. Each test forges requests on a raw connection, as an
+// attacker would, checks that they are refused and changed nothing, and
+// that the node's own connection still works. The service before this
+// check took every one of them.
+
+bool warnings_logged() { return log::level() <= log::Level::warn; }
+
+std::size_t count_lines(const std::string &text, const std::string &needle) {
+  std::istringstream lines(text);
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line);)
+    count += line.find(needle) != std::string::npos;
+  return count;
+}
+
+Bytes heartbeat_of(NodeId id, Load load = kLiveLoad) {
+  return encoded(HeartbeatRequest{id, load});
+}
+
+TEST_F(ServiceTest, AForgedHeartbeatIsRefused) {
+  start();
+  auto a = connect();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(join(*a, 1));
+  RawPeer stranger = raw_peer(); // never joins
+  RawPeer other = raw_peer();
+  ASSERT_EQ(other.join(2), 2u);
+  const std::string before = snapshot(*a);
+
+  const Bytes forged = heartbeat_of(1, Load{1, 1.0, 999});
+  expect_denied(stranger.ask(Op::Heartbeat, forged),
+                "heartbeat for node 1 refused: this connection did not join "
+                "as node 1");
+  expect_denied(other.ask(Op::Heartbeat, forged), "heartbeat for node 1");
+  EXPECT_EQ(snapshot(*a), before);
+
+  ASSERT_TRUE(beat(*a, 1, kLiveLoad));
+  EXPECT_EQ(node_info(*a, 1).heartbeats, 2u) << "the join's and its own";
+  EXPECT_TRUE(other.ask(Op::Heartbeat, heartbeat_of(2)).ok);
+}
+
+TEST_F(ServiceTest, AForgedLeaveIsRefused) {
+  start();
+  auto a = connect();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(join(*a, 1));
+  a->post(Op::Register, std::vector<Registration>{{7, {1, 1}}});
+  ASSERT_TRUE(resolves_to(*a, 7, Location{1, 1}));
+  RawPeer stranger = raw_peer();
+  RawPeer other = raw_peer();
+  ASSERT_EQ(other.join(2), 2u);
+  const std::string before = snapshot(*a);
+
+  expect_denied(stranger.ask(Op::Leave, encoded(NodeId{1})),
+                "leave for node 1 refused: this connection did not join as "
+                "node 1");
+  expect_denied(other.ask(Op::Leave, encoded(NodeId{1})), "leave for node 1");
+  EXPECT_EQ(snapshot(*a), before);
+  EXPECT_EQ(node_info(*a, 1).state, NodeState::live);
+  EXPECT_EQ(*resolve(*a, 7), (Location{1, 1}));
+
+  ASSERT_TRUE(beat(*a, 1, kLiveLoad));
+  ASSERT_TRUE(a->call<None>(Op::Leave, NodeId{1}));
+  EXPECT_EQ(node_info(*a, 1).state, NodeState::left);
+  EXPECT_TRUE(other.ask(Op::Leave, encoded(NodeId{2})).ok);
+}
+
+TEST_F(ServiceTest, ForgedRegistrationsAndUnregistrationsAreDropped) {
+  start();
+  auto a = connect();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(join(*a, 1));
+  a->post(Op::Register,
+          std::vector<Registration>{{100, {1, 1}}, {101, {1, 2}}});
+  ASSERT_TRUE(resolves_to(*a, 101, Location{1, 2}));
+  RawPeer stranger = raw_peer();
+  RawPeer other = raw_peer();
+  ASSERT_EQ(other.join(2), 2u);
+  const std::string before = snapshot(*a);
+
+  for (RawPeer *forger : {&stranger, &other}) {
+    // Moving node 1's proclet, adding one there, forgetting another.
+    forger->post(Op::Register, encoded(std::vector<Registration>{
+                                   {100, {1, 5}}, {300, {1, 1}}}));
+    forger->post(Op::Unregister, encoded(std::vector<ProcletId>{101}));
+  }
+  // A message naming the sender's node and another is dropped whole.
+  other.post(Op::Register,
+             encoded(std::vector<Registration>{{200, {2, 1}}, {100, {1, 9}}}));
+  EXPECT_EQ(snapshot(*a), before);
+  EXPECT_EQ(*resolve(*a, 100), (Location{1, 1}));
+  EXPECT_EQ(*resolve(*a, 101), (Location{1, 2}));
+  EXPECT_FALSE(resolve(*a, 200));
+  EXPECT_FALSE(resolve(*a, 300));
+
+  // Each node registers its own proclets. One that migrated from node 1
+  // to node 2 is node 2's to forget, no longer node 1's.
+  other.post(Op::Register,
+             encoded(std::vector<Registration>{{200, {2, 1}}, {101, {2, 3}}}));
+  EXPECT_EQ(*resolve(*a, 200), (Location{2, 1}));
+  a->post(Op::Unregister, std::vector<ProcletId>{101});
+  ASSERT_TRUE(status(*a)); // its frames are handled in order
+  EXPECT_EQ(*resolve(*a, 101), (Location{2, 3}));
+  other.post(Op::Unregister, encoded(std::vector<ProcletId>{101, 200}));
+  a->post(Op::Unregister, std::vector<ProcletId>{100});
+  EXPECT_TRUE(resolves_to_error(*a, 100, Errc::unknown_proclet));
+  EXPECT_FALSE(resolve(*a, 101));
+  EXPECT_FALSE(resolve(*a, 200));
+  EXPECT_EQ(status(*a)->proclets, 0u);
+}
+
+TEST_F(ServiceTest, AForgedIdGrantIsRefused) {
+  start();
+  auto a = connect();
+  ASSERT_TRUE(a);
+  auto ja = join(*a, 1);
+  ASSERT_TRUE(ja);
+  ASSERT_EQ(ja->ids, (IdRange{1, kGrant}));
+  RawPeer stranger = raw_peer();
+  RawPeer other = raw_peer();
+  ASSERT_EQ(other.join(2), 2u); // granted [kGrant, 2 * kGrant)
+
+  expect_denied(stranger.ask(Op::GrantIds, encoded(NodeId{1})),
+                "id grant for node 1 refused: this connection did not join "
+                "as node 1");
+  expect_denied(other.ask(Op::GrantIds, encoded(NodeId{1})),
+                "id grant for node 1");
+  // Nothing was handed out meanwhile: node 1 gets the next range.
+  auto refill = a->call<IdRange>(Op::GrantIds, NodeId{1});
+  ASSERT_TRUE(refill) << refill.failure().message;
+  EXPECT_EQ(*refill, (IdRange{2 * kGrant, 3 * kGrant}));
+  EXPECT_TRUE(other.ask(Op::GrantIds, encoded(NodeId{2})).ok);
+}
+
+TEST_F(ServiceTest, ARejoinAsAConnectedNodeIsRefused) {
+  start();
+  auto b_pushes = std::make_shared<Pushes>();
+  auto a = connect(), b = connect(Pushes::handler(b_pushes));
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(join(*a, 1, /*main=*/true));
+  ASSERT_TRUE(join(*b, 2));
+  a->post(Op::Register, std::vector<Registration>{{100, {1, 1}}});
+  ASSERT_TRUE(resolves_to(*a, 100, Location{1, 1}));
+  RawPeer stranger = raw_peer();
+  const std::string before = snapshot(*a);
+
+  // Node 1's address, no proclets, the main role: taken, this would have
+  // dropped node 1's proclets and made the stranger node 1.
+  const Bytes forged = encoded(
+      RejoinRequest{NodeReport{1, hello(1), Load{1, 1.0, 0}, 0, {}}, true});
+  expect_denied(stranger.ask(Op::Rejoin, forged),
+                "rejoin as node 1 refused: node 1 is connected on another "
+                "connection");
+  EXPECT_EQ(snapshot(*a), before);
+  EXPECT_EQ(*resolve(*a, 100), (Location{1, 1}));
+  expect_denied(stranger.ask(Op::Heartbeat, heartbeat_of(1)),
+                "heartbeat for node 1");
+  expect_denied(stranger.ask(Op::EndProcess), "ending the logical process");
+
+  // Node 1 still speaks for itself, and may rejoin on its own connection.
+  ASSERT_TRUE(beat(*a, 1, kLiveLoad));
+  auto again = a->call<Membership>(
+      Op::Rejoin,
+      RejoinRequest{NodeReport{1, hello(1), kLiveLoad, 0, {{100, 1}}}, true});
+  ASSERT_TRUE(again) << again.failure().message;
+  ASSERT_TRUE(status(*b));
+  EXPECT_TRUE(b_pushes->seen().empty());
+}
+
+TEST_F(ServiceTest, ANodeRejoinsOnANewConnectionAfterItsOldOneClosed) {
+  start();
+  auto b_pushes = std::make_shared<Pushes>();
+  auto a = connect(), b = connect(Pushes::handler(b_pushes));
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(join(*a, 1, /*main=*/true));
+  ASSERT_TRUE(join(*b, 2));
+  a->post(Op::Register, std::vector<Registration>{{100, {1, 1}}});
+  ASSERT_TRUE(resolves_to(*b, 100, Location{1, 1}));
+
+  a->close();
+  auto a2 = connect();
+  ASSERT_TRUE(a2);
+  auto rejoin = [&] {
+    return a2->call<Membership>(
+        Op::Rejoin,
+        RejoinRequest{
+            NodeReport{1, hello(1), kLiveLoad, kGrant - 1, {{100, 1}}}, true});
+  };
+  // The service unbinds node 1 when it sees the close: poll for that.
+  auto back = rejoin();
+  ASSERT_TRUE(eventually([&] { return bool(back = rejoin()); }))
+      << back.failure().message;
+  EXPECT_EQ(ids_of(back->peers), (std::vector<NodeId>{1, 2}));
+
+  // The new connection speaks for node 1; a stranger still does not.
+  ASSERT_TRUE(beat(*a2, 1, kLiveLoad));
+  ASSERT_TRUE(a2->call<IdRange>(Op::GrantIds, NodeId{1}));
+  RawPeer stranger = raw_peer();
+  expect_denied(stranger.ask(Op::Heartbeat, heartbeat_of(1)),
+                "heartbeat for node 1");
+  expect_denied(
+      stranger.ask(Op::Rejoin,
+                   encoded(RejoinRequest{
+                       NodeReport{1, hello(1), kLiveLoad, 0, {}}, false})),
+      "rejoin as node 1");
+  EXPECT_EQ(*resolve(*b, 100), (Location{1, 1}));
+  ASSERT_TRUE(a2->call<None>(Op::EndProcess)) << "it is still the main node";
+  ASSERT_TRUE(b_pushes->wait(1));
+  EXPECT_EQ(b_pushes->seen(), std::vector<Op>{Op::Exit});
+
+  // Once that connection closes too, the id is free, but at node 1's
+  // address only.
+  a2->close();
+  auto c = connect();
+  ASSERT_TRUE(c);
+  auto elsewhere = [&] {
+    return c->call<Membership>(
+        Op::Rejoin, RejoinRequest{NodeReport{1, hello(9), {}, 0, {}}, false});
+  };
+  auto taken = elsewhere();
+  EXPECT_TRUE(eventually([&] {
+    taken = elsewhere();
+    return !taken && taken.failure().code == Errc::id_taken;
+  })) << (taken ? "rejoined" : taken.failure().message);
+}
+
+TEST_F(ServiceTest, OnlyTheMainNodeEndsTheProcess) {
+  start();
+  auto main_pushes = std::make_shared<Pushes>();
+  auto b_pushes = std::make_shared<Pushes>();
+  auto a = connect(Pushes::handler(main_pushes));
+  auto b = connect(Pushes::handler(b_pushes));
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(join(*a, 1, /*main=*/true));
+  ASSERT_TRUE(join(*b, 2));
+  RawPeer stranger = raw_peer(); // never joins
+  RawPeer other = raw_peer();
+  ASSERT_EQ(other.join(3), 3u);
+
+  expect_denied(stranger.ask(Op::EndProcess),
+                "ending the logical process refused: this connection did not "
+                "join as the main node");
+  expect_denied(other.ask(Op::EndProcess), "ending the logical process");
+  // Nor may a connection make itself the main node while node 1 is.
+  expect_denied(stranger.ask(Op::Join, encoded(join_request(hello(4), true))),
+                "join as the main node refused: node 1 is the main node");
+  expect_denied(
+      other.ask(Op::Rejoin,
+                encoded(RejoinRequest{NodeReport{3, hello(3), kLiveLoad, 0, {}},
+                                      true})),
+      "rejoin as the main node refused: node 1 is the main node");
+  expect_denied(other.ask(Op::EndProcess), "ending the logical process");
+
+  // Nobody heard Exit: one would have arrived before these replies.
+  ASSERT_TRUE(status(*a));
+  ASSERT_TRUE(status(*b));
+  ASSERT_TRUE(other.ask(Op::Status).ok);
+  EXPECT_TRUE(main_pushes->seen().empty());
+  EXPECT_TRUE(b_pushes->seen().empty());
+  EXPECT_EQ(other.frames(), other.replies());
+  EXPECT_EQ(stranger.frames(), stranger.replies());
+  auto s = status(*a);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->nodes.size(), 3u) << describe(*s);
+
+  ASSERT_TRUE(a->call<None>(Op::EndProcess));
+  ASSERT_TRUE(b_pushes->wait(1));
+  EXPECT_EQ(b_pushes->seen(), std::vector<Op>{Op::Exit});
+}
+
+TEST_F(ServiceTest, ABinaryMismatchRefusalNamesNoBuildIdOrDigest) {
+  start();
+  const std::string build = "build-0123456789abcdef";
+  const std::string digest = "digest-fedcba9876543210";
+  const std::string other_build = "build-other-5555";
+  const std::string other_digest = "digest-other-7777";
+  auto a = connect(), b = connect();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(
+      a->call<JoinReply>(Op::Join, join_request(hello(1, build, digest))));
+
+  std::vector<Failure> refusals;
+  testing::internal::CaptureStderr();
+  for (const NodeHello &h :
+       {hello(2, other_build, digest), hello(3, build, other_digest)}) {
+    auto joined = b->call<JoinReply>(Op::Join, join_request(h));
+    refusals.push_back(joined ? Failure{} : joined.failure());
+    auto rejoined = b->call<Membership>(
+        Op::Rejoin, RejoinRequest{NodeReport{9, h, kLiveLoad, 0, {}}, false});
+    refusals.push_back(rejoined ? Failure{} : rejoined.failure());
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+
+  for (const Failure &f : refusals) {
+    EXPECT_EQ(f.code, Errc::binary_mismatch) << f.message;
+    EXPECT_NE(f.message.find("runs a different binary"), std::string::npos)
+        << f.message;
+    for (const std::string &secret : {build, digest, other_build, other_digest})
+      EXPECT_EQ(f.message.find(secret), std::string::npos) << f.message;
+  }
+  if (!warnings_logged())
+    GTEST_SKIP() << "NU_LOG_LEVEL hides warnings";
+  // The details are for the controller's operator.
+  EXPECT_NE(log.find("expected " + build), std::string::npos) << log;
+  EXPECT_NE(log.find("expected " + digest), std::string::npos) << log;
+}
+
+TEST_F(ServiceTest, RefusalsAreLoggedRateLimited) {
+  start();
+  auto a = connect();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(join(*a, 1));
+  RawPeer stranger = raw_peer();
+  constexpr int kFlood = 200;
+  int denied = 0;
+  const auto started = Clock::now();
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < kFlood; ++i) {
+    ReplyStatus s = stranger.ask(Op::Heartbeat, heartbeat_of(1));
+    denied += !s.ok && s.code == Errc::permission_denied;
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started)
+          .count();
+  EXPECT_EQ(denied, kFlood);
+  ASSERT_TRUE(beat(*a, 1, kLiveLoad));
+  if (!warnings_logged())
+    GTEST_SKIP() << "NU_LOG_LEVEL hides warnings";
+  const std::size_t lines = count_lines(log, "heartbeat for node 1 refused");
+  EXPECT_GE(lines, 1u) << log;
+  EXPECT_LE(lines, 5u * (static_cast<std::size_t>(seconds) + 2)) << log;
 }
 
 TEST(ServiceOverTcp, JoinRegisterExitAndRestartOnTheSamePort) {

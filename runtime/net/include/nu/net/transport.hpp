@@ -5,6 +5,7 @@
 #include "nu/detail/archive.hpp"
 #include "nu/detail/expected.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -17,6 +18,15 @@ namespace nu::net {
 using detail::Bytes;
 using detail::Expected;
 
+/// What the peer of a connection proved to be in the cluster handshake.
+/// `unknown` without a cluster secret (nothing was proved).
+enum class PeerRole : std::uint8_t {
+  unknown = 0,
+  node = 1,       ///< a node of the logical process
+  controller = 2, ///< the controller
+  tool = 3,       ///< an operator's tool (nuctl)
+};
+
 /// One bidirectional, ordered, reliable link to a peer.
 class Connection {
 public:
@@ -26,6 +36,9 @@ public:
   /// Closes the link; on_close runs once for it.
   virtual void close() = 0;
   virtual const std::string &peer_address() const = 0;
+  /// What the peer proved to be; `unknown` unless the transport
+  /// authenticates its connections.
+  virtual PeerRole peer_role() const { return PeerRole::unknown; }
 };
 
 /// Callbacks of a transport, run on its I/O thread(s); they must not block.
@@ -39,10 +52,17 @@ struct Handlers {
 
 class MemoryHub;
 
+class Secret;
+
 struct TransportOptions {
   /// In-memory transports reach each other only within one hub.
   std::shared_ptr<MemoryHub> memory_hub;
   unsigned io_threads = 1;
+  /// With a cluster secret, every connection runs the cluster handshake
+  /// before any frame reaches the handlers (nu/net/authenticated.hpp);
+  /// `role` is what this process proves to be.
+  std::shared_ptr<const Secret> secret;
+  PeerRole role = PeerRole::node;
 };
 
 class Transport {

@@ -25,8 +25,9 @@ enum class FrameKind : std::uint8_t {
   Control = 9,     ///< runtime-internal request with a typed payload
   Migrate = 10,    ///< a chunk of proclet `proclet`'s migrating state
   Move = 11,       ///< migrate `proclet` to node `target` (0: drain all)
+  Hello = 12,      ///< the cluster handshake, step `request_id` (1..3)
 };
-constexpr std::uint8_t kMaxFrameKind = 11;
+constexpr std::uint8_t kMaxFrameKind = 12;
 
 /// Flags bits; unknown bits are a malformed frame.
 enum FrameFlags : std::uint32_t {
