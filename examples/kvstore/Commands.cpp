@@ -53,7 +53,8 @@ bool arity_ok(const CommandSpec &spec, std::size_t argc) {
 } // namespace
 
 Session::Session(Store store, ServerInfo &info)
-    : store_(std::move(store)), info_(info), node_(nu::this_node()) {
+    : store_(std::move(store)), info_(info), node_(nu::this_node()),
+      authenticated_(!info.password.required()) {
   ++info_.clients;
 }
 
@@ -74,6 +75,8 @@ void Session::execute(const std::vector<std::string_view> &args,
     return reply_unknown(out, args);
   if (!arity_ok(*spec, args.size()))
     return reply_arity(out, spec->name);
+  if (!authenticated_ && spec->name != "auth" && spec->name != "quit")
+    return out.error("NOAUTH Authentication required.");
   std::size_t mark = out.buffer().size();
   try {
     Call call{args, out, *this};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "Connection.hpp"
+#include "Password.hpp"
 #include "Resp.hpp"
 #include "Store.hpp"
 
@@ -23,6 +24,7 @@ struct ServerInfo {
   std::atomic<std::size_t> clients{0};
   std::size_t max_clients = Limits().max_clients;
   std::atomic<std::size_t> threaded_clients{0}; ///< so far
+  Password password;                            ///< requirepass
 };
 
 /// One connection's state; commands run through it one at a time.
@@ -51,7 +53,8 @@ private:
   nu::NodeId node_;
   bool quit_ = false;
   bool slow_ = false;
-  std::string key_; // scratch, to avoid an allocation per request
+  bool authenticated_; // AUTH ran, or no password was needed at connect
+  std::string key_;    // scratch, to avoid an allocation per request
 };
 
 /// The request a handler serves, and where its reply goes.
@@ -62,7 +65,9 @@ struct Call {
 
   Store &store() { return session.store_; }
   const ServerInfo &info() { return session.info_; }
+  Password &password() { return session.info_.password; }
   void quit() { session.quit_ = true; }
+  void authenticated() { session.authenticated_ = true; }
   /// args[i] as a key (valid until the next key() call).
   const std::string &key(std::size_t i) {
     return session.key_.assign(args[i].data(), args[i].size());

@@ -19,8 +19,9 @@ Frontend::Frontend(Store store, bool main_node) {
     throw nu::Error("nu-kvstore: " + error);
   if (!main_node && !options->port_given)
     return;
-  server_ = std::make_unique<Server>(std::move(store), options->host,
-                                     options->port, options->limits);
+  server_ =
+      std::make_unique<Server>(std::move(store), options->host, options->port,
+                               options->limits, options->requirepass);
   std::printf("nu-kvstore: node %llu serving RESP at %s:%d\n",
               static_cast<unsigned long long>(nu::this_node()),
               options->host.c_str(), server_->port());

@@ -29,7 +29,8 @@ constexpr std::string_view kFlags[] = {"--port",
                                        "--shards",
                                        "--max-clients",
                                        "--max-query-buffer",
-                                       "--partial-timeout-ms"};
+                                       "--partial-timeout-ms",
+                                       "--requirepass"};
 
 /// Sets \p out from \p value, a size as Redis reads it ("64mb"), in
 /// [1mb, 1024gb]; an error message otherwise.
@@ -73,6 +74,8 @@ std::string apply(Options &o, std::string_view name, std::string_view value) {
   } else if (name == "--shards") {
     error = parse_number(name, value, 1, 65536, n);
     o.shards = static_cast<std::size_t>(n);
+  } else if (name == "--requirepass") {
+    o.requirepass = std::string(value);
   } else if (name != "--host") {
     error = apply_limit(o.limits, name, value);
   } else if (value.empty()) {
@@ -124,6 +127,7 @@ std::optional<Options> parse_options(const std::vector<std::string> &args,
 std::string usage(const std::string &program) {
   return "usage: " + program +
          " [--port P] [--host H] [--shards N] [client limits]\n"
+         "       [--requirepass PASSWORD]\n"
          "       [--nu-... runtime flags]\n"
          "A Redis-compatible (RESP2) key-value server whose keys live in a\n"
          "nu::ShardedMap spread over the nodes of the logical process.\n"
@@ -140,6 +144,9 @@ std::string usage(const std::string &program) {
          "  --partial-timeout-ms MS  disconnect a client that sent part of\n"
          "              a request, then nothing for MS ms (default 30000;\n"
          "              0: never)\n"
+         "  --requirepass PASSWORD  clients must AUTH with it first (as\n"
+         "              Redis's requirepass; CONFIG SET requirepass changes "
+         "it)\n"
          "  --help      this text; --nu-help lists the runtime's flags\n";
 }
 

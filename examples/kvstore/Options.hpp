@@ -18,6 +18,7 @@ struct Options {
   bool port_given = false; ///< a server node serves clients only if so
   std::size_t shards = 64;
   Limits limits; ///< --max-clients, --max-query-buffer, --partial-timeout-ms
+  std::string requirepass; ///< "": clients need no AUTH
   bool help = false;
 };
 

@@ -19,7 +19,7 @@ std::size_t loop_count() {
 } // namespace
 
 Server::Server(Store store, const std::string &host, int port,
-               const Limits &limits)
+               const Limits &limits, const std::string &requirepass)
     : store_(std::move(store)) {
   std::string error;
   int fd = listen_at(host, port, error);
@@ -30,6 +30,7 @@ Server::Server(Store store, const std::string &host, int port,
   info_.port = local_port(fd);
   info_.started_ms = now_ms();
   info_.max_clients = limits.max_clients;
+  info_.password.set(requirepass);
   clients_ = std::make_unique<Clients>(
       fd, [this] { return std::make_unique<Session>(store_, info_); }, limits,
       loop_count(), [this] { ++info_.threaded_clients; });

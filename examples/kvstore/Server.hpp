@@ -19,7 +19,7 @@ public:
   /// \p limits. Throws nu::Error ("nu-kvstore: cannot listen at H:P: why")
   /// when it cannot.
   Server(Store store, const std::string &host, int port,
-         const Limits &limits = {});
+         const Limits &limits = {}, const std::string &requirepass = {});
   /// Stops accepting, disconnects every client, joins every thread.
   ~Server();
   Server(const Server &) = delete;

@@ -1,5 +1,5 @@
-// The connection and server commands: PING, ECHO, QUIT, SELECT, COMMAND,
-// DBSIZE, FLUSHALL/FLUSHDB, INFO and CONFIG (GET, SET nu-mem-limit).
+// Connection and server commands: PING, ECHO, QUIT, SELECT, COMMAND, AUTH,
+// DBSIZE, FLUSHALL/FLUSHDB, INFO, CONFIG (GET; SET nu-mem-limit/requirepass).
 #include "Commands.hpp"
 #include "Info.hpp"
 #include "Keyspace.hpp"
@@ -72,7 +72,8 @@ std::vector<std::pair<std::string, std::string>> parameters(Call &c) {
           {"bind", c.info().host},
           {"port", std::to_string(c.info().port)},
           {"nu-shards", std::to_string(c.store().shard_count())},
-          {"nu-mem-limit", std::to_string(nu::node_stats().mem_limit)}};
+          {"nu-mem-limit", std::to_string(nu::node_stats().mem_limit)},
+          {"requirepass", c.password().get()}};
 }
 
 void config_get(Call &c) {
@@ -95,6 +96,10 @@ void config_get(Call &c) {
 void config_set(Call &c) {
   if (c.args.size() != 4)
     return reply_arity(c.out, "config|set");
+  if (lower(c.args[2]) == "requirepass") {
+    c.password().set(std::string(c.args[3]));
+    return c.out.simple("OK");
+  }
   if (lower(c.args[2]) != "nu-mem-limit")
     return c.out.error("ERR Unknown option or number of arguments for "
                        "CONFIG SET - '" +
@@ -104,6 +109,22 @@ void config_set(Call &c) {
     return c.out.error("ERR CONFIG SET failed (possibly related to argument "
                        "'nu-mem-limit') - argument must be a memory value");
   nu::set_memory_limit(*bytes);
+  c.out.simple("OK");
+}
+
+/// AUTH [default] PASSWORD, as Redis's default user.
+void auth(Call &c) {
+  if (c.args.size() > 3)
+    return reply_syntax_error(c.out);
+  if (!c.password().required())
+    return c.out.error("ERR AUTH <password> called without any password "
+                       "configured for the default user. Are you sure your "
+                       "configuration is correct?");
+  bool named_default = c.args.size() == 2 || c.args[1] == "default";
+  if (!named_default || !c.password().matches(c.args.back()))
+    return c.out.error("WRONGPASS invalid username-password pair or user is "
+                       "disabled.");
+  c.authenticated();
   c.out.simple("OK");
 }
 
@@ -128,6 +149,7 @@ const std::vector<CommandSpec> &server_commands() {
       {"command", -1, command},   {"dbsize", 1, dbsize},
       {"flushall", -1, flushall}, {"flushdb", -1, flushall},
       {"info", -1, info},         {"config", -2, config},
+      {"auth", -2, auth},
   };
   return commands;
 }

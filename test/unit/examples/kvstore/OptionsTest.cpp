@@ -32,6 +32,7 @@ TEST(Options, Defaults) {
   EXPECT_EQ(o->limits.max_clients, 10000u);
   EXPECT_EQ(o->limits.max_query_buffer, 64u << 20);
   EXPECT_EQ(o->limits.partial_timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(o->requirepass, "");
   EXPECT_FALSE(o->help);
 }
 
@@ -55,6 +56,12 @@ TEST(Options, BothSpellings) {
   EXPECT_EQ(o->host, "0.0.0.0");
   EXPECT_EQ(o->shards, 16u);
   EXPECT_TRUE(o->help);
+  o = parse({"--requirepass", "s3cret"});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->requirepass, "s3cret");
+  o = parse({"--requirepass="});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->requirepass, "");
 }
 
 TEST(Options, RuntimeFlagsAreSkipped) {
@@ -92,7 +99,7 @@ TEST(Options, UsageNamesEveryFlag) {
   std::string text = kv::usage("nu-kvstore");
   for (const char *flag :
        {"--port", "--host", "--shards", "--max-clients", "--max-query-buffer",
-        "--partial-timeout-ms", "--help"})
+        "--partial-timeout-ms", "--requirepass", "--help"})
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
 }
 
