@@ -12,9 +12,8 @@
 namespace nu::detail {
 namespace {
 
-/// Bytes of state per Migrate frame, and frames unacknowledged at once.
-constexpr std::size_t kChunk = std::size_t{4} << 20;
-constexpr std::size_t kWindow = 4;
+constexpr std::size_t kChunk = kMigrationChunk;
+constexpr std::size_t kWindow = kMigrationWindow;
 
 Bytes chunk_frame(const ChunkInfo &info, std::span<const std::byte> bytes) {
   Bytes frame = wire::start_frame();
@@ -107,34 +106,51 @@ void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
     }
     std::shared_ptr<Incoming> incoming = assemble(info, bytes);
     if (incoming)
-      activate(h.proclet_id, *type, incoming->state, info);
+      activate(h.proclet_id, *type, incoming->state(), info);
     reply(reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
   } catch (...) {
     reply(error_reply(h));
   }
 }
 
+bool Incoming::add(const ChunkInfo &info, std::span<const std::byte> bytes) {
+  std::scoped_lock lock(mu_);
+  const std::uint64_t end = info.offset + bytes.size(); // <= total: checked
+  std::size_t index = info.offset / kChunk;
+  if (info.total != total_ || info.offset % kChunk != 0 ||
+      (bytes.size() != kChunk && end != total_) ||
+      end > received_ + kWindow * kChunk ||
+      (index < have_.size() && have_[index]))
+    return false;
+  if (index >= have_.size())
+    have_.resize(index + 1);
+  if (state_.size() < end)
+    state_.resize(end);
+  std::memcpy(state_.data() + info.offset, bytes.data(), bytes.size());
+  have_[index] = true;
+  received_ += bytes.size();
+  return true;
+}
+
 /// Adds a chunk to its transfer; returns the transfer once it is complete.
+/// A chunk refused ends the transfer (the sender gives up on its error).
 std::shared_ptr<Incoming> Node::assemble(const ChunkInfo &info,
                                          std::span<const std::byte> bytes) {
   std::shared_ptr<Incoming> incoming;
   {
     std::scoped_lock lock(moves_mu_);
     auto &entry = incoming_[{info.from, info.transfer}];
-    if (!entry) {
-      entry = std::make_shared<Incoming>();
-      entry->state.resize(info.total);
-    }
+    if (!entry)
+      entry = std::make_shared<Incoming>(info.total);
     incoming = entry;
   }
-  if (incoming->state.size() != info.total)
-    throw DecodeError("migration chunks disagree on the size");
-  std::memcpy(incoming->state.data() + info.offset, bytes.data(), bytes.size());
-  std::scoped_lock lock(moves_mu_);
-  incoming->received += bytes.size();
-  if (incoming->received < info.total)
+  bool added = incoming->add(info, bytes);
+  if (added && !incoming->complete())
     return nullptr;
+  std::scoped_lock lock(moves_mu_);
   incoming_.erase({info.from, info.transfer});
+  if (!added)
+    throw DecodeError("a migration chunk that disagrees with its transfer");
   return incoming;
 }
 

@@ -6,6 +6,9 @@
 #include "nu/ids.hpp"
 
 #include <cstdint>
+#include <mutex>
+#include <span>
+#include <vector>
 
 namespace nu::detail {
 
@@ -28,10 +31,29 @@ struct ChunkInfo {
 /// and an encoded ChunkInfo (fixed size).
 std::size_t state_prefix();
 
-/// A state arriving in chunks, possibly out of order.
-struct Incoming {
-  Bytes state;
-  std::uint64_t received = 0;
+/// Bytes of state per Migrate frame, and frames unacknowledged at once.
+inline constexpr std::size_t kMigrationChunk = std::size_t{4} << 20;
+inline constexpr std::size_t kMigrationWindow = 4;
+
+/// A state arriving in chunks, possibly out of order. Its buffer grows with
+/// the chunks that came, never with the size a chunk claims.
+class Incoming {
+public:
+  explicit Incoming(std::uint64_t total) : total_(total) {}
+  /// Copies in the chunk at \p offset; false if it claims another total,
+  /// is off the chunk boundaries, repeats one, or runs ahead of the window
+  /// after what came (a sender never does).
+  bool add(const ChunkInfo &info, std::span<const std::byte> bytes);
+  bool complete() const { return received_ == total_; }
+  /// The whole state, once complete.
+  const Bytes &state() const { return state_; }
+
+private:
+  std::mutex mu_;
+  const std::uint64_t total_;
+  std::uint64_t received_ = 0;
+  Bytes state_;
+  std::vector<bool> have_; // by chunk index
 };
 
 } // namespace nu::detail

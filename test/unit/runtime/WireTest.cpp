@@ -3,9 +3,12 @@
 // keeps serving everyone else.
 #include "Cluster.hpp"
 #include "TestProclets.hpp"
+#include "migrate/Transfer.hpp"
 #include "nu/wire/frame.hpp"
 
+#include <fstream>
 #include <future>
+#include <unistd.h>
 
 namespace nutest {
 namespace {
@@ -142,6 +145,56 @@ TEST_F(Wire, MalformedMigrationChunkGetsAnErrorAndChangesNothing) {
   EXPECT_EQ(view.header.request_id, 11u);
   EXPECT_EQ(cluster_.b().proclet_count(), 1u) << "nothing was hosted";
   EXPECT_EQ(c.Run(&Counter::Get), 3);
+}
+
+/// Resident bytes of this process.
+std::size_t rss_bytes() {
+  std::size_t pages = 0, resident = 0;
+  std::ifstream("/proc/self/statm") >> pages >> resident;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+/// The kind of the reply to one chunk of transfer 99 from node 9.
+nu::wire::FrameKind send_chunk(Cluster &cluster, std::uint64_t offset,
+                               std::uint64_t total, std::size_t size) {
+  RawPeer peer(cluster);
+  nu::wire::FrameHeader h;
+  h.kind = nu::wire::FrameKind::Migrate;
+  h.request_id = 13;
+  h.proclet_id = 778;
+  h.target = nu::detail::proclet_type(typeid(Counter), "").id;
+  nu::detail::ChunkInfo info{9, 99, offset, total, 1, 1, false};
+  nu::detail::Bytes payload;
+  nu::detail::encode(payload, nu::detail::SerialContext{}, info);
+  payload.resize(payload.size() + size, std::byte{1});
+  nu::detail::Bytes bytes;
+  return reply_to(peer, h, std::move(payload), bytes).header.kind;
+}
+
+// A chunk claiming a 6 GiB state once made the node allocate and zero all
+// of it; now the buffer holds what came. Chunks past the window, repeated
+// or off the chunk boundaries are refused, and end their transfer.
+TEST_F(Wire, MigrationChunksClaimingAHugeStateHoldOnlyWhatCame) {
+  using nu::wire::FrameKind;
+  constexpr std::uint64_t kClaimed = 6ull << 30;
+  constexpr std::size_t kChunk = nu::detail::kMigrationChunk;
+  auto before = rss_bytes();
+  EXPECT_EQ(send_chunk(cluster_, 0, kClaimed, kChunk), FrameKind::Result);
+  EXPECT_EQ(send_chunk(cluster_, kChunk, kClaimed, kChunk), FrameKind::Result);
+  EXPECT_LT(rss_bytes() - std::min(before, rss_bytes()), std::size_t{1} << 30)
+      << "held what came, not what was claimed";
+  EXPECT_EQ(send_chunk(cluster_, kChunk, kClaimed, kChunk), FrameKind::Error)
+      << "a repeated chunk";
+  EXPECT_EQ(send_chunk(cluster_, 0, kClaimed, kChunk), FrameKind::Result)
+      << "a new transfer after the refusal ended the old one";
+  EXPECT_EQ(send_chunk(cluster_, 5ull << 30, kClaimed, kChunk),
+            FrameKind::Error)
+      << "far past the window";
+  EXPECT_EQ(send_chunk(cluster_, 0, kClaimed, kChunk), FrameKind::Result);
+  EXPECT_EQ(send_chunk(cluster_, kChunk + 1, kClaimed, kChunk),
+            FrameKind::Error)
+      << "off the chunk boundaries";
+  EXPECT_EQ(cluster_.b().proclet_count(), 0u) << "nothing was hosted";
 }
 
 TEST_F(Wire, MoveOfAnUnknownProcletIsUnavailable) {
