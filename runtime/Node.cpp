@@ -4,6 +4,7 @@
 
 #include "ControllerLink.hpp"
 #include "Errors.hpp"
+#include "Replies.hpp"
 #include "nu/errors.hpp"
 
 #include <algorithm>
@@ -278,10 +279,31 @@ void Node::on_request(const std::shared_ptr<net::Connection> &conn,
                       Bytes frame) {
   if (stopping_)
     return;
+  auto header = wire::parse_header(frame); // validated by the endpoint
+  if (header->kind == wire::FrameKind::Move && !may_move(*conn, *header))
+    return refuse_move(*conn, *header);
   submit([this, conn, frame = std::move(frame)]() mutable {
     serve(std::move(frame),
           [conn](Bytes reply) { conn->send(std::move(reply)); });
   });
+}
+
+// Moves come from operators (nuctl) and the controller; a node only relays
+// one it got. Without a cluster secret no peer proved a role: any may.
+bool Node::may_move(const net::Connection &conn,
+                    const wire::FrameHeader &header) {
+  return conn.peer_role() != net::PeerRole::node ||
+         (header.flags & wire::kForwarded) != 0;
+}
+
+void Node::refuse_move(net::Connection &conn, const wire::FrameHeader &header) {
+  const std::string why = "a move is taken from the controller or nuctl, "
+                          "and from a node only when it relays one";
+  log::limited(refusals_, log::get("node"), log::Level::warn,
+               "node {}: refused a move from {}: {}", id(), conn.peer_address(),
+               why);
+  conn.send(reply_with(header, wire::FrameKind::Error, std::string("nu::Error"),
+                       "nu: " + why));
 }
 
 void Node::on_close(const std::shared_ptr<net::Connection> &conn) {

@@ -5,6 +5,7 @@
 #include "WorkerPool.hpp"
 #include "migrate/Transfer.hpp"
 #include "nu/detail/node_api.hpp"
+#include "nu/log/log.hpp"
 #include "nu/migrate.hpp"
 #include "nu/net/transport.hpp"
 #include "nu/rpc/endpoint.hpp"
@@ -144,6 +145,9 @@ private:
   std::shared_ptr<net::Connection> connection(NodeId peer);
   void send_frame(NodeId to, Bytes frame);
   void on_request(const std::shared_ptr<net::Connection> &conn, Bytes frame);
+  static bool may_move(const net::Connection &conn,
+                       const wire::FrameHeader &header);
+  void refuse_move(net::Connection &conn, const wire::FrameHeader &header);
   void on_close(const std::shared_ptr<net::Connection> &conn);
   void complete_call(CallState &state, Expected<Bytes> reply);
   std::uint64_t request_rpc(NodeId to, wire::FrameHeader header, Bytes frame,
@@ -217,6 +221,7 @@ private:
   std::unordered_map<ProcletId, Proxy *> proxies_;
   std::atomic<std::uint64_t> next_proclet_{1};
   std::atomic<bool> stopping_{false};
+  log::RateLimit refusals_; // lines about requests refused to a peer
 
   std::mutex moves_mu_; // parked_, moved_, incoming_; before slots_mu_
   std::unordered_map<ProcletId, std::vector<Parked>> parked_;

@@ -4,6 +4,7 @@
 
 #include "Node.hpp"
 #include "nu/net/memory_transport.hpp"
+#include "nu/net/secret.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,10 +19,12 @@ namespace nutest {
 /// proclets on node 2, so every call from node 1 is serialized.
 class Cluster {
 public:
+  /// With \p secret, every connection proves it (the cluster handshake).
   explicit Cluster(bool remote,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(30))
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                   std::shared_ptr<const nu::net::Secret> secret = nullptr)
       : hub_(std::make_shared<nu::net::MemoryHub>()),
-        b_(options(2, std::nullopt, timeout)),
+        secret_(std::move(secret)), b_(options(2, std::nullopt, timeout)),
         a_(options(1, remote ? std::optional<nu::NodeId>(2) : std::nullopt,
                    timeout)) {
     a_.add_peer(2, b_.address());
@@ -40,11 +43,13 @@ private:
     o.workers = 2;
     o.call_timeout = timeout;
     o.transport_options.memory_hub = hub_;
+    o.transport_options.secret = secret_;
     o.default_placement = placement;
     return o;
   }
 
   std::shared_ptr<nu::net::MemoryHub> hub_;
+  std::shared_ptr<const nu::net::Secret> secret_;
   nu::detail::Node b_;
   nu::detail::Node a_;
 };

@@ -16,8 +16,12 @@ namespace {
 /// A raw client of a node (node 2 unless told) speaking frames directly.
 struct RawPeer {
   explicit RawPeer(Cluster &cluster) : RawPeer(cluster, cluster.b()) {}
-  RawPeer(Cluster &cluster, nu::detail::Node &node)
-      : transport(nu::net::make_memory_transport(options(cluster))) {
+  /// With \p secret, the peer proves it, as \p role.
+  RawPeer(Cluster &cluster, nu::detail::Node &node,
+          std::shared_ptr<const nu::net::Secret> secret = nullptr,
+          nu::net::PeerRole role = nu::net::PeerRole::node)
+      : transport(std::move(*nu::net::make_transport(
+            "memory", options(cluster, secret, role)))) {
     nu::net::Handlers h;
     h.on_frame = [this](const auto &, nu::detail::Bytes frame) {
       replies.set_value(std::move(frame));
@@ -25,9 +29,13 @@ struct RawPeer {
     h.on_close = [this](const auto &, std::error_code) { closed.set_value(); };
     conn = *transport->connect(node.address(), h);
   }
-  static nu::net::TransportOptions options(Cluster &cluster) {
+  static nu::net::TransportOptions
+  options(Cluster &cluster, std::shared_ptr<const nu::net::Secret> secret,
+          nu::net::PeerRole role) {
     nu::net::TransportOptions o;
     o.memory_hub = cluster.hub();
+    o.secret = std::move(secret);
+    o.role = role;
     return o;
   }
   // Declared first, destroyed last: handlers may run until the transport
@@ -207,6 +215,39 @@ TEST_F(Wire, MoveOfAnUnknownProcletIsUnavailable) {
   nu::detail::Bytes bytes;
   auto view = reply_to(peer, h, {}, bytes);
   EXPECT_EQ(view.header.kind, nu::wire::FrameKind::Unavailable);
+}
+
+/// A Move of \p proclet to node \p to from a peer of \p role; its reply.
+nu::wire::FrameKind move_from(Cluster &cluster,
+                              std::shared_ptr<const nu::net::Secret> secret,
+                              nu::net::PeerRole role, nu::ProcletId proclet,
+                              nu::NodeId to) {
+  RawPeer peer(cluster, cluster.b(), std::move(secret), role);
+  nu::wire::FrameHeader h;
+  h.kind = nu::wire::FrameKind::Move;
+  h.request_id = 14;
+  h.proclet_id = proclet;
+  h.target = to;
+  nu::detail::Bytes bytes;
+  return reply_to(peer, h, {}, bytes).header.kind;
+}
+
+// With a cluster secret, nodes call each other over authenticated links; a
+// node's connection may relay a move but not order one; a tool's may.
+TEST(SecretCluster, MovesAreTakenFromToolsNotFromNodes) {
+  auto secret =
+      std::make_shared<const nu::net::Secret>("the test cluster's own secret");
+  Cluster cluster(true, std::chrono::seconds(30), secret);
+  nu::detail::NodeScope scope(&cluster.a());
+  auto c = nu::make_proclet<Counter>(3);
+  ASSERT_EQ(c.Run(&Counter::Where), 2u);
+  EXPECT_EQ(move_from(cluster, secret, nu::net::PeerRole::node, c.id(), 1),
+            nu::wire::FrameKind::Error);
+  EXPECT_EQ(c.Run(&Counter::Where), 2u) << "it did not move";
+  EXPECT_EQ(move_from(cluster, secret, nu::net::PeerRole::tool, c.id(), 1),
+            nu::wire::FrameKind::Result);
+  EXPECT_EQ(c.Run(&Counter::Where), 1u);
+  EXPECT_EQ(c.Run(&Counter::Get), 3);
 }
 
 } // namespace
