@@ -280,30 +280,42 @@ void Node::on_request(const std::shared_ptr<net::Connection> &conn,
   if (stopping_)
     return;
   auto header = wire::parse_header(frame); // validated by the endpoint
-  if (header->kind == wire::FrameKind::Move && !may_move(*conn, *header))
-    return refuse_move(*conn, *header);
+  if (!may_serve(conn->peer_role(), *header))
+    return refuse(*conn, *header);
   submit([this, conn, frame = std::move(frame)]() mutable {
     serve(std::move(frame),
           [conn](Bytes reply) { conn->send(std::move(reply)); });
   });
 }
 
-// Moves come from operators (nuctl) and the controller; a node only relays
-// one it got. Without a cluster secret no peer proved a role: any may.
-bool Node::may_move(const net::Connection &conn,
-                    const wire::FrameHeader &header) {
-  return conn.peer_role() != net::PeerRole::node ||
-         (header.flags & wire::kForwarded) != 0;
+// What a peer may ask of a node, by the role it proved: moves come from
+// operators (nuctl) and the controller, which may ask nothing else (they
+// hold no handles); a node may ask anything but a move it does not relay.
+// Without a cluster secret no peer proved a role: any may ask anything.
+bool Node::may_serve(net::PeerRole role, const wire::FrameHeader &header) {
+  bool move = header.kind == wire::FrameKind::Move;
+  switch (role) {
+  case net::PeerRole::unknown:
+    return true;
+  case net::PeerRole::node:
+    return !move || (header.flags & wire::kForwarded) != 0;
+  case net::PeerRole::controller:
+  case net::PeerRole::tool:
+    return move;
+  }
+  return false;
 }
 
-void Node::refuse_move(net::Connection &conn, const wire::FrameHeader &header) {
-  const std::string why = "a move is taken from the controller or nuctl, "
-                          "and from a node only when it relays one";
+void Node::refuse(net::Connection &conn, const wire::FrameHeader &header) {
+  const std::string why =
+      "a move is taken from the controller or nuctl (and from a node only "
+      "when it relays one), everything else only from a node";
   log::limited(refusals_, log::get("node"), log::Level::warn,
-               "node {}: refused a move from {}: {}", id(), conn.peer_address(),
-               why);
-  conn.send(reply_with(header, wire::FrameKind::Error, std::string("nu::Error"),
-                       "nu: " + why));
+               "node {}: refused a request of kind {} from {}: {}", id(),
+               static_cast<int>(header.kind), conn.peer_address(), why);
+  if ((header.flags & wire::kOneWay) == 0)
+    conn.send(reply_with(header, wire::FrameKind::Error,
+                         std::string("nu::Error"), "nu: " + why));
 }
 
 void Node::on_close(const std::shared_ptr<net::Connection> &conn) {

@@ -145,9 +145,8 @@ private:
   std::shared_ptr<net::Connection> connection(NodeId peer);
   void send_frame(NodeId to, Bytes frame);
   void on_request(const std::shared_ptr<net::Connection> &conn, Bytes frame);
-  static bool may_move(const net::Connection &conn,
-                       const wire::FrameHeader &header);
-  void refuse_move(net::Connection &conn, const wire::FrameHeader &header);
+  static bool may_serve(net::PeerRole role, const wire::FrameHeader &header);
+  void refuse(net::Connection &conn, const wire::FrameHeader &header);
   void on_close(const std::shared_ptr<net::Connection> &conn);
   void complete_call(CallState &state, Expected<Bytes> reply);
   std::uint64_t request_rpc(NodeId to, wire::FrameHeader header, Bytes frame,

@@ -180,8 +180,21 @@ void Node::return_weight(ProcletId id, NodeId location, std::uint64_t weight) {
 
 /// Takes \p weight off \p slot. The last of it removes the proclet, which is
 /// returned for the caller to destroy once it has left its guarded call.
+/// Weight is never returned beyond what is out: a release of more (or of
+/// none), which no handle could hold, is refused and changes nothing.
 std::shared_ptr<Slot> Node::subtract_weight(Slot &slot, std::uint64_t weight) {
-  if (slot.weight.fetch_sub(weight, std::memory_order_acq_rel) != weight)
+  std::uint64_t out = slot.weight.load(std::memory_order_acquire);
+  do {
+    if (weight == 0 || weight > out) {
+      log::limited(refusals_, log::get("node"), log::Level::warn,
+                   "node {}: refused a release of weight {} of proclet {}: "
+                   "only {} is out",
+                   id(), weight, slot.id, out);
+      return nullptr;
+    }
+  } while (!slot.weight.compare_exchange_weak(out, out - weight,
+                                              std::memory_order_acq_rel));
+  if (out != weight)
     return nullptr;
   std::shared_ptr<Slot> gone;
   {

@@ -24,6 +24,8 @@ std::error_code AuthConnection::send(Bytes frame) {
   if (state_.load(std::memory_order_acquire) == State::open)
     return inner_->send(std::move(frame));
   std::scoped_lock lock(mu_);
+  if (failure_)
+    return failure_; // why the handshake failed, not just "not connected"
   if (state_.load() != State::handshaking)
     return inner_->send(std::move(frame)); // opened, or its error
   if (close_when_open_)

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <future>
+#include <thread>
 #include <unistd.h>
 
 namespace nutest {
@@ -217,6 +218,38 @@ TEST_F(Wire, MoveOfAnUnknownProcletIsUnavailable) {
   EXPECT_EQ(view.header.kind, nu::wire::FrameKind::Unavailable);
 }
 
+/// A one-way Release of \p weight of \p proclet from a raw peer.
+void release(Cluster &cluster, nu::ProcletId proclet, std::uint64_t weight,
+             std::shared_ptr<const nu::net::Secret> secret = nullptr,
+             nu::net::PeerRole role = nu::net::PeerRole::node) {
+  RawPeer peer(cluster, cluster.b(), std::move(secret), role);
+  nu::detail::Bytes frame = nu::wire::start_frame();
+  nu::wire::FrameHeader h;
+  h.kind = nu::wire::FrameKind::Release;
+  h.flags = nu::wire::kOneWay;
+  h.proclet_id = proclet;
+  h.aux = weight;
+  nu::wire::finish_frame(frame, h);
+  ASSERT_FALSE(peer.conn->send(std::move(frame)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+// A forged Release of more weight than is out, or of none, is refused:
+// the proclet stays, and its own handle still ends its life. (Without a
+// secret a peer may release what is out: see SecretCluster below.)
+TEST_F(Wire, AReleaseOfMoreWeightThanIsOutChangesNothing) {
+  {
+    auto c = nu::make_proclet<Counter>(3);
+    for (std::uint64_t weight :
+         {(std::uint64_t{1} << 40) + 1, ~std::uint64_t{0}, std::uint64_t{0}})
+      release(cluster_, c.id(), weight);
+    EXPECT_EQ(c.Run(&Counter::Get), 3);
+    EXPECT_EQ(cluster_.b().proclet_count(), 1u);
+  }
+  EXPECT_TRUE(eventually([&] { return cluster_.b().proclet_count() == 0; }))
+      << "the handle's own release still destroys it";
+}
+
 /// A Move of \p proclet to node \p to from a peer of \p role; its reply.
 nu::wire::FrameKind move_from(Cluster &cluster,
                               std::shared_ptr<const nu::net::Secret> secret,
@@ -233,8 +266,10 @@ nu::wire::FrameKind move_from(Cluster &cluster,
 }
 
 // With a cluster secret, nodes call each other over authenticated links; a
-// node's connection may relay a move but not order one; a tool's may.
-TEST(SecretCluster, MovesAreTakenFromToolsNotFromNodes) {
+// node's connection may relay a move but not order one; a tool's may, and
+// it may do nothing else: it holds no handle, so it releases no weight (a
+// release of 2^40, all a new proclet's weight, once destroyed it).
+TEST(SecretCluster, ToolsMoveNodesCallAndRelease) {
   auto secret =
       std::make_shared<const nu::net::Secret>("the test cluster's own secret");
   Cluster cluster(true, std::chrono::seconds(30), secret);
@@ -247,6 +282,10 @@ TEST(SecretCluster, MovesAreTakenFromToolsNotFromNodes) {
   EXPECT_EQ(move_from(cluster, secret, nu::net::PeerRole::tool, c.id(), 1),
             nu::wire::FrameKind::Result);
   EXPECT_EQ(c.Run(&Counter::Where), 1u);
+  auto d = nu::make_proclet<Counter>(4);
+  release(cluster, d.id(), std::uint64_t{1} << 40, secret,
+          nu::net::PeerRole::tool);
+  EXPECT_EQ(d.Run(&Counter::Get), 4);
   EXPECT_EQ(c.Run(&Counter::Get), 3);
 }
 
