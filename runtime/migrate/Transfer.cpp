@@ -113,7 +113,8 @@ void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
   }
 }
 
-bool Incoming::add(const ChunkInfo &info, std::span<const std::byte> bytes) {
+Incoming::Added Incoming::add(const ChunkInfo &info,
+                              std::span<const std::byte> bytes) {
   std::scoped_lock lock(mu_);
   const std::uint64_t end = info.offset + bytes.size(); // <= total: checked
   std::size_t index = info.offset / kChunk;
@@ -121,7 +122,7 @@ bool Incoming::add(const ChunkInfo &info, std::span<const std::byte> bytes) {
       (bytes.size() != kChunk && end != total_) ||
       end > received_ + kWindow * kChunk ||
       (index < have_.size() && have_[index]))
-    return false;
+    return Added::refused;
   if (index >= have_.size())
     have_.resize(index + 1);
   if (state_.size() < end)
@@ -129,7 +130,7 @@ bool Incoming::add(const ChunkInfo &info, std::span<const std::byte> bytes) {
   std::memcpy(state_.data() + info.offset, bytes.data(), bytes.size());
   have_[index] = true;
   received_ += bytes.size();
-  return true;
+  return received_ == total_ ? Added::completed : Added::partly;
 }
 
 /// Adds a chunk to its transfer; returns the transfer once it is complete.
@@ -144,12 +145,12 @@ std::shared_ptr<Incoming> Node::assemble(const ChunkInfo &info,
       entry = std::make_shared<Incoming>(info.total);
     incoming = entry;
   }
-  bool added = incoming->add(info, bytes);
-  if (added && !incoming->complete())
+  Incoming::Added added = incoming->add(info, bytes);
+  if (added == Incoming::Added::partly)
     return nullptr;
   std::scoped_lock lock(moves_mu_);
   incoming_.erase({info.from, info.transfer});
-  if (!added)
+  if (added == Incoming::Added::refused)
     throw DecodeError("a migration chunk that disagrees with its transfer");
   return incoming;
 }

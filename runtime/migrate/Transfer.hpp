@@ -39,13 +39,15 @@ inline constexpr std::size_t kMigrationWindow = 4;
 /// the chunks that came, never with the size a chunk claims.
 class Incoming {
 public:
+  enum class Added { refused, partly, completed };
+
   explicit Incoming(std::uint64_t total) : total_(total) {}
-  /// Copies in the chunk at \p offset; false if it claims another total,
-  /// is off the chunk boundaries, repeats one, or runs ahead of the window
-  /// after what came (a sender never does).
-  bool add(const ChunkInfo &info, std::span<const std::byte> bytes);
-  bool complete() const { return received_ == total_; }
-  /// The whole state, once complete.
+  /// Copies in the chunk at its offset: `completed` for the one chunk that
+  /// completes the state; `refused` if it claims another total, is off the
+  /// chunk boundaries, repeats one, or runs ahead of the window after what
+  /// came (a sender never does).
+  Added add(const ChunkInfo &info, std::span<const std::byte> bytes);
+  /// The whole state, once completed.
   const Bytes &state() const { return state_; }
 
 private:

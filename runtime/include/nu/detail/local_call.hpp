@@ -72,7 +72,9 @@ public:
     else
       full_fence();
     // Still this proxy's slot (not retired by a migration) and active.
-    if (proxy.local.load(std::memory_order_relaxed) == s &&
+    // Acquire: a slot retired and a new one hosted at the same address
+    // (the proclet moved away and back) must be seen initialized.
+    if (proxy.local.load(std::memory_order_acquire) == s &&
         s->state.load(std::memory_order_relaxed) == SlotState::Active) {
       slot_ = s;
       return;
