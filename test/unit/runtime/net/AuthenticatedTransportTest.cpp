@@ -170,7 +170,7 @@ TEST(Authenticated, AReplayedHandshakeIsRefused) {
   ASSERT_FALSE((*replay)->send(handshake::frame(hello)));
   ASSERT_TRUE(replay_inbox.wait_frames(1));
   ASSERT_FALSE((*replay)->send(handshake::frame(proof)));
-  ASSERT_FALSE((*replay)->send(test::make_frame(FrameKind::Call, 2)));
+  (void)(*replay)->send(test::make_frame(FrameKind::Call, 2)); // may be shut
   ASSERT_TRUE(replay_inbox.wait_closes(1));
   EXPECT_EQ(replay_inbox.frame_count(), 1u) << "only the challenge";
   EXPECT_EQ(server.inbox.frame_count(), 1u) << "only the genuine call";
