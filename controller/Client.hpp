@@ -54,6 +54,24 @@ public:
   template <class Request> void post(Op op, const Request &request) {
     post_raw(op, encode_request(request));
   }
+  /// Reads a reply payload as call() does: the failure it carries, or
+  /// Errc::unreachable if it does not decode as \p Reply.
+  template <class Reply>
+  static Expected<Reply> decode_reply(std::span<const std::byte> payload) try {
+    detail::Decoder in(payload, detail::SerialContext{});
+    ReplyStatus status;
+    in(status);
+    if (!status.ok)
+      return Failure{status.code, status.message};
+    Reply reply{};
+    in(reply);
+    in.finish();
+    return reply;
+  } catch (const detail::DecodeError &e) {
+    return Failure{Errc::unreachable,
+                   std::string("malformed reply from the controller: ") +
+                       e.what()};
+  }
   bool connected() const;
   /// Closes the connection; pending calls fail.
   void close();
@@ -70,22 +88,6 @@ private:
     detail::Bytes frame = wire::start_frame();
     detail::encode(frame, detail::SerialContext{}, r);
     return frame;
-  }
-  template <class Reply>
-  static Expected<Reply> decode_reply(std::span<const std::byte> payload) try {
-    detail::Decoder in(payload, detail::SerialContext{});
-    ReplyStatus status;
-    in(status);
-    if (!status.ok)
-      return Failure{status.code, status.message};
-    Reply reply{};
-    in(reply);
-    in.finish();
-    return reply;
-  } catch (const detail::DecodeError &e) {
-    return Failure{Errc::unreachable,
-                   std::string("malformed reply from the controller: ") +
-                       e.what()};
   }
 
   Expected<detail::Bytes> call_raw(Op op, detail::Bytes frame);

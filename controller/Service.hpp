@@ -60,10 +60,13 @@ public:
   /// Stops the expiry thread and closes every connection; idempotent.
   void shutdown();
 
-private:
   using Conn = std::shared_ptr<net::Connection>;
-
+  /// Serves one frame that arrived on \p conn, as the listening transport
+  /// does; replies go to \p conn. For harnesses that carry frames
+  /// themselves (the fuzzer).
   void on_frame(const Conn &conn, detail::Bytes frame);
+
+private:
   detail::Bytes handle(const Conn &conn, const wire::FrameView &frame);
   detail::Bytes join(const Conn &conn, detail::Decoder &in);
   detail::Bytes rejoin(const Conn &conn, detail::Decoder &in);

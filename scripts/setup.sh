@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build python3
   clang-16 libclang-16-dev llvm-16-dev llvm-16-tools
-  clang-format-16
+  clang-format-16 libclang-rt-16-dev
   libcereal-dev libasio-dev libgtest-dev libspdlog-dev libssl-dev
   redis-tools python3-redis gnuplot-nox
 )

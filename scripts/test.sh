@@ -2,7 +2,8 @@
 # Sets up, builds and runs every test of nu: the full suite (unit, lit,
 # e2e) in build/ (Release), the unit tests again under ASan+UBSan in
 # build-asan/ (Debug), and the runtime's unit tests under TSan in
-# build-tsan/ (RelWithDebInfo). Warnings are errors in all three.
+# build-tsan/ (RelWithDebInfo). Warnings are errors in all three. Last, a
+# smoke run of the fuzzers, 10 s each, in build-fuzz/ (Clang; scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -28,5 +29,7 @@ cmake --build build-tsan -j "$jobs" --target "${runtime_tests[@]}"
 for t in "${runtime_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "$(find build-tsan/test -type f -name "$t")"
 done
+
+./scripts/fuzz.sh 10
 
 echo "test.sh: all tests passed"

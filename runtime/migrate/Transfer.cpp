@@ -119,7 +119,7 @@ Incoming::Added Incoming::add(const ChunkInfo &info,
   const std::uint64_t end = info.offset + bytes.size(); // <= total: checked
   std::size_t index = info.offset / kChunk;
   if (info.total != total_ || info.offset % kChunk != 0 ||
-      (bytes.size() != kChunk && end != total_) ||
+      bytes.size() != std::min<std::uint64_t>(kChunk, total_ - info.offset) ||
       end > received_ + kWindow * kChunk ||
       (index < have_.size() && have_[index]))
     return Added::refused;

@@ -44,8 +44,9 @@ public:
   explicit Incoming(std::uint64_t total) : total_(total) {}
   /// Copies in the chunk at its offset: `completed` for the one chunk that
   /// completes the state; `refused` if it claims another total, is off the
-  /// chunk boundaries, repeats one, or runs ahead of the window after what
-  /// came (a sender never does).
+  /// chunk boundaries or not exactly a chunk long (the last: what is left),
+  /// repeats one, or runs ahead of the window after what came (a sender
+  /// never does).
   Added add(const ChunkInfo &info, std::span<const std::byte> bytes);
   /// The whole state, once completed.
   const Bytes &state() const { return state_; }

@@ -148,11 +148,11 @@ TEST_F(Moves, NuctlDrainWhileCalledThenTheNodeLeaves) {
 // The destination's resident memory grows by the whole state's size once
 // the first chunk of it arrives: the transfer is then under way.
 TEST_F(Moves, DestinationKilledMidTransfer) {
-  // The good 320 MiB moves before the kill take ~3 s here, more under load:
-  // the timeout leaves them room; the failure must still come well before
-  // it, from the lost connection.
-  start({"--nu-call-timeout-ms=15000"});
-  start_scenario("kill-dest", {"--nu-call-timeout-ms=15000"});
+  // The good 320 MiB moves before the kill take ~3 s here, and once took
+  // over 15 s beside a parallel build: the timeout leaves them room; the
+  // failure must still come well before it, from the lost connection.
+  start({"--nu-call-timeout-ms=40000"});
+  start_scenario("kill-dest", {"--nu-call-timeout-ms=40000"});
   LineMatch ready = line(R"(^READY-KILL-DEST (\d+)$)");
   auto victim = static_cast<std::uint32_t>(std::stoul(ready[1]));
   const pid_t pid = cluster.node(victim).process->pid();

@@ -47,4 +47,18 @@ TEST(State, CorruptLengthDoesNotAllocate) {
   EXPECT_THROW(in(s), nu::detail::DecodeError);
 }
 
+// An empty vector's data() may be null: loading it must not hand memcpy a
+// null pointer (UBSan's nonnull check; found by fuzz_controller).
+TEST(State, EmptyVectorsRoundTrip) {
+  nu::detail::Bytes bytes;
+  nu::detail::encode(bytes, {}, std::vector<std::uint64_t>{}, std::string{});
+  std::vector<std::uint64_t> v{1, 2};
+  std::string s = "x";
+  nu::detail::Decoder in(bytes, {});
+  in(v, s);
+  in.finish();
+  EXPECT_TRUE(v.empty());
+  EXPECT_TRUE(s.empty());
+}
+
 } // namespace

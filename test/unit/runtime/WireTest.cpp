@@ -203,6 +203,11 @@ TEST_F(Wire, MigrationChunksClaimingAHugeStateHoldOnlyWhatCame) {
   EXPECT_EQ(send_chunk(cluster_, kChunk + 1, kClaimed, kChunk),
             FrameKind::Error)
       << "off the chunk boundaries";
+  EXPECT_EQ(send_chunk(cluster_, kChunk, 3 * kChunk, 2 * kChunk),
+            FrameKind::Error)
+      << "longer than a chunk: its end met the total, leaving chunk 0 a gap";
+  EXPECT_EQ(send_chunk(cluster_, 0, 3 * kChunk, kChunk - 1), FrameKind::Error)
+      << "shorter than a chunk, not the last";
   EXPECT_EQ(cluster_.b().proclet_count(), 0u) << "nothing was hosted";
 }
 

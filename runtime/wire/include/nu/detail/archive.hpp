@@ -88,6 +88,8 @@ public:
   void loadBinary(void *data, std::size_t size) {
     if (size > in_.size() - pos_)
       throw DecodeError("truncated payload");
+    if (size == 0) // an empty vector's data() may be null
+      return;
     std::memcpy(data, in_.data() + pos_, size);
     pos_ += size;
   }
