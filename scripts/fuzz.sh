@@ -70,8 +70,8 @@ summary() {
   runs=$(awk '/^stat::number_of_executed_units:/ {n = $2} END {print n}' \
     "$log")
   rate=$(awk '/^stat::average_exec_per_sec:/ {n = $2} END {print n}' "$log")
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 |
+  cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  corpus=$(grep -ao 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 |
     cut -d' ' -f2)
   row "$1" "${runs:--}" "${rate:--}" "${cov:--}" "${corpus:--}" "$2"
 }
