@@ -1,6 +1,7 @@
 // Reading the cluster secret from its file, refusing files that others may
 // read, and wiping the bytes when the secret goes.
 #include "nu/net/secret.hpp"
+#include "OwnerOnly.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -40,25 +41,6 @@ Failure system_failure(const std::string &path, const char *what) {
                      std::strerror(error)};
 }
 
-std::string octal_mode(mode_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-  return text;
-}
-
-detail::Expected<void> check_mode(const std::string &path,
-                                  const struct stat &st) {
-  if (!S_ISREG(st.st_mode))
-    return failure(std::errc::invalid_argument,
-                   "the secret file " + path + " is not a regular file");
-  if ((st.st_mode & 077) != 0)
-    return failure(std::errc::permission_denied,
-                   "the secret file " + path +
-                       " may be read or written by group or others (mode " +
-                       octal_mode(st.st_mode) + "); run: chmod 600 " + path);
-  return {};
-}
-
 detail::Expected<std::string> read_all(int fd, const std::string &path) {
   std::string bytes;
   bytes.reserve(Secret::kMaxBytes + kChunk); // never reallocated: no copies
@@ -82,6 +64,23 @@ detail::Expected<std::string> read_all(int fd, const std::string &path) {
 
 } // namespace
 
+detail::Expected<void> check_owner_only(std::string_view kind,
+                                        const std::string &path,
+                                        const struct stat &st) {
+  const std::string what = std::string(kind) + " " + path;
+  if (!S_ISREG(st.st_mode))
+    return failure(std::errc::invalid_argument,
+                   what + " is not a regular file");
+  if ((st.st_mode & 077) == 0)
+    return {};
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o",
+                static_cast<unsigned>(st.st_mode & 07777));
+  return failure(std::errc::permission_denied,
+                 what + " may be read or written by group or others (mode " +
+                     mode + "); run: chmod 600 " + path);
+}
+
 Secret::Secret(std::string bytes) : bytes_(std::move(bytes)) {}
 
 Secret::~Secret() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
@@ -94,7 +93,7 @@ read_secret_file(const std::string &path) {
   struct stat st {};
   if (::fstat(file.fd, &st) != 0)
     return system_failure(path, "cannot stat it");
-  if (auto mode = check_mode(path, st); !mode)
+  if (auto mode = check_owner_only("the secret file", path, st); !mode)
     return mode.failure();
   auto bytes = read_all(file.fd, path);
   if (!bytes)

@@ -1,6 +1,6 @@
-// One TCP connection: queued sends leave in gather-writes, received bytes
-// are cut into validated frames (buffers growing only as bytes arrive), and
-// closing reports on_close once.
+// One TCP connection, plain or TLS: queued sends leave in gather-writes,
+// received bytes are cut into validated frames (buffers growing only as
+// bytes arrive), and closing reports on_close once.
 #include "TcpTransportImpl.hpp"
 #include "nu/wire/frame.hpp"
 
@@ -25,7 +25,8 @@ static_assert(kReadChunk <= kChunkSize); // a full read buffer fits a chunk
 // How the peer going away (or the link breaking) is reported.
 std::error_code peer_error(std::error_code error) {
   if (error == asio::error::eof || error == asio::error::connection_reset ||
-      error == asio::error::broken_pipe)
+      error == asio::error::broken_pipe ||
+      error == asio::ssl::error::stream_truncated)
     return std::make_error_code(std::errc::connection_reset);
   return generic(error);
 }
@@ -56,9 +57,12 @@ TcpConnection::TcpConnection(std::shared_ptr<Core> core,
                              std::shared_ptr<const Handlers> handlers,
                              std::string peer, bool accepted)
     : core_(std::move(core)), socket_(std::move(socket)),
+      tls_(core_->tls() ? std::make_unique<TlsStream>(socket_, *core_->tls())
+                        : nullptr),
       strand_(asio::make_strand(core_->io())), handlers_(std::move(handlers)),
-      peer_(std::move(peer)), accepted_(accepted), fd_(socket_.native_handle()),
-      rx_(kFirstRead), last_received_(now_ns()),
+      peer_(std::move(peer)), accepted_(accepted),
+      writing_(tls_ != nullptr), // frames wait for the TLS handshake
+      fd_(socket_.native_handle()), rx_(kFirstRead), last_received_(now_ns()),
       last_sent_(last_received_.load()) {}
 
 std::error_code TcpConnection::send(Bytes frame) {
@@ -76,7 +80,8 @@ std::error_code TcpConnection::send(Bytes frame) {
   last_send_ = now;
   last_sent_.store(std::chrono::nanoseconds(now.time_since_epoch()).count(),
                    std::memory_order_relaxed);
-  if (!writing_ && sparse && options.inline_writes && write_now(frame))
+  if (!writing_ && sparse && options.inline_writes && !tls_ &&
+      write_now(frame))
     return {};
   queued_bytes_ += frame.size();
   ++queued_frames_;
@@ -121,7 +126,36 @@ void TcpConnection::close() {
 }
 
 void TcpConnection::start() {
-  asio::post(strand_, [self = shared_from_this()] { self->read_more(); });
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->tls_)
+      self->handshake();
+    else
+      self->read_more();
+  });
+}
+
+void TcpConnection::handshake() {
+  auto side = accepted_ ? asio::ssl::stream_base::server
+                        : asio::ssl::stream_base::client;
+  tls_->async_handshake(
+      side, asio::bind_executor(strand_, [self = shared_from_this()](
+                                             std::error_code error) {
+        self->on_handshake(error);
+      }));
+}
+
+// A failed TLS handshake closes the connection with one (rate-limited)
+// line; a good one starts reading and sends what was queued meanwhile.
+void TcpConnection::on_handshake(std::error_code error) {
+  if (finished_)
+    return;
+  if (error) {
+    core_->warn("closing connection {}: TLS handshake failed: {}", peer_,
+                error.message());
+    return fail(std::make_error_code(std::errc::permission_denied));
+  }
+  read_more();
+  on_written({}); // no batch was out: this sends the queue, or closes
 }
 
 void TcpConnection::abort(std::error_code error) {
@@ -158,12 +192,14 @@ void TcpConnection::write_batch() {
     buffers_.push_back(asio::buffer(frame));
   writes_.fetch_add(1, std::memory_order_relaxed);
   frames_written_.fetch_add(batch_.size(), std::memory_order_relaxed);
-  asio::async_write(
-      socket_, buffers_,
-      asio::bind_executor(strand_, [self = shared_from_this()](
-                                       std::error_code error, std::size_t) {
-        self->on_written(error);
-      }));
+  with_stream([&](auto &stream) {
+    asio::async_write(
+        stream, buffers_,
+        asio::bind_executor(strand_, [self = shared_from_this()](
+                                         std::error_code error, std::size_t) {
+          self->on_written(error);
+        }));
+  });
 }
 
 void TcpConnection::on_written(std::error_code error) {
@@ -192,13 +228,15 @@ void TcpConnection::on_written(std::error_code error) {
 void TcpConnection::read_more() {
   if (finished_)
     return;
-  socket_.async_read_some(
-      asio::buffer(rx_.data() + rx_end_, rx_.size() - rx_end_),
-      asio::bind_executor(strand_,
-                          [self = shared_from_this()](std::error_code error,
-                                                      std::size_t bytes) {
-                            self->on_read(error, bytes);
-                          }));
+  with_stream([&](auto &stream) {
+    stream.async_read_some(
+        asio::buffer(rx_.data() + rx_end_, rx_.size() - rx_end_),
+        asio::bind_executor(strand_,
+                            [self = shared_from_this()](std::error_code error,
+                                                        std::size_t bytes) {
+                              self->on_read(error, bytes);
+                            }));
+  });
 }
 
 void TcpConnection::on_read(std::error_code error, std::size_t bytes) {
@@ -281,12 +319,14 @@ void TcpConnection::read_big(std::size_t have, std::size_t need) {
 void TcpConnection::read_big_more() {
   if (big_.empty() && big_need_ <= 2 * big_have_)
     make_whole();
-  socket_.async_read_some(
-      big_room(), asio::bind_executor(
-                      strand_, [self = shared_from_this()](
-                                   std::error_code error, std::size_t bytes) {
-                        self->on_big_read(error, bytes);
-                      }));
+  with_stream([&](auto &stream) {
+    stream.async_read_some(
+        big_room(), asio::bind_executor(strand_, [self = shared_from_this()](
+                                                     std::error_code error,
+                                                     std::size_t bytes) {
+          self->on_big_read(error, bytes);
+        }));
+  });
 }
 
 // Where the frame's next bytes go: its own buffer, or the last chunk.
@@ -336,6 +376,8 @@ void TcpConnection::on_big_read(std::error_code error, std::size_t bytes) {
 
 // The read failed with \p have bytes of an unfinished frame buffered.
 void TcpConnection::on_read_error(std::error_code error, std::size_t have) {
+  if (error == asio::ssl::error::stream_truncated) // TLS without close_notify
+    error = asio::error::eof;
   if (error != asio::error::eof || have == 0)
     return fail(peer_error(error));
   std::size_t need = big_need_;

@@ -160,9 +160,11 @@ struct Core::Listener {
   std::shared_ptr<const Handlers> handlers;
 };
 
-Core::Core(unsigned threads, TcpOptions options)
+Core::Core(unsigned threads, TcpOptions options,
+           std::shared_ptr<const TlsConfig> tls)
     : io_(static_cast<int>(std::max(threads, 1u))),
       work_(asio::make_work_guard(io_)), options_(options),
+      tls_(std::move(tls)),
       thread_count_(std::max(threads, 1u)),
       sweep_strand_(asio::make_strand(io_)), sweep_timer_(io_),
       log_(nu::log::get("net")) {}
@@ -442,7 +444,7 @@ void Core::join_threads() {
 class TcpTransport final : public Transport {
 public:
   TcpTransport(const TransportOptions &options, const TcpOptions &tcp)
-      : core_(std::make_shared<Core>(options.io_threads, tcp)) {
+      : core_(std::make_shared<Core>(options.io_threads, tcp, options.tls)) {
     core_->start();
   }
   ~TcpTransport() override { core_->shutdown(); }

@@ -2,10 +2,12 @@
 // core (io_context, I/O threads, listeners, limits) and one connection.
 #pragma once
 
+#include "Tls.hpp"
 #include "nu/log/log.hpp"
 #include "nu/net/tcp_transport.hpp"
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -48,7 +50,9 @@ inline std::int64_t now_ns() {
 // A transport's shared state; I/O threads and connections keep it alive.
 class Core : public std::enable_shared_from_this<Core> {
 public:
-  Core(unsigned threads, TcpOptions options);
+  // With \p tls, every connection is TLS.
+  Core(unsigned threads, TcpOptions options,
+       std::shared_ptr<const TlsConfig> tls);
   ~Core();
   void start();
   Expected<std::string> listen(const std::string &address, Handlers handlers);
@@ -58,6 +62,8 @@ public:
 
   asio::io_context &io() { return io_; }
   const TcpOptions &options() const { return options_; }
+  // The TLS context of the connections; null without TLS.
+  asio::ssl::context *tls() const { return tls_ ? &tls_->context() : nullptr; }
   void forget(const TcpConnection *connection);
   // Moves a connection's bytes of incomplete frames from \p from to \p to;
   // false (and nothing moved) if that goes past max_buffered_bytes.
@@ -90,6 +96,7 @@ private:
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>>
       work_;
   TcpOptions options_;
+  std::shared_ptr<const TlsConfig> tls_;
   unsigned thread_count_;
   std::mutex join_mutex_;
   std::vector<std::thread> threads_;
@@ -110,7 +117,9 @@ private:
 };
 
 // One TCP connection. Socket work runs on its strand; send() writes inline
-// when the socket is idle, else queues (under mutex_) for the strand.
+// when the socket is idle, else queues (under mutex_) for the strand. With
+// TLS, frames wait in the queue until the TLS handshake is done, and go
+// through the TLS stream (never inline).
 class TcpConnection final : public Connection,
                             public std::enable_shared_from_this<TcpConnection> {
 public:
@@ -122,6 +131,7 @@ public:
   void close() override;
   const std::string &peer_address() const override { return peer_; }
 
+  // Starts reading (after the TLS handshake, with TLS).
   void start();
   // Closes now, dropping queued frames; on_close sees \p error.
   void abort(std::error_code error);
@@ -132,6 +142,16 @@ public:
   void sweep(std::int64_t now);
 
 private:
+  using TlsStream = asio::ssl::stream<asio::ip::tcp::socket &>;
+  // Runs \p f on the stream frames travel on: TLS, or the socket.
+  template <class F> void with_stream(F &&f) {
+    if (tls_)
+      f(*tls_);
+    else
+      f(socket_);
+  }
+  void handshake();
+  void on_handshake(std::error_code error);
   bool mark_closed(std::error_code error, bool by_us);
   bool write_idle();
   bool write_now(Bytes &frame);
@@ -156,6 +176,7 @@ private:
 
   std::shared_ptr<Core> core_;
   asio::ip::tcp::socket socket_;
+  const std::unique_ptr<TlsStream> tls_; // over socket_; null: plain TCP
   Strand strand_;
   std::shared_ptr<const Handlers> handlers_;
   std::string peer_;

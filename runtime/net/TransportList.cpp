@@ -46,6 +46,10 @@ std::span<const TransportFactory> transports() { return kTransports; }
 
 Expected<std::unique_ptr<Transport>>
 make_transport(std::string_view name, const TransportOptions &options) {
+  if (options.tls && name != "tcp")
+    return detail::Failure{std::make_error_code(std::errc::invalid_argument),
+                           "TLS needs the tcp transport, not '" +
+                               std::string(name) + "'"};
   auto made = make_plain_transport(name, options);
   if (!made || !options.secret)
     return made;

@@ -53,6 +53,7 @@ struct Handlers {
 class MemoryHub;
 
 class Secret;
+class TlsConfig;
 
 struct TransportOptions {
   /// In-memory transports reach each other only within one hub.
@@ -63,6 +64,9 @@ struct TransportOptions {
   /// `role` is what this process proves to be.
   std::shared_ptr<const Secret> secret;
   PeerRole role = PeerRole::node;
+  /// With TLS settings (nu/net/tls.hpp), every connection is TLS; only the
+  /// tcp transport supports it (make_transport refuses the others).
+  std::shared_ptr<const TlsConfig> tls;
 };
 
 class Transport {
