@@ -45,6 +45,15 @@ std::optional<std::string> parse_address(std::string_view value,
   return std::nullopt;
 }
 
+/// A file's path (not checked here: its reader says what is wrong).
+std::optional<std::string> parse_file(std::string_view value,
+                                      std::string &out) {
+  if (value.empty())
+    return "needs a file";
+  out = std::string(value);
+  return std::nullopt;
+}
+
 /// 1024^n for the suffix K, M or G (either case), 1 for anything else.
 std::uint64_t suffix_scale(char c) {
   constexpr std::string_view suffixes = "kmg";
@@ -184,11 +193,23 @@ constexpr FlagSpec kFlags[] = {
      "share (readable by its owner only; default: the file NU_SECRET_FILE "
      "names; without one, a single-process run makes its own and other runs "
      "are unauthenticated)",
-     [](RuntimeFlags &f, std::string_view v) -> std::optional<std::string> {
-       if (v.empty())
-         return "needs a file";
-       f.secret_file = std::string(v);
-       return std::nullopt;
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_file(v, f.secret_file);
+     }},
+    {"--nu-tls-ca",
+     "with --nu-tls-cert and --nu-tls-key: every link is TLS, and a peer "
+     "must present a certificate signed by this CA (PEM)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_file(v, f.tls.ca);
+     }},
+    {"--nu-tls-cert", "this process's TLS certificate chain (PEM)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_file(v, f.tls.cert);
+     }},
+    {"--nu-tls-key",
+     "this process's TLS private key (PEM, readable by its owner only)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_file(v, f.tls.key);
      }},
     {"--nu-transport",
      "transport name (tcp, memory) or path of a transport plugin .so "

@@ -4,6 +4,7 @@
 
 #include "nu/detail/expected.hpp"
 #include "nu/log/log.hpp"
+#include "nu/net/tls.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -21,6 +22,7 @@ struct RuntimeFlags {
   std::string transport = "tcp";
   std::string secret_file; ///< "": the file NU_SECRET_FILE names, if any
   bool insecure = false;   ///< may listen beyond loopback without a secret
+  net::TlsFiles tls;       ///< all empty: plain TCP
   std::chrono::milliseconds migrate_drain{1000};
   log::Level log_level = log::Level::warn;
   // The migration policy (migrate/Monitor.hpp) and the chaos trigger.

@@ -182,8 +182,6 @@ private:
   Bytes save_state(const Slot &slot);
   void send_state(const Slot &slot, NodeId to, Bytes state);
   void serve_migrate(const wire::FrameView &frame, const Reply &reply);
-  std::shared_ptr<Incoming> assemble(const ChunkInfo &info,
-                                     std::span<const std::byte> bytes);
   void drop_transfers_from(NodeId peer);
   void activate(ProcletId id, const ProcletType &type,
                 std::span<const std::byte> state, const ChunkInfo &info);
@@ -222,12 +220,11 @@ private:
   std::atomic<bool> stopping_{false};
   log::RateLimit refusals_; // lines about requests refused to a peer
 
-  std::mutex moves_mu_; // parked_, moved_, incoming_; before slots_mu_
+  std::mutex moves_mu_; // parked_, moved_; before slots_mu_
   std::unordered_map<ProcletId, std::vector<Parked>> parked_;
   std::unordered_map<ProcletId, NodeId> moved_; // where they went
   std::deque<ProcletId> moved_order_;           // oldest first, bounded
-  std::map<std::pair<NodeId, std::uint64_t>, std::shared_ptr<Incoming>>
-      incoming_;
+  IncomingTransfers incoming_;                  // states arriving in chunks
   std::atomic<std::uint64_t> migrations_{0};
   std::atomic<std::uint64_t> mem_limit_{0};
 };

@@ -12,6 +12,7 @@
 #include "nu/log/log.hpp"
 #include "nu/net/memory_transport.hpp"
 #include "nu/net/secret.hpp"
+#include "nu/net/tls.hpp"
 #include "nu/proclet.hpp"
 
 #include <atomic>
@@ -241,6 +242,12 @@ int run_main(int argc, char **argv,
     return 2;
   }
   options.transport_options.secret = *secret;
+  auto tls = net::load_tls(flags->tls);
+  if (!tls) {
+    std::cerr << "nu: " << tls.failure().message << "\n";
+    return 2;
+  }
+  options.transport_options.tls = *tls;
   try {
     std::unique_ptr<controller::Service> embedded;
     if (options.controller.empty())

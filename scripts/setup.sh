@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build python3
   clang-16 libclang-16-dev llvm-16-dev llvm-16-tools
   clang-format-16 libclang-rt-16-dev
-  libcereal-dev libasio-dev libgtest-dev libspdlog-dev libssl-dev
+  libcereal-dev libasio-dev libgtest-dev libspdlog-dev libssl-dev openssl
   redis-tools python3-redis gnuplot-nox
 )
 

@@ -27,7 +27,8 @@ runtime_tests=(nu_runtime_tests nu_net_tests nu_rpc_tests nu_support_tests
                nu_controller_service_tests)
 cmake --build build-tsan -j "$jobs" --target "${runtime_tests[@]}"
 for t in "${runtime_tests[@]}"; do
-  TSAN_OPTIONS=halt_on_error=1 "$(find build-tsan/test -type f -name "$t")"
+  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp" \
+    "$(find build-tsan/test -type f -name "$t")"
 done
 
 ./scripts/fuzz.sh 10

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the RPC benchmark: Add(a, b) through raw TCP, Thrift, gRPC and nu
-# (without and with a cluster secret) on loopback, unpinned and all on CPU 0,
+# (plain, with a cluster secret, with TLS and the secret) on loopback, unpinned and all on CPU 0,
 # and prints one comparison table.
 set -euo pipefail
 
@@ -17,6 +17,7 @@ tmp=$(mktemp -d)
 results=$tmp/results # lines: system placement inflight calls/s p50 p99
 touch "$results"
 pin=() # taskset prefix of the current placement (set_pin)
+ctl_flags=() node_flags=() # nu's extra flags (nu_tls)
 # shellcheck source=../lib/background.sh
 source "$(dirname "$0")/../lib/background.sh"
 
@@ -68,15 +69,18 @@ run_peer() {
 run_nu_once() {
   local placement=$1 inflight=$2 binary=$rpc/bench_rpc_nu address
   set_pin "$placement"
-  start_bg controller "${pin[@]}" "$controller" --listen 127.0.0.1:0 --quiet
+  start_bg controller "${pin[@]}" "$controller" --listen 127.0.0.1:0 --quiet \
+    "${ctl_flags[@]}"
   if ! await_line controller '^nu-controller: listening on ([0-9.]+:[0-9]+)'
   then
     stop_all
     return 0
   fi
   address=$ready
-  start_bg nu-server "${pin[@]}" "$binary" --nu-join "$address"
-  record "$placement" "${pin[@]}" "$binary" --nu-controller "$address" -- \
+  start_bg nu-server "${pin[@]}" "$binary" --nu-join "$address" \
+    "${node_flags[@]}"
+  record "$placement" "${pin[@]}" "$binary" --nu-controller "$address" \
+    "${node_flags[@]}" -- \
     --inflight "$inflight" --seconds "$seconds"
   stop_all
 }
@@ -106,7 +110,7 @@ print_table() {
              : sprintf("%.2f", top / bottom)
     }
     END {
-      n = split("rawtcp thrift grpc nu nu_auth", systems, " ")
+      n = split("rawtcp thrift grpc nu nu_auth nu_tls", systems, " ")
       split("unpinned cpu0", placements, " ")
       printf "%-8s %-9s %12s %12s %10s %10s %12s %12s\n", "system", \
              "placement", "calls/s@1", "calls/s@64", "p50us@1", "p99us@1", \
@@ -131,6 +135,15 @@ run_nu
 # nu again with a cluster secret: every connection authenticated.
 (umask 077 && head -c 32 /dev/urandom | base64 >"$tmp/secret")
 NU_SECRET_FILE=$tmp/secret system_as=nu_auth run_nu
+# And over TLS too (scripts/make-certs.sh's certificates).
+"$(dirname "$0")/../../scripts/make-certs.sh" "$tmp/certs" nu >/dev/null
+for flag in cert key ca; do
+  file=$tmp/certs/nu.${flag/cert/pem}
+  [[ $flag == ca ]] && file=$tmp/certs/ca.pem
+  ctl_flags+=("--tls-$flag" "$file")
+  node_flags+=("--nu-tls-$flag" "$file")
+done
+NU_SECRET_FILE=$tmp/secret system_as=nu_tls run_nu
 echo
 echo "Add(a, b) over 127.0.0.1, ${seconds}s per run; cpu0 = server and" \
   "client under taskset -c 0"

@@ -2,6 +2,8 @@
 // `--name=V` for known names, the rest positional; errors as messages.
 #pragma once
 
+#include "nu/net/tls.hpp"
+
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -28,6 +30,12 @@ struct Args {
 Args parse_args(int argc, char **argv,
                 std::initializer_list<std::string_view> with_value,
                 std::initializer_list<std::string_view> switches);
+
+/// The TLS files of `--tls-cert`, `--tls-key` and `--tls-ca` (all empty
+/// without them: plain TCP).
+inline net::TlsFiles tls_files(const Args &args) {
+  return {args.get("--tls-cert"), args.get("--tls-key"), args.get("--tls-ca")};
+}
 
 /// Parses a positive integer flag value; nullopt if it is not one.
 std::optional<long> parse_positive(const std::string &text);

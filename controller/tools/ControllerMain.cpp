@@ -14,6 +14,7 @@ constexpr const char *kUsage =
     "usage: nu-controller [--listen HOST:PORT] [--heartbeat-ms N]\n"
     "                     [--heartbeat-timeout-ms N] [--transport NAME]\n"
     "                     [--secret-file PATH] [--insecure] [--recover]\n"
+    "                     [--tls-cert PEM --tls-key PEM --tls-ca PEM]\n"
     "                     [--quiet]\n"
     "  --listen               address to serve at (default 127.0.0.1:7070;\n"
     "                         port 0 picks a free one)\n"
@@ -26,6 +27,10 @@ constexpr const char *kUsage =
     "                         NU_SECRET_FILE names)\n"
     "  --insecure             allow listening beyond loopback without a\n"
     "                         secret\n"
+    "  --tls-cert, --tls-key, --tls-ca\n"
+    "                         TLS on every link: this process's certificate,\n"
+    "                         its key (owner-only) and the CA that signs\n"
+    "                         its peers' certificates\n"
     "  --recover              restarting the controller of a running logical\n"
     "                         process: for one heartbeat timeout only take\n"
     "                         rejoins (new nodes and id grants wait)\n"
@@ -69,11 +74,11 @@ secret_for(const nu::controller::Args &args, const std::string &listen) {
 
 int main(int argc, char **argv) {
   using namespace nu::controller;
-  Args args =
-      parse_args(argc, argv,
-                 {"--listen", "--heartbeat-ms", "--heartbeat-timeout-ms",
-                  "--transport", "--secret-file"},
-                 {"--quiet", "--recover", "--insecure", "--help"});
+  Args args = parse_args(
+      argc, argv,
+      {"--listen", "--heartbeat-ms", "--heartbeat-timeout-ms", "--transport",
+       "--secret-file", "--tls-cert", "--tls-key", "--tls-ca"},
+      {"--quiet", "--recover", "--insecure", "--help"});
   if (args.error)
     return usage_error(*args.error);
   if (args.has("--help")) {
@@ -98,8 +103,13 @@ int main(int argc, char **argv) {
   if (!secret)
     return usage_error(secret.failure().message);
 
+  auto tls = nu::net::load_tls(tls_files(args));
+  if (!tls)
+    return usage_error(tls.failure().message);
+
   ServiceOptions options;
   options.transport_options.secret = *secret;
+  options.transport_options.tls = *tls;
   options.transport_options.role = nu::net::PeerRole::controller;
   options.heartbeat = *beat;
   options.core.heartbeat_timeout = *timeout;

@@ -35,7 +35,10 @@ constexpr const char *kUsage =
     "tcp)\n"
     "  --secret-file PATH    file holding the cluster secret (default: the "
     "file\n"
-    "                        NU_SECRET_FILE names)\n";
+    "                        NU_SECRET_FILE names)\n"
+    "  --tls-cert PEM, --tls-key PEM, --tls-ca PEM\n"
+    "                        TLS: this tool's certificate, its key and the\n"
+    "                        cluster's CA\n";
 
 int usage_error(const std::string &message) {
   std::cerr << "nuctl: " << message << "\n" << kUsage;
@@ -193,10 +196,11 @@ std::optional<std::string> check_command(const std::vector<std::string> &p) {
 } // namespace
 
 int main(int argc, char **argv) {
-  Args args = parse_args(
-      argc, argv,
-      {"--controller", "--timeout-ms", "--transport", "--secret-file"},
-      {"--help"});
+  Args args =
+      parse_args(argc, argv,
+                 {"--controller", "--timeout-ms", "--transport",
+                  "--secret-file", "--tls-cert", "--tls-key", "--tls-ca"},
+                 {"--help"});
   if (args.error)
     return usage_error(*args.error);
   if (args.has("--help")) {
@@ -217,8 +221,12 @@ int main(int argc, char **argv) {
   auto secret = nu::net::find_secret(args.get("--secret-file", ""));
   if (!secret)
     return usage_error(secret.failure().message);
+  auto tls = nu::net::load_tls(tls_files(args));
+  if (!tls)
+    return usage_error(tls.failure().message);
   nu::net::TransportOptions transport_options;
   transport_options.secret = *secret;
+  transport_options.tls = *tls;
   transport_options.role = nu::net::PeerRole::tool;
   auto transport = nu::net::make_transport(args.get("--transport", "tcp"),
                                            transport_options);

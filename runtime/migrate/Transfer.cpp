@@ -96,15 +96,14 @@ void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
     in(info);
     auto bytes = f.payload.subspan(f.payload.size() - in.remaining());
     const ProcletType *type = TypeRegistry::instance().find(h.target);
-    if (!type || info.offset > info.total ||
-        bytes.size() > info.total - info.offset || info.weight == 0)
+    if (!type || !chunk_fits(info, bytes.size()))
       throw DecodeError("bad migration chunk");
     if (bytes.size() == info.total) { // the whole state in one chunk
       activate(h.proclet_id, *type, bytes, info);
       return reply(
           reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
     }
-    std::shared_ptr<Incoming> incoming = assemble(info, bytes);
+    std::shared_ptr<Incoming> incoming = incoming_.add(info, bytes);
     if (incoming)
       activate(h.proclet_id, *type, incoming->state(), info);
     reply(reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
@@ -133,14 +132,19 @@ Incoming::Added Incoming::add(const ChunkInfo &info,
   return received_ == total_ ? Added::completed : Added::partly;
 }
 
-/// Adds a chunk to its transfer; returns the transfer once it is complete.
-/// A chunk refused ends the transfer (the sender gives up on its error).
-std::shared_ptr<Incoming> Node::assemble(const ChunkInfo &info,
-                                         std::span<const std::byte> bytes) {
+bool chunk_fits(const ChunkInfo &info, std::uint64_t size) {
+  return info.offset <= info.total && size <= info.total - info.offset &&
+         info.weight != 0;
+}
+
+std::shared_ptr<Incoming>
+IncomingTransfers::add(const ChunkInfo &info,
+                       std::span<const std::byte> bytes) {
+  Key key{info.from, info.transfer};
   std::shared_ptr<Incoming> incoming;
   {
-    std::scoped_lock lock(moves_mu_);
-    auto &entry = incoming_[{info.from, info.transfer}];
+    std::scoped_lock lock(mu_);
+    auto &entry = transfers_[key];
     if (!entry)
       entry = std::make_shared<Incoming>(info.total);
     incoming = entry;
@@ -148,11 +152,26 @@ std::shared_ptr<Incoming> Node::assemble(const ChunkInfo &info,
   Incoming::Added added = incoming->add(info, bytes);
   if (added == Incoming::Added::partly)
     return nullptr;
-  std::scoped_lock lock(moves_mu_);
-  incoming_.erase({info.from, info.transfer});
+  std::scoped_lock lock(mu_);
+  transfers_.erase(key);
   if (added == Incoming::Added::refused)
     throw DecodeError("a migration chunk that disagrees with its transfer");
   return incoming;
+}
+
+std::uint64_t IncomingTransfers::buffered() {
+  std::scoped_lock lock(mu_);
+  std::uint64_t bytes = 0;
+  for (auto &[key, incoming] : transfers_)
+    bytes += incoming->buffered();
+  return bytes;
+}
+
+void IncomingTransfers::drop_from(NodeId peer) {
+  std::scoped_lock lock(mu_);
+  std::erase_if(transfers_, [peer](const auto &entry) {
+    return entry.first.first == peer;
+  });
 }
 
 /// Builds the proclet from its state and makes it reachable here.
@@ -180,11 +199,6 @@ void Node::activate(ProcletId id, const ProcletType &type,
 }
 
 /// A node that died mid-transfer will not send the rest.
-void Node::drop_transfers_from(NodeId peer) {
-  std::scoped_lock lock(moves_mu_);
-  std::erase_if(incoming_, [peer](const auto &entry) {
-    return entry.first.first == peer;
-  });
-}
+void Node::drop_transfers_from(NodeId peer) { incoming_.drop_from(peer); }
 
 } // namespace nu::detail

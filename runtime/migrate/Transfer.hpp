@@ -1,11 +1,13 @@
 // What the chunks of a migrating proclet's state carry besides the bytes,
-// and a transfer being assembled at the destination.
+// and the transfers being assembled at the destination.
 #pragma once
 
 #include "nu/detail/archive.hpp"
 #include "nu/ids.hpp"
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -50,6 +52,11 @@ public:
   Added add(const ChunkInfo &info, std::span<const std::byte> bytes);
   /// The whole state, once completed.
   const Bytes &state() const { return state_; }
+  /// Bytes of the buffer so far.
+  std::uint64_t buffered() {
+    std::scoped_lock lock(mu_);
+    return state_.size();
+  }
 
 private:
   std::mutex mu_;
@@ -57,6 +64,29 @@ private:
   std::uint64_t received_ = 0;
   Bytes state_;
   std::vector<bool> have_; // by chunk index
+};
+
+/// Whether a chunk of \p size bytes fits what \p info claims (within the
+/// state, a non-zero weight); the first check a Migrate frame passes.
+bool chunk_fits(const ChunkInfo &info, std::uint64_t size);
+
+/// The transfers a destination is assembling, keyed by (sender, transfer).
+class IncomingTransfers {
+public:
+  /// Adds a chunk to its transfer; the transfer once it is complete, else
+  /// null. A chunk refused ends its transfer (the sender gives up on the
+  /// error) and throws DecodeError.
+  std::shared_ptr<Incoming> add(const ChunkInfo &info,
+                                std::span<const std::byte> bytes);
+  /// Forgets the transfers from \p peer (it died: it sends no more).
+  void drop_from(NodeId peer);
+  /// Bytes buffered by the transfers not complete yet.
+  std::uint64_t buffered();
+
+private:
+  using Key = std::pair<NodeId, std::uint64_t>;
+  std::mutex mu_;
+  std::map<Key, std::shared_ptr<Incoming>> transfers_;
 };
 
 } // namespace nu::detail

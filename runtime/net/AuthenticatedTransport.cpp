@@ -16,8 +16,8 @@ public:
   std::string message(int code) const override {
     switch (static_cast<AuthErrc>(code)) {
     case AuthErrc::refused:
-      return "cluster authentication failed (the peer has another secret, "
-             "or none)";
+      return "cluster authentication failed (the peer has another secret "
+             "or none, or only one side uses TLS)";
     case AuthErrc::timed_out:
       return "cluster authentication timed out";
     }

@@ -80,8 +80,7 @@ std::error_code TcpConnection::send(Bytes frame) {
   last_send_ = now;
   last_sent_.store(std::chrono::nanoseconds(now.time_since_epoch()).count(),
                    std::memory_order_relaxed);
-  if (!writing_ && sparse && options.inline_writes && !tls_ &&
-      write_now(frame))
+  if (!writing_ && sparse && options.inline_writes && !tls_ && write_now(frame))
     return {};
   queued_bytes_ += frame.size();
   ++queued_frames_;
@@ -138,10 +137,10 @@ void TcpConnection::handshake() {
   auto side = accepted_ ? asio::ssl::stream_base::server
                         : asio::ssl::stream_base::client;
   tls_->async_handshake(
-      side, asio::bind_executor(strand_, [self = shared_from_this()](
-                                             std::error_code error) {
-        self->on_handshake(error);
-      }));
+      side, asio::bind_executor(
+                strand_, [self = shared_from_this()](std::error_code error) {
+                  self->on_handshake(error);
+                }));
 }
 
 // A failed TLS handshake closes the connection with one (rate-limited)
@@ -150,8 +149,11 @@ void TcpConnection::on_handshake(std::error_code error) {
   if (finished_)
     return;
   if (error) {
-    core_->warn("closing connection {}: TLS handshake failed: {}", peer_,
-                error.message());
+    bool plain = error.category() == asio::error::get_ssl_category() &&
+                 ERR_GET_REASON(error.value()) == SSL_R_WRONG_VERSION_NUMBER;
+    core_->warn("closing connection {}: TLS handshake failed: {}{}", peer_,
+                error.message(),
+                plain ? " (the peer does not use TLS, this side does)" : "");
     return fail(std::make_error_code(std::errc::permission_denied));
   }
   read_more();
@@ -321,11 +323,11 @@ void TcpConnection::read_big_more() {
     make_whole();
   with_stream([&](auto &stream) {
     stream.async_read_some(
-        big_room(), asio::bind_executor(strand_, [self = shared_from_this()](
-                                                     std::error_code error,
-                                                     std::size_t bytes) {
-          self->on_big_read(error, bytes);
-        }));
+        big_room(), asio::bind_executor(
+                        strand_, [self = shared_from_this()](
+                                     std::error_code error, std::size_t bytes) {
+                          self->on_big_read(error, bytes);
+                        }));
   });
 }
 

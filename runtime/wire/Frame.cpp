@@ -49,6 +49,10 @@ detail::Failure malformed(std::string message) {
 // The first validation failure of a header, or an empty string.
 std::string check_header(const std::byte *h) {
   auto magic = load_le<std::uint16_t>(h + kMagicAt);
+  constexpr std::uint16_t kTlsHandshake = 0x0316; // bytes 0x16 0x03
+  if (magic == kTlsHandshake)
+    return "bad magic " + hex(magic) +
+           " (a TLS handshake: the peer uses TLS and this side does not)";
   if (magic != kFrameMagic)
     return "bad magic " + hex(magic);
   auto version = load_le<std::uint8_t>(h + kVersionAt);

@@ -4,6 +4,7 @@
 #include "Service.hpp"
 
 #include "nu/detail/archive.hpp"
+#include "nu/log/log.hpp"
 #include "nu/wire/frame.hpp"
 
 #include <cstddef>
@@ -144,6 +145,13 @@ void serve(Op op, std::span<const std::byte> payload, bool unbound) {
 }
 
 } // namespace
+
+// The service's log lines (joins, refusals) would cost more than the
+// inputs; what the fuzzer checks is in the replies.
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  nu::log::set_level(nu::log::Level::off);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data,
                                       std::size_t size) {

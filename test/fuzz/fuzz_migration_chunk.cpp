@@ -1,5 +1,5 @@
 // Fuzzes the assembly of a migrating proclet's state: ChunkInfo records
-// decoded from the input, their chunks fed to Incoming::add (Transfer.hpp).
+// decoded from the input, their chunks fed to a node's IncomingTransfers.
 #include "migrate/Transfer.hpp"
 
 #include "nu/detail/archive.hpp"
@@ -20,12 +20,12 @@ namespace {
 // The input is a sequence of records, each an encoded ChunkInfo (as the
 // Migrate frame's payload starts) and a uint32 chunk length; the chunk's
 // bytes are that many bytes of a fixed buffer (a whole chunk is 4 MiB,
-// more than an input holds). Each record goes through the checks of
-// Node::serve_migrate and Node::assemble: transfers are keyed by (from,
-// transfer), a refused chunk ends its transfer, a completed one is
-// dropped. After every chunk the transfer's buffer must be at most what
-// came plus the window, and a completed state must be made of chunks that
-// came, each byte once.
+// more than an input holds). Each record goes the way Node::serve_migrate
+// takes a Migrate frame: chunk_fits, then (unless the chunk is the whole
+// state) IncomingTransfers::add. The harness keeps its own account of
+// each transfer: after every chunk the transfer's buffer must be at most
+// what came plus the window, and a completed state must be made of chunks
+// that came, each byte once.
 
 using nu::detail::ChunkInfo;
 using nu::detail::Incoming;
@@ -53,16 +53,15 @@ std::span<const std::byte> pattern(std::size_t n) {
   return std::span(bytes).first(n);
 }
 
+/// What the harness saw of one transfer.
 struct Transfer {
-  std::shared_ptr<Incoming> incoming;
-  std::uint64_t total = 0; // what its first chunk claimed
   std::uint64_t received = 0;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> chunks; // from, to
 };
 
 /// A completed state: the chunks taken cover [0, total), each byte once.
-void check_complete(Transfer &t, std::uint64_t total) {
-  check(t.incoming->state().size() == total, "completed at another size");
+void check_complete(Transfer &t, const Incoming &done, std::uint64_t total) {
+  check(done.state().size() == total, "completed at another size");
   std::sort(t.chunks.begin(), t.chunks.end());
   std::uint64_t at = 0;
   for (auto [from, to] : t.chunks) {
@@ -73,55 +72,42 @@ void check_complete(Transfer &t, std::uint64_t total) {
   check(at == total, "completed short of its total");
 }
 
-/// Node::serve_migrate's checks before assembling (the proclet type is
-/// not looked up here), and a whole state in one chunk is activated
-/// without an Incoming.
-bool reaches_assemble(const ChunkInfo &info, std::uint64_t n) {
-  if (info.offset > info.total || n > info.total - info.offset ||
-      info.weight == 0)
-    return false;
-  return n != info.total;
-}
-
-/// Node::assemble and the chunk checks of Node::serve_migrate, for the
-/// transfers of one destination.
+/// A destination's transfers, and the harness's account of each.
 class Destination {
 public:
   void chunk(const ChunkInfo &info, std::span<const std::byte> bytes) {
     auto key = std::make_pair(info.from, info.transfer);
-    Transfer &t = transfers_[key];
-    if (!t.incoming) {
-      t.incoming = std::make_shared<Incoming>(info.total);
-      t.total = info.total;
+    Transfer &t = seen_[key];
+    std::shared_ptr<Incoming> done;
+    try {
+      done = transfers_.add(info, bytes);
+    } catch (const nu::detail::DecodeError &) {
+      seen_.erase(key); // refused: the transfer ends
+      return check_buffers();
     }
-    Added added = add(t, info, bytes);
-    if (added == Added::partly)
-      return;
-    if (added == Added::completed)
-      check_complete(t, t.total);
-    transfers_.erase(key); // completed, or refused: the transfer ends
+    t.received += bytes.size();
+    t.chunks.emplace_back(info.offset, info.offset + bytes.size());
+    check(done == nullptr || t.received == info.total,
+          "completed disagrees with the bytes taken");
+    if (done) {
+      check_complete(t, *done, info.total);
+      seen_.erase(key);
+    }
+    check_buffers();
   }
 
 private:
-  using Added = Incoming::Added;
-
-  /// Incoming::add, and what must hold after it whatever it decided.
-  static Added add(Transfer &t, const ChunkInfo &info,
-                   std::span<const std::byte> bytes) {
-    Added added = t.incoming->add(info, bytes);
-    if (added != Added::refused) {
-      t.received += bytes.size();
-      t.chunks.emplace_back(info.offset, info.offset + bytes.size());
-    }
-    check(t.incoming->state().size() <=
-              t.received + kMigrationWindow * kMigrationChunk,
-          "the buffer grew past what came plus the window");
-    check((added == Added::completed) == (t.received == t.total),
-          "completed disagrees with the bytes taken");
-    return added;
+  /// The buffers hold at most what came plus a window per transfer.
+  void check_buffers() {
+    std::uint64_t bound = 0;
+    for (auto &[key, t] : seen_)
+      bound += t.received + kMigrationWindow * kMigrationChunk;
+    check(transfers_.buffered() <= bound,
+          "the buffers grew past what came plus the window");
   }
 
-  std::map<std::pair<nu::NodeId, std::uint64_t>, Transfer> transfers_;
+  nu::detail::IncomingTransfers transfers_;
+  std::map<std::pair<nu::NodeId, std::uint64_t>, Transfer> seen_;
 };
 
 } // namespace
@@ -141,8 +127,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data,
       break; // serve_migrate answers Error; nothing is assembled
     }
     std::uint64_t n = std::min<std::uint64_t>(length, kPattern);
-    if (!reaches_assemble(info, n))
-      continue;
+    if (!nu::detail::chunk_fits(info, n) || n == info.total)
+      continue; // refused, or activated without a transfer
     if ((sent += n) > kBytesPerInput)
       break;
     destination.chunk(info, pattern(static_cast<std::size_t>(n)));

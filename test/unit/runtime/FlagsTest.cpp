@@ -56,6 +56,28 @@ TEST(Flags, BadValues) {
   EXPECT_NE(flags.failure().message.find("needs a value"), std::string::npos);
 }
 
+TEST(Flags, SecretAndTlsFiles) {
+  Args a({"app", "--nu-secret-file", "s", "--nu-tls-cert=c.pem", "--nu-tls-key",
+          "k.pem", "--nu-tls-ca=ca.pem"});
+  auto flags = nu::detail::parse_flags(a.argc, a.ptrs.data());
+  ASSERT_TRUE(flags) << flags.failure().message;
+  EXPECT_EQ(flags->secret_file, "s");
+  EXPECT_EQ(flags->tls.cert, "c.pem");
+  EXPECT_EQ(flags->tls.key, "k.pem");
+  EXPECT_EQ(flags->tls.ca, "ca.pem");
+  Args none({"app"});
+  EXPECT_TRUE(
+      nu::detail::parse_flags(none.argc, none.ptrs.data())->tls.empty());
+  for (auto empty : {"--nu-tls-cert=", "--nu-tls-key=", "--nu-tls-ca=",
+                     "--nu-secret-file="}) {
+    Args bad({"app", empty});
+    auto refused = nu::detail::parse_flags(bad.argc, bad.ptrs.data());
+    ASSERT_FALSE(refused) << empty;
+    EXPECT_NE(refused.failure().message.find("needs a file"),
+              std::string::npos);
+  }
+}
+
 TEST(Flags, PolicyDefaults) {
   Args a({"app"});
   auto flags = nu::detail::parse_flags(a.argc, a.ptrs.data());

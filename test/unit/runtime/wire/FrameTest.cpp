@@ -113,6 +113,9 @@ TEST(Frame, RejectsBadMagic) {
   Bytes frame = make_frame(sample_header(), 0);
   put(frame, 0, 0x1234, 2);
   EXPECT_EQ(failure_of(frame), "bad magic 0x1234");
+  put(frame, 0, 0x0316, 2); // what a TLS client sends first
+  EXPECT_EQ(failure_of(frame), "bad magic 0x316 (a TLS handshake: the peer "
+                               "uses TLS and this side does not)");
 }
 
 TEST(Frame, RejectsAnotherVersion) {
