@@ -78,10 +78,6 @@ Expected<NodeId> NodeRegistry::rejoin(NodeId id, const NodeHello &hello,
   auto it = nodes_.find(id);
   if (it != nodes_.end()) {
     const NodeInfo &old = it->second;
-    if (old.state == NodeState::dead)
-      return error(Errc::node_dead, node_name(id) +
-                                        " was declared dead; it must join "
-                                        "as a new node");
     if (old.state == NodeState::left)
       return error(Errc::node_left,
                    node_name(id) + " has left; it must join as a new node");

@@ -51,8 +51,9 @@ public:
   /// schema digest) every later node must match.
   Expected<NodeId> join(const NodeHello &hello, TimePoint now);
   /// Re-registers a node under the id it had before the controller
-  /// restarted (soft state). Refused if the id is dead, departed or live
-  /// at another address; a live node at the same address is refreshed.
+  /// restarted (soft state), or after it was declared dead (it was paused
+  /// or cut off, not gone). Refused if the id departed or is registered at
+  /// another address; a node at the same address is made live again.
   Expected<NodeId> rejoin(NodeId id, const NodeHello &hello, TimePoint now);
   /// Records a live node's load; clamps cpu_load to 0..1.
   Expected<void> heartbeat(NodeId id, const Load &load, TimePoint now);

@@ -61,8 +61,12 @@ struct HeartbeatRequest {
 };
 
 /// The live nodes, as a heartbeat or rejoin reply.
+/// The live nodes, and the ids of nodes known to be dead or departed (a
+/// node in neither list is one a restarted controller has not heard from
+/// yet: not a reason to give up on it).
 struct Membership {
   std::vector<Peer> peers;
+  std::vector<NodeId> gone;
 };
 
 struct Registration {
@@ -117,7 +121,7 @@ template <class A> void serialize(A &ar, JoinReply &r) {
 template <class A> void serialize(A &ar, HeartbeatRequest &r) {
   ar(r.id, r.load);
 }
-template <class A> void serialize(A &ar, Membership &m) { ar(m.peers); }
+template <class A> void serialize(A &ar, Membership &m) { ar(m.peers, m.gone); }
 template <class A> void serialize(A &ar, Registration &r) {
   ar(r.id, r.location);
 }

@@ -172,8 +172,11 @@ Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
 
 Membership Service::membership() {
   Membership m;
-  for (const NodeInfo &n : core_.nodes().live_nodes())
-    m.peers.push_back({n.id, n.address});
+  for (const NodeInfo &n : core_.nodes().all_nodes())
+    if (n.state == NodeState::live)
+      m.peers.push_back({n.id, n.address});
+    else
+      m.gone.push_back(n.id);
   return m;
 }
 

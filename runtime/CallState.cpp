@@ -30,6 +30,10 @@ void CallState::fail_unavailable(const std::string &why) {
   fail(std::make_exception_ptr(ProcletUnavailable(target_, why)));
 }
 
+void CallState::fail_timeout(std::chrono::milliseconds timeout) {
+  fail(std::make_exception_ptr(CallTimeout(target_, timeout.count())));
+}
+
 void CallState::complete_remote(ReplyKind kind, Bytes frame,
                                 std::size_t offset) {
   std::unique_lock lock(mu_);
@@ -72,8 +76,7 @@ void CallState::wait_or_throw() {
   if (wait_until(Clock::time_point::max()))
     return;
   node_->cancel_request(request_id_);
-  fail_unavailable("no reply within " +
-                   std::to_string(node_->call_timeout().count()) + " ms");
+  fail_timeout(node_->call_timeout());
 }
 
 void CallState::rethrow_if_failed() {

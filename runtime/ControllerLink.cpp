@@ -49,7 +49,7 @@ ControllerLink::ControllerLink(net::Transport &transport, Options options,
   max_granted_ = ids_.end - 1;
   heartbeat_ = std::chrono::milliseconds(std::max(1u, joined->heartbeat_ms));
   client_ = *c;
-  joined_peers_ = std::move(joined->peers);
+  joined_peers_.peers = std::move(joined->peers);
 }
 
 ControllerLink::~ControllerLink() { stop(); }
@@ -121,12 +121,28 @@ void ControllerLink::beat() {
   auto peers = c->call<Membership>(
       Op::Heartbeat, HeartbeatRequest{id_, load(hooks_.proclet_count())});
   if (peers)
-    return hooks_.set_peers(peers->peers);
+    return hooks_.set_peers(*peers);
   if (peers.failure().code == Errc::unreachable)
     return; // lost or slow: reconnect on the next beat if lost
+  if (peers.failure().code == Errc::node_dead) // paused or cut off: back now
+    return rejoin_after_death(*c);
   log::get("node").error("node {}: the controller says: {}; exiting", id_,
                          peers.failure().message);
   request_exit();
+}
+
+/// The controller declared this node dead while it was silent; its
+/// proclets are still here. It drops its controller connection (so that a
+/// new one may rejoin under its id) and rejoins now or on the next beats.
+void ControllerLink::rejoin_after_death(Client &old) {
+  log::get("node").warn("node {} was declared dead while silent; rejoining",
+                        id_);
+  {
+    std::scoped_lock lock(mu_);
+    client_.reset();
+  }
+  old.close();
+  reconnect();
 }
 
 void ControllerLink::reconnect() {
@@ -160,7 +176,7 @@ void ControllerLink::reconnect() {
       return;
     client_ = *c;
   }
-  hooks_.set_peers(peers->peers);
+  hooks_.set_peers(*peers);
 }
 
 ProcletId ControllerLink::next_id() {

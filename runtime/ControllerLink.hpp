@@ -25,7 +25,7 @@ public:
   };
   /// What the link needs from its node.
   struct Hooks {
-    std::function<void(const std::vector<controller::Peer> &)> set_peers;
+    std::function<void(const controller::Membership &)> set_peers;
     std::function<std::vector<controller::ProcletReport>()> proclets;
     std::function<std::uint64_t()> proclet_count;
   };
@@ -74,6 +74,7 @@ private:
   void heartbeat_loop();
   void beat();
   void reconnect();
+  void rejoin_after_death(controller::Client &old);
   void request_exit();
 
   net::Transport &transport_;
@@ -83,7 +84,7 @@ private:
   NodeId id_ = 0;
   std::chrono::milliseconds heartbeat_{500};
   std::atomic<std::uint64_t> mem_limit_{0};
-  std::vector<controller::Peer> joined_peers_;
+  controller::Membership joined_peers_;
 
   std::mutex beat_mu_; // one heartbeat or reconnection at a time
   std::mutex mu_;

@@ -80,27 +80,27 @@ void Node::add_peer(NodeId peer, std::string address) {
   peer_addresses_[peer] = std::move(address);
 }
 
-void Node::set_peers(const std::vector<controller::Peer> &peers) {
-  std::set<NodeId> live;
+/// Takes the controller's membership: live peers are (again) reachable,
+/// and the connections to peers it lists as dead or departed are closed,
+/// failing their calls. A peer it does not list at all (a restarted
+/// controller has not heard from it yet) is kept.
+void Node::set_peers(const controller::Membership &membership) {
   std::vector<std::pair<NodeId, std::shared_ptr<net::Connection>>> lost;
   std::vector<NodeId> gone;
   {
     std::scoped_lock lock(peers_mu_);
-    for (const controller::Peer &p : peers)
+    for (const controller::Peer &p : membership.peers)
       if (p.id != id()) {
-        live.insert(p.id);
         peer_addresses_[p.id] = p.address;
+        departed_.erase(p.id); // declared dead, then back (it was paused)
       }
-    for (auto it = peer_addresses_.begin(); it != peer_addresses_.end();) {
-      if (live.contains(it->first)) {
-        ++it;
-        continue;
-      }
-      gone.push_back(it->first);
-      departed_.insert(it->first);
-      if (auto c = connections_.extract(it->first))
-        lost.emplace_back(it->first, std::move(c.mapped()));
-      it = peer_addresses_.erase(it);
+    for (NodeId peer : membership.gone) {
+      if (peer == id() || !departed_.insert(peer).second)
+        continue; // known already
+      gone.push_back(peer);
+      peer_addresses_.erase(peer);
+      if (auto c = connections_.extract(peer))
+        lost.emplace_back(peer, std::move(c.mapped()));
     }
   }
   for (auto &[peer, conn] : lost) {
@@ -231,9 +231,7 @@ std::uint64_t Node::request_rpc(NodeId to, wire::FrameHeader header,
 void Node::complete_call(CallState &state, Expected<Bytes> reply) {
   if (!reply) {
     if (reply.failure().code == std::errc::timed_out)
-      return state.fail_unavailable(
-          "no reply within " + std::to_string(options_.call_timeout.count()) +
-          " ms");
+      return state.fail_timeout(options_.call_timeout);
     return state.fail_unavailable(reply.failure().message);
   }
   auto header = wire::parse_header(*reply);

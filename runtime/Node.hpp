@@ -25,7 +25,7 @@
 #include <vector>
 
 namespace nu::controller {
-struct Peer;
+struct Membership;
 struct ProcletReport;
 } // namespace nu::controller
 
@@ -75,7 +75,7 @@ public:
   void add_peer(NodeId peer, std::string address);
   /// Replaces the peers by the controller's list of live nodes; calls
   /// waiting on a node that is gone fail.
-  void set_peers(const std::vector<controller::Peer> &peers);
+  void set_peers(const controller::Membership &membership);
   /// The link to the controller (null without one).
   ControllerLink *link() const { return link_.get(); }
   /// This node and its peers, sorted.
@@ -209,7 +209,7 @@ private:
   mutable std::mutex peers_mu_;
   std::map<NodeId, std::string> peer_addresses_;
   std::map<NodeId, std::shared_ptr<net::Connection>> connections_;
-  std::set<NodeId> departed_; // peers the controller no longer lists
+  std::set<NodeId> departed_; // peers the controller lists as gone
   std::unique_ptr<ControllerLink> link_;
 
   mutable std::shared_mutex slots_mu_;

@@ -234,6 +234,9 @@ int run_main(int argc, char **argv,
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   }
+  // Registered on every node before it joins: the schema digest a node
+  // joins and rejoins with is the same whatever its role.
+  (void)main_proclet_type();
   Node::Options options = node_options(*flags);
   options.args.assign(argv, argv + argc);
   auto secret = cluster_secret(*flags);

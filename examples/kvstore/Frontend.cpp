@@ -2,26 +2,46 @@
 // that holds it.
 #include "Frontend.hpp"
 
-#include "Options.hpp"
 #include "Server.hpp"
+#include "Socket.hpp"
 
 #include <nu/errors.hpp>
 #include <nu/runtime.hpp>
 
+#include <atomic>
 #include <cstdio>
 
 namespace kv {
+namespace {
 
-Frontend::Frontend(Store store, bool main_node) {
+std::atomic<int> reserved_fd{-1}; // this process's RESP port, once bound
+
+} // namespace
+
+bool reserve_port(const Options &options, bool server_node,
+                  std::string &error) {
+  if (server_node && !options.port_given)
+    return true;
+  int fd = listen_at(options.host, options.port, error);
+  if (fd < 0) {
+    error = "cannot listen at " + options.host + ":" +
+            std::to_string(options.port) + ": " + error;
+    return false;
+  }
+  reserved_fd.store(fd);
+  return true;
+}
+
+Frontend::Frontend(Store store) {
+  int fd = reserved_fd.exchange(-1);
+  if (fd < 0)
+    return; // this node serves no clients
   std::string error;
   auto options = parse_options(nu::process_args(), error);
   if (!options)
     throw nu::Error("nu-kvstore: " + error);
-  if (!main_node && !options->port_given)
-    return;
-  server_ =
-      std::make_unique<Server>(std::move(store), options->host, options->port,
-                               options->limits, options->requirepass);
+  server_ = std::make_unique<Server>(std::move(store), options->host, fd,
+                                     options->limits, options->requirepass);
   std::printf("nu-kvstore: node %llu serving RESP at %s:%d\n",
               static_cast<unsigned long long>(nu::this_node()),
               options->host.c_str(), server_->port());

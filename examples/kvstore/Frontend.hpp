@@ -2,21 +2,27 @@
 // node's own flags and runs a RESP server for as long as it lives.
 #pragma once
 
+#include "Options.hpp"
 #include "Store.hpp"
 
 #include <memory>
+#include <string>
 
 namespace kv {
 
 class Server;
 
+/// Binds this process's RESP port, before it joins the logical process,
+/// if it will serve clients (a main node, or a server node given --port):
+/// a port in use then fails this node's start, not the logical process.
+/// False, with \p error ("cannot listen at H:P: why"), if it cannot.
+bool reserve_port(const Options &options, bool server_node, std::string &error);
+
 class [[nu::proclet]] Frontend {
 public:
-  /// Reads this node's flags (nu::process_args()) and serves clients if
-  /// this is the main node (\p main_node) or it was given --port; prints
-  /// "nu-kvstore: node N serving RESP at HOST:PORT". Throws nu::Error when
-  /// it cannot listen.
-  Frontend(Store store, bool main_node);
+  /// Serves clients on the port reserve_port() bound in this process, if
+  /// any; prints "nu-kvstore: node N serving RESP at HOST:PORT".
+  explicit Frontend(Store store);
   ~Frontend();
 
   /// The port clients connect to (0: this node serves none).

@@ -4,8 +4,6 @@
 
 #include "Socket.hpp"
 
-#include <nu/errors.hpp>
-
 #include <algorithm>
 #include <thread>
 
@@ -18,14 +16,9 @@ std::size_t loop_count() {
 
 } // namespace
 
-Server::Server(Store store, const std::string &host, int port,
+Server::Server(Store store, const std::string &host, int fd,
                const Limits &limits, const std::string &requirepass)
     : store_(std::move(store)) {
-  std::string error;
-  int fd = listen_at(host, port, error);
-  if (fd < 0)
-    throw nu::Error("nu-kvstore: cannot listen at " + host + ":" +
-                    std::to_string(port) + ": " + error);
   info_.host = host;
   info_.port = local_port(fd);
   info_.started_ms = now_ms();

@@ -15,10 +15,9 @@ namespace kv {
 
 class Server {
 public:
-  /// Listens at \p host:\p port (0: a free port) and serves clients within
-  /// \p limits. Throws nu::Error ("nu-kvstore: cannot listen at H:P: why")
-  /// when it cannot.
-  Server(Store store, const std::string &host, int port,
+  /// Serves clients within \p limits on \p listen_fd, a socket listening
+  /// at \p host (taken: closed when the server stops).
+  Server(Store store, const std::string &host, int listen_fd,
          const Limits &limits = {}, const std::string &requirepass = {});
   /// Stops accepting, disconnects every client, joins every thread.
   ~Server();

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -17,8 +18,8 @@ namespace {
 using Frontends = std::map<nu::NodeId, nu::Proclet<kv::Frontend>>;
 
 /// Starts a Frontend on every node that has none yet (a node that left
-/// meanwhile is skipped); forgets the nodes that left. A Frontend that
-/// fails to start (its port is taken) throws.
+/// meanwhile is skipped); forgets the nodes that left. Each node bound its
+/// port before it joined (kv::reserve_port).
 void cover_nodes(const kv::Store &store, Frontends &frontends) {
   std::vector<nu::NodeId> nodes = nu::nodes();
   std::erase_if(frontends, [&](const auto &f) {
@@ -28,9 +29,9 @@ void cover_nodes(const kv::Store &store, Frontends &frontends) {
     if (frontends.contains(n))
       continue;
     try {
-      frontends.emplace(n, nu::make_proclet<kv::Frontend>(
-                               nu::ProcletOptions{.pinned = true, .node = n},
-                               store, n == nu::this_node()));
+      frontends.emplace(
+          n, nu::make_proclet<kv::Frontend>(
+                 nu::ProcletOptions{.pinned = true, .node = n}, store));
     } catch (const nu::ProcletUnavailable &e) {
       std::cerr << "nu-kvstore: node " << n << " left: " << e.what() << "\n";
     }
@@ -69,6 +70,13 @@ int main(int argc, char **argv) {
   if (options->help) {
     std::cout << kv::usage(argv[0]);
     return 0;
+  }
+  bool server_node = std::any_of(argv + 1, argv + argc, [](std::string_view a) {
+    return a == "--nu-join" || a.starts_with("--nu-join=");
+  });
+  if (!kv::reserve_port(*options, server_node, error)) {
+    std::cerr << "nu-kvstore: " << error << "\n";
+    return 1;
   }
   // Blocked in every thread; the main node waits for them in run().
   sigset_t signals;

@@ -1,5 +1,6 @@
 // The exceptions nu throws at callers: a callee's exception carried back
-// (RemoteError) and a proclet that cannot be reached (ProcletUnavailable).
+// (RemoteError), a proclet that cannot be reached (ProcletUnavailable) and
+// a call whose outcome is unknown (CallTimeout).
 #pragma once
 
 #ifdef __NUC__ // nuc checks user code, not the runtime it builds on
@@ -35,12 +36,28 @@ private:
   std::string message_;
 };
 
-/// The proclet is gone (destroyed, or its node died) or did not answer
-/// within the call deadline.
+/// The proclet is gone (destroyed, or its node died or left) or cannot be
+/// reached; the call was not run, or ran on a node that is gone.
 class ProcletUnavailable : public Error {
 public:
   ProcletUnavailable(ProcletId id, const std::string &why)
       : Error("proclet " + std::to_string(id) + " unavailable: " + why),
+        id_(id) {}
+  /// The proclet the call was addressed to.
+  ProcletId id() const noexcept { return id_; }
+
+private:
+  ProcletId id_;
+};
+
+/// No reply came within the call deadline (`--nu-call-timeout-ms`): the
+/// call may or may not have run. Retry only what is safe to run twice.
+class CallTimeout : public Error {
+public:
+  CallTimeout(ProcletId id, long long timeout_ms)
+      : Error("call to proclet " + std::to_string(id) +
+              " timed out: no reply within " + std::to_string(timeout_ms) +
+              " ms (it may or may not have run)"),
         id_(id) {}
   /// The proclet the call was addressed to.
   ProcletId id() const noexcept { return id_; }

@@ -17,7 +17,7 @@ namespace nu {
 
 /// The eventual result of `RunAsync`. `get()` returns it once, rethrowing
 /// the callee's exception as nu::RemoteError; a remote call that does not
-/// answer within the call deadline gives nu::ProcletUnavailable.
+/// answer within the call deadline gives nu::CallTimeout.
 template <class R> class Future {
 public:
   Future() = default;

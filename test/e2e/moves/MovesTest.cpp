@@ -167,8 +167,10 @@ TEST_F(Moves, DestinationKilledMidTransfer) {
   ASSERT_GE(rss, base + (64 << 10)) << "no transfer began within 20 s";
   std::cerr << "killed node " << victim << " at " << (rss >> 10)
             << " MiB resident (" << (base >> 10) << " MiB before)\n";
+  // Counted from the move's start (the transfer itself took 6 s once on a
+  // loaded machine); the call timeout (40 s) is what it must beat.
   LineMatch failed = line(R"(^move failed after (\d+) ms: )");
-  EXPECT_LT(std::stol(failed[1]), 5000) << failed.line;
+  EXPECT_LT(std::stol(failed[1]), 20000) << failed.line;
   expect_success("kill-dest");
 }
 

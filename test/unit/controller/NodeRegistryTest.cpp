@@ -148,9 +148,12 @@ TEST(NodeRegistry, RejoinErrors) {
             "node 1 is already taken by 127.0.0.1:5001, not 127.0.0.1:6000");
   EXPECT_EQ(nodes.rejoin(0, hello(5001), at(1)).failure().code,
             Errc::invalid_argument);
-  nodes.expire(at(100), 5s);
-  EXPECT_EQ(nodes.rejoin(a, hello(5001), at(100)).failure().code,
-            Errc::node_dead);
+  nodes.expire(at(100), 5s); // paused, not gone: it may come back
+  EXPECT_EQ(nodes.find(a)->state, NodeState::dead);
+  EXPECT_EQ(nodes.rejoin(a, hello(6000), at(100)).failure().code,
+            Errc::id_taken);
+  EXPECT_EQ(*nodes.rejoin(a, hello(5001), at(100)), a);
+  EXPECT_EQ(nodes.find(a)->state, NodeState::live);
   NodeId b = *nodes.join(hello(5002), at(100));
   ASSERT_TRUE(nodes.leave(b));
   EXPECT_EQ(nodes.rejoin(b, hello(5002), at(100)).failure().code,

@@ -621,6 +621,7 @@ TEST_F(ServiceTest, SilentNodeIsMarkedDeadAndDropped) {
   auto m = beat(*a, 1, kLiveLoad);
   ASSERT_TRUE(m) << m.failure().message;
   EXPECT_EQ(ids_of(m->peers), std::vector<NodeId>{1});
+  EXPECT_EQ(m->gone, std::vector<NodeId>{2});
   // Marked dead, then its proclets are dropped: poll for the second step.
   EXPECT_TRUE(resolves_to_error(*a, 20, Errc::unknown_proclet));
   auto mine = resolve(*a, 10);
@@ -636,10 +637,15 @@ TEST_F(ServiceTest, SilentNodeIsMarkedDeadAndDropped) {
   auto anywhere = place(*a);
   ASSERT_TRUE(anywhere) << anywhere.failure().message;
   EXPECT_EQ(*anywhere, 1u);
+  // It was paused, not gone: it rejoins under its id with its proclets.
+  std::vector<ProcletReport> kept{{20, 1}};
   auto back = b->call<Membership>(
-      Op::Rejoin, RejoinRequest{NodeReport{2, hello(2), {}, 0, {}}, false});
-  ASSERT_FALSE(back) << "a dead node must join as a new one";
-  EXPECT_EQ(back.failure().code, Errc::node_dead);
+      Op::Rejoin, RejoinRequest{NodeReport{2, hello(2), {}, 0, kept}, false});
+  ASSERT_TRUE(back) << back.failure().message;
+  EXPECT_EQ(ids_of(back->peers), (std::vector<NodeId>{1, 2}));
+  EXPECT_TRUE(back->gone.empty());
+  EXPECT_TRUE(resolves_to(*a, 20, Location{2, 1}));
+  EXPECT_EQ(node_info(*a, 2).state, NodeState::live);
 }
 
 TEST_F(ServiceTest, EndProcessPushesExitToEveryOtherNode) {

@@ -35,6 +35,8 @@ public:
   void fail(std::exception_ptr error);
   /// Fails with nu::ProcletUnavailable for the call's target.
   void fail_unavailable(const std::string &why);
+  /// Fails with nu::CallTimeout: no reply within \p timeout.
+  void fail_timeout(std::chrono::milliseconds timeout);
   void complete_remote(ReplyKind kind, Bytes frame, std::size_t offset);
 
   // Remote bookkeeping, set by the node before the request is sent.
