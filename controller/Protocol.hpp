@@ -60,7 +60,6 @@ struct HeartbeatRequest {
   Load load;
 };
 
-/// The live nodes, as a heartbeat or rejoin reply.
 /// The live nodes, and the ids of nodes known to be dead or departed (a
 /// node in neither list is one a restarted controller has not heard from
 /// yet: not a reason to give up on it).
