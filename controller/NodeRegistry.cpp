@@ -143,6 +143,13 @@ std::vector<NodeId> NodeRegistry::expire(TimePoint now,
   return expired;
 }
 
+void NodeRegistry::grace(TimePoint now) {
+  std::lock_guard lock(mutex_);
+  for (auto &[id, info] : nodes_)
+    if (info.state == NodeState::live)
+      info.last_heartbeat = std::max(info.last_heartbeat, now);
+}
+
 std::vector<NodeInfo> NodeRegistry::live_nodes() const {
   std::vector<NodeInfo> live;
   std::lock_guard lock(mutex_);

@@ -62,6 +62,9 @@ public:
   /// Marks live nodes whose last heartbeat is older than \p timeout dead
   /// and returns them, in id order.
   std::vector<NodeId> expire(TimePoint now, Clock::duration timeout);
+  /// Counts every live node as heard from at \p now: after the controller
+  /// itself was not running, their silence says nothing about them.
+  void grace(TimePoint now);
 
   /// Every live node with its last load, in id order.
   std::vector<NodeInfo> live_nodes() const;

@@ -425,11 +425,34 @@ void Service::push_exit(NodeId except) {
       conn->send(control_frame(Op::Exit, 0, wire::start_frame()));
 }
 
+/// True (and every live node given a fresh timeout) if this loop last ran
+/// so long ago, at \p last, that the controller itself must have been
+/// paused or starved: the nodes' silence is then its own.
+bool Service::was_paused(Clock::time_point &last) {
+  const auto now = Clock::now();
+  const auto gap = now - std::exchange(last, now);
+  const auto limit = std::max<Clock::duration>(
+      2 * options_.heartbeat, options_.core.heartbeat_timeout / 2);
+  if (gap <= limit)
+    return false;
+  core_.nodes().grace(now);
+  log("the controller did not run for " +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(gap).count()) +
+      " ms (paused?): every node gets a fresh heartbeat timeout");
+  return true;
+}
+
 void Service::expire_loop() {
   std::unique_lock lock(mu_);
+  auto last = Clock::now();
   while (!stop_cv_.wait_for(lock, options_.heartbeat,
                             [this] { return stopping_; })) {
     lock.unlock();
+    if (was_paused(last)) {
+      lock.lock();
+      continue;
+    }
     auto lost = core_.expire(Clock::now());
     bool main_lost = false;
     for (const LostNode &node : lost) {

@@ -96,6 +96,7 @@ private:
   std::optional<Failure> recovering() const;
   void push_exit(NodeId except);
   void expire_loop();
+  bool was_paused(Clock::time_point &last);
   void log(const std::string &line) const;
   void log_limited(const Conn &conn, const std::string &line) const;
 

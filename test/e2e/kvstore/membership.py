@@ -1,7 +1,8 @@
 # Membership that keeps live nodes: a server node paused past the heartbeat
 # timeout rejoins with its data instead of exiting; a controller killed and
-# restarted takes every node back, whichever rejoins first; a second main
-# node and a server node whose port is taken fail alone.
+# restarted takes every node back, whichever rejoins first; a paused
+# controller declares no one dead; a second main node and a server node
+# whose port is taken fail alone.
 # usage: /usr/bin/python3 membership.py <nu-kvstore> <nu-controller> <nuctl>
 import re
 import signal
@@ -123,6 +124,23 @@ class Membership(unittest.TestCase):
             self.assert_all_readable(c, writer.acked)
             self.assertTrue(c.client(1).set("after", "pause"))
 
+    def test_a_paused_controller_declares_no_one_dead(self):
+        with h.Processes() as ps:
+            c = Cluster(ps)
+            data = {f"k{i}": f"v{i}".encode() for i in range(200)}
+            c.client().mset(data)
+            c.controller.send_signal(signal.SIGSTOP)
+            time.sleep(3)  # three heartbeat timeouts
+            c.controller.send_signal(signal.SIGCONT)
+            time.sleep(1)
+            self.assertEqual(c.live(), 3)
+            log = c.controller.stderr()
+            self.assertIn("did not run for", log)
+            self.assertNotIn("marked dead", log)
+            self.assertNotIn("ending the logical process", log)
+            self.assert_running(c)
+            self.assert_all_readable(c, data)
+
     def restart_controller(self, first_main):
         with h.Processes() as ps:
             c = Cluster(ps)
@@ -155,7 +173,9 @@ class Membership(unittest.TestCase):
             second = ps.start([KVSTORE, "--nu-controller", c.address,
                                "--port", "0"])
             self.assertEqual(second.finish(20), 1, second.stderr())
-            self.assertIn("node 3 is the main node", second.stderr())
+            self.assertRegex(second.stderr(),
+                             r"join as the main node refused: node \d+ is "
+                             r"the main node")
             taken = ps.start([KVSTORE, "--nu-join", c.address, "--port",
                               str(c.ports[1])])
             self.assertEqual(taken.finish(20), 1, taken.stderr())

@@ -138,6 +138,19 @@ TEST(NodeRegistry, RejoinKeepsTheOldIdAfterARestart) {
             Errc::binary_mismatch);
 }
 
+TEST(NodeRegistry, GraceGivesLiveNodesAFreshTimeout) {
+  NodeRegistry nodes;
+  NodeId a = *nodes.join(hello(5001), at(0));
+  NodeId b = *nodes.join(hello(5002), at(0));
+  nodes.expire(at(100), 5s); // b is dead before the grace
+  ASSERT_TRUE(nodes.rejoin(a, hello(5001), at(100)));
+  nodes.grace(at(200));
+  EXPECT_TRUE(nodes.expire(at(204), 5s).empty());
+  EXPECT_EQ(nodes.find(a)->state, NodeState::live);
+  EXPECT_EQ(nodes.find(b)->state, NodeState::dead); // no grace for the dead
+  EXPECT_EQ(nodes.expire(at(206), 5s), std::vector<NodeId>{a});
+}
+
 TEST(NodeRegistry, RejoinErrors) {
   NodeRegistry nodes;
   NodeId a = *nodes.join(hello(5001), at(0));
