@@ -63,7 +63,9 @@ TcpConnection::TcpConnection(std::shared_ptr<Core> core,
       peer_(std::move(peer)), accepted_(accepted),
       writing_(tls_ != nullptr), // frames wait for the TLS handshake
       fd_(socket_.native_handle()), rx_(kFirstRead), last_received_(now_ns()),
-      last_sent_(last_received_.load()) {}
+      last_sent_(last_received_.load()) {
+  partial_.store(tls_ != nullptr); // the TLS handshake must finish in time
+}
 
 std::error_code TcpConnection::send(Bytes frame) {
   const auto &options = core_->options();
@@ -156,6 +158,8 @@ void TcpConnection::on_handshake(std::error_code error) {
                 plain ? " (the peer does not use TLS, this side does)" : "");
     return fail(std::make_error_code(std::errc::permission_denied));
   }
+  partial_.store(false, std::memory_order_release);
+  progress(1); // the handshake's bytes came
   read_more();
   on_written({}); // no batch was out: this sends the queue, or closes
 }

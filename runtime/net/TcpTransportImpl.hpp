@@ -213,6 +213,8 @@ private:
   // (now_ns()), and whether part of a frame is buffered.
   std::atomic<std::int64_t> last_received_;
   std::atomic<std::int64_t> last_sent_;
+  // Part of a frame is buffered, or the TLS handshake is under way: the
+  // partial-frame timeout applies.
   std::atomic<bool> partial_{false};
 
   std::atomic<std::uint64_t> frames_written_{0};

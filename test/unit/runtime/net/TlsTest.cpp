@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -146,6 +147,36 @@ TEST(Tls, APeerWithACertificateOfAnotherCaIsRefused) {
     ASSERT_TRUE(address);
     expect_refused(server_inbox, client_inbox, *client, *address);
   }
+}
+
+// A peer that connects and never finishes the TLS handshake holds its
+// connection no longer than the partial-frame timeout.
+TEST(Tls, AHandshakeThatNeverEndsIsClosed) {
+  Inbox server_inbox;
+  TransportOptions options;
+  options.tls = load("node");
+  TcpOptions tcp;
+  tcp.partial_frame_timeout = 300ms;
+  auto server = make_tcp_transport(options, tcp);
+  auto address = server->listen("127.0.0.1:0", server_inbox.handlers());
+  ASSERT_TRUE(address);
+  asio::io_context io;
+  asio::ip::tcp::socket silent(io);
+  auto port = std::stoi(address->substr(address->rfind(':') + 1));
+  silent.connect(
+      {asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)});
+  timeval wait{5, 0}; // a read that is never answered fails after 5 s
+  ::setsockopt(silent.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &wait,
+               sizeof wait);
+  auto start = std::chrono::steady_clock::now();
+  char byte;
+  std::error_code error;
+  silent.read_some(asio::buffer(&byte, 1), error); // blocks until closed
+  EXPECT_TRUE(error == asio::error::eof ||
+              error == asio::error::connection_reset)
+      << error.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_EQ(server_inbox.frame_count(), 0u);
 }
 
 TEST(Tls, PlainTcpAndTlsDoNotMix) {
