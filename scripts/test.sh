@@ -18,6 +18,7 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNU_SANITIZE=ON \
   -DNU_WERROR=ON
 cmake --build build-asan -j "$jobs" --target nu_unit_tests
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  LSAN_OPTIONS="suppressions=$PWD/test/lsan.supp" \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
 
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNU_TSAN=ON \
