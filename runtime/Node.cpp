@@ -47,8 +47,22 @@ Node::Node(Options options) : options_(std::move(options)) {
   pool.name = "nu-w" + std::to_string(options_.id);
   pool.on_thread_start = [this] { tls_node = this; };
   pool_ = std::make_unique<WorkerPool>(std::move(pool));
+  start_serving();
   if (link_)
     link_->start();
+}
+
+/// Requests that came before the node was whole (peers may learn of it
+/// once it joined, before its workers exist) run now.
+void Node::start_serving() {
+  std::vector<std::function<void()>> early;
+  {
+    std::scoped_lock lock(early_mu_);
+    ready_.store(true, std::memory_order_release);
+    early.swap(early_);
+  }
+  for (auto &task : early)
+    pool_->submit(std::move(task));
 }
 
 Node::~Node() {
@@ -72,6 +86,11 @@ Node::~Node() {
 }
 
 void Node::submit(std::function<void()> task) {
+  if (!ready_.load(std::memory_order_acquire)) {
+    std::scoped_lock lock(early_mu_);
+    if (!ready_.load(std::memory_order_relaxed))
+      return early_.push_back(std::move(task));
+  }
   pool_->submit(std::move(task));
 }
 

@@ -142,6 +142,7 @@ private:
 
   // Node.cpp: links and frames (the endpoint matches replies to calls).
   std::unique_ptr<rpc::Endpoint> make_endpoint();
+  void start_serving();
   std::shared_ptr<net::Connection> connection(NodeId peer);
   void send_frame(NodeId to, Bytes frame);
   void on_request(const std::shared_ptr<net::Connection> &conn, Bytes frame);
@@ -211,6 +212,10 @@ private:
   std::map<NodeId, std::shared_ptr<net::Connection>> connections_;
   std::set<NodeId> departed_; // peers the controller lists as gone
   std::unique_ptr<ControllerLink> link_;
+  // Until the constructor is done, requests wait here (start_serving).
+  std::mutex early_mu_;
+  std::atomic<bool> ready_{false};
+  std::vector<std::function<void()>> early_;
 
   mutable std::shared_mutex slots_mu_;
   std::unordered_map<ProcletId, std::shared_ptr<Slot>> slots_;
