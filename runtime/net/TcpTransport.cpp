@@ -164,8 +164,7 @@ Core::Core(unsigned threads, TcpOptions options,
            std::shared_ptr<const TlsConfig> tls)
     : io_(static_cast<int>(std::max(threads, 1u))),
       work_(asio::make_work_guard(io_)), options_(options),
-      tls_(std::move(tls)),
-      thread_count_(std::max(threads, 1u)),
+      tls_(std::move(tls)), thread_count_(std::max(threads, 1u)),
       sweep_strand_(asio::make_strand(io_)), sweep_timer_(io_),
       log_(nu::log::get("net")) {}
 

@@ -22,7 +22,7 @@ Failure invalid(std::string message) {
 detail::Expected<void> check_files(const TlsFiles &files) {
   if (files.cert.empty() || files.key.empty() || files.ca.empty())
     return invalid("TLS needs a certificate, a key and a CA file; the " +
-                   std::string(files.cert.empty() ? "certificate"
+                   std::string(files.cert.empty()  ? "certificate"
                                : files.key.empty() ? "key"
                                                    : "CA") +
                    " file is not given");
