@@ -53,7 +53,8 @@ Node::Node(Options options) : options_(std::move(options)) {
 }
 
 /// Requests that came before the node was whole (peers may learn of it
-/// once it joined, before its workers exist) run now.
+/// once it joined, before its workers exist: on_request parks them) run
+/// now.
 void Node::start_serving() {
   std::vector<std::function<void()>> early;
   {
@@ -86,11 +87,6 @@ Node::~Node() {
 }
 
 void Node::submit(std::function<void()> task) {
-  if (!ready_.load(std::memory_order_acquire)) {
-    std::scoped_lock lock(early_mu_);
-    if (!ready_.load(std::memory_order_relaxed))
-      return early_.push_back(std::move(task));
-  }
   pool_->submit(std::move(task));
 }
 
@@ -128,7 +124,7 @@ void Node::set_peers(const controller::Membership &membership) {
                             unreachable(peer)});
   }
   for (NodeId peer : gone)
-    drop_transfers_from(peer);
+    incoming_.drop_from(peer); // a node gone mid-transfer sends no more
 }
 
 std::string Node::unreachable(NodeId peer) const {
@@ -299,10 +295,17 @@ void Node::on_request(const std::shared_ptr<net::Connection> &conn,
   auto header = wire::parse_header(frame); // validated by the endpoint
   if (!may_serve(conn->peer_role(), *header))
     return refuse(*conn, *header);
-  submit([this, conn, frame = std::move(frame)]() mutable {
+  std::function<void()> task = [this, conn,
+                                frame = std::move(frame)]() mutable {
     serve(std::move(frame),
           [conn](Bytes reply) { conn->send(std::move(reply)); });
-  });
+  };
+  if (!ready_.load(std::memory_order_acquire)) { // still in the constructor
+    std::scoped_lock lock(early_mu_);
+    if (!ready_.load(std::memory_order_relaxed))
+      return early_.push_back(std::move(task));
+  }
+  submit(std::move(task));
 }
 
 // What a peer may ask of a node, by the role it proved: moves come from

@@ -183,7 +183,6 @@ private:
   Bytes save_state(const Slot &slot);
   void send_state(const Slot &slot, NodeId to, Bytes state);
   void serve_migrate(const wire::FrameView &frame, const Reply &reply);
-  void drop_transfers_from(NodeId peer);
   void activate(ProcletId id, const ProcletType &type,
                 std::span<const std::byte> state, const ChunkInfo &info);
   static Bytes unavailable(const wire::FrameHeader &request,

@@ -198,7 +198,4 @@ void Node::activate(ProcletId id, const ProcletType &type,
   }
 }
 
-/// A node that died mid-transfer will not send the rest.
-void Node::drop_transfers_from(NodeId peer) { incoming_.drop_from(peer); }
-
 } // namespace nu::detail

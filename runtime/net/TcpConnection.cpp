@@ -22,11 +22,16 @@ constexpr std::size_t kFirstRead = 4 * 1024;
 constexpr std::size_t kReadChunk = 64 * 1024;
 static_assert(kReadChunk <= kChunkSize); // a full read buffer fits a chunk
 
+// The peer ended the stream (over TLS, possibly without close_notify).
+bool is_eof(std::error_code error) {
+  return error == asio::error::eof ||
+         error == asio::ssl::error::stream_truncated;
+}
+
 // How the peer going away (or the link breaking) is reported.
 std::error_code peer_error(std::error_code error) {
-  if (error == asio::error::eof || error == asio::error::connection_reset ||
-      error == asio::error::broken_pipe ||
-      error == asio::ssl::error::stream_truncated)
+  if (is_eof(error) || error == asio::error::connection_reset ||
+      error == asio::error::broken_pipe)
     return std::make_error_code(std::errc::connection_reset);
   return generic(error);
 }
@@ -382,9 +387,7 @@ void TcpConnection::on_big_read(std::error_code error, std::size_t bytes) {
 
 // The read failed with \p have bytes of an unfinished frame buffered.
 void TcpConnection::on_read_error(std::error_code error, std::size_t have) {
-  if (error == asio::ssl::error::stream_truncated) // TLS without close_notify
-    error = asio::error::eof;
-  if (error != asio::error::eof || have == 0)
+  if (!is_eof(error) || have == 0)
     return fail(peer_error(error));
   std::size_t need = big_need_;
   if (need == 0 && have >= kHeaderSize)

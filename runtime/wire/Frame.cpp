@@ -46,15 +46,20 @@ detail::Failure malformed(std::string message) {
   return {std::make_error_code(std::errc::bad_message), std::move(message)};
 }
 
+// Why \p magic is not a frame's, naming a TLS handshake's first bytes.
+std::string bad_magic(std::uint16_t magic) {
+  constexpr std::uint16_t kTlsHandshake = 0x0316; // bytes 0x16 0x03
+  std::string text = "bad magic " + hex(magic);
+  if (magic == kTlsHandshake)
+    text += " (a TLS handshake: the peer uses TLS and this side does not)";
+  return text;
+}
+
 // The first validation failure of a header, or an empty string.
 std::string check_header(const std::byte *h) {
   auto magic = load_le<std::uint16_t>(h + kMagicAt);
-  constexpr std::uint16_t kTlsHandshake = 0x0316; // bytes 0x16 0x03
-  if (magic == kTlsHandshake)
-    return "bad magic " + hex(magic) +
-           " (a TLS handshake: the peer uses TLS and this side does not)";
   if (magic != kFrameMagic)
-    return "bad magic " + hex(magic);
+    return bad_magic(magic);
   auto version = load_le<std::uint8_t>(h + kVersionAt);
   if (version != kWireVersion)
     return "unsupported wire version " + std::to_string(version) +

@@ -34,14 +34,6 @@ def frame(kind, request_id=1, proclet=0, target=0, aux=0, flags=0,
     return header + payload
 
 
-def write_secret(directory, name, text, mode=0o600):
-    path = os.path.join(directory, name)
-    with open(path, "w") as f:
-        f.write(text + "\n")
-    os.chmod(path, mode)
-    return path
-
-
 def host_port(address):
     host, port = address.rsplit(":", 1)
     return host, int(port)
@@ -51,7 +43,7 @@ class Hostile(unittest.TestCase):
     def setUp(self):
         os.environ.pop("NU_SECRET_FILE", None)
         self.dir = tempfile.TemporaryDirectory()
-        self.secret = write_secret(self.dir.name, "secret",
+        self.secret = h.write_secret(self.dir.name, "secret",
                                    "the cluster's own secret, 32 bytes")
 
     def tearDown(self):
@@ -144,7 +136,7 @@ class Hostile(unittest.TestCase):
             self.assertTrue(self.refused(address, data), name)
 
     def test_a_node_with_another_secret_cannot_join(self):
-        other = write_secret(self.dir.name, "other",
+        other = h.write_secret(self.dir.name, "other",
                              "not the cluster's secret, 32 bytes")
         with h.Processes() as ps:
             controller = ps.start([CONTROLLER, "--listen", "127.0.0.1:0",
@@ -166,7 +158,7 @@ class Hostile(unittest.TestCase):
             self.assertEqual(controller.finish(10), 0, controller.stderr())
 
     def test_bad_secret_files_and_protected_mode(self):
-        readable = write_secret(self.dir.name, "readable",
+        readable = h.write_secret(self.dir.name, "readable",
                                 "a secret anyone may read, 32 bytes", 0o644)
         for args in ([CONTROLLER, "--secret-file", readable],
                      [KVSTORE, "--nu-join", "127.0.0.1:1", "--nu-secret-file",

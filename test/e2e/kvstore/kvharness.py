@@ -109,6 +109,16 @@ class Processes:
         return False
 
 
+def write_secret(directory, name, text, mode=0o600):
+    """A secret file (one line of text), by default readable by its owner
+    only; its path."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, mode)
+    return path
+
+
 def run(args, timeout=20):
     """Runs a command to its end: (status, stdout, stderr) as text."""
     r = subprocess.run(args, capture_output=True, timeout=timeout)

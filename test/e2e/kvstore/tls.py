@@ -30,10 +30,8 @@ class Tls(unittest.TestCase):
                                  (rogue, ["intruder"])):
             subprocess.run([MAKE_CERTS, directory, *names], check=True,
                            stdout=subprocess.DEVNULL)
-        self.secret = os.path.join(self.dir.name, "secret")
-        with open(self.secret, "w") as f:
-            f.write("the cluster's own secret, 32 bytes\n")
-        os.chmod(self.secret, 0o600)
+        self.secret = h.write_secret(self.dir.name, "secret",
+                                     "the cluster's own secret, 32 bytes")
         self.rogue = rogue
 
     def tearDown(self):
