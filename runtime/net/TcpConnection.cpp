@@ -47,6 +47,7 @@ Failure truncated(std::size_t have, std::size_t need) {
 }
 
 constexpr std::chrono::microseconds kInlineGap{20};
+constexpr std::chrono::seconds kLinger{2};
 
 // True if \p timeout is on and at least that long has passed since \p since.
 bool past(std::int64_t now, std::int64_t since,
@@ -67,8 +68,8 @@ TcpConnection::TcpConnection(std::shared_ptr<Core> core,
       strand_(asio::make_strand(core_->io())), handlers_(std::move(handlers)),
       peer_(std::move(peer)), accepted_(accepted),
       writing_(tls_ != nullptr), // frames wait for the TLS handshake
-      fd_(socket_.native_handle()), rx_(kFirstRead), last_received_(now_ns()),
-      last_sent_(last_received_.load()) {
+      fd_(socket_.native_handle()), linger_timer_(strand_), rx_(kFirstRead),
+      last_received_(now_ns()), last_sent_(last_received_.load()) {
   partial_.store(tls_ != nullptr); // the TLS handshake must finish in time
 }
 
@@ -127,7 +128,7 @@ void TcpConnection::close() {
   // What is queued still goes out; the socket closes once it has.
   asio::post(strand_, [self = shared_from_this()] {
     if (self->write_idle())
-      self->finish_close();
+      self->linger();
   });
 }
 
@@ -233,7 +234,25 @@ void TcpConnection::on_written(std::error_code error) {
   if (more)
     return write_batch();
   if (closing)
-    finish_close(); // close() was waiting for the queue to drain
+    linger(); // close() was waiting for the queue to drain
+}
+
+// A close we asked for, once what was queued is written: the peer gets
+// FIN, and the descriptor stays open until the peer closes too (or
+// kLinger passes). Closing it at once would make the kernel answer bytes
+// the peer still sends (a TLS session ticket, a frame in flight) with a
+// reset, and the peer's kernel would drop what we sent and it had not
+// read yet. Reading goes on meanwhile; what arrives is dropped.
+void TcpConnection::linger() {
+  if (finished_)
+    return;
+  std::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  linger_timer_.expires_after(kLinger);
+  linger_timer_.async_wait([self = shared_from_this()](std::error_code error) {
+    if (!error)
+      self->finish_close();
+  });
 }
 
 void TcpConnection::read_more() {
@@ -441,6 +460,7 @@ void TcpConnection::finish_close() {
   if (finished_)
     return;
   finished_ = true;
+  linger_timer_.cancel();
   {
     std::lock_guard lock(mutex_);
     fd_ = -1; // no inline write may start on the descriptor from now on

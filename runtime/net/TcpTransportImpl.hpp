@@ -172,6 +172,7 @@ private:
   void deliver(Bytes frame);
   void reject(const Failure &failure);
   void fail(std::error_code error);
+  void linger();
   void finish_close();
 
   std::shared_ptr<Core> core_;
@@ -198,6 +199,7 @@ private:
   std::vector<Bytes> batch_;
   std::vector<asio::const_buffer> buffers_;
   bool finished_ = false;
+  asio::steady_timer linger_timer_; // a close we asked for: see linger()
   Bytes rx_;
   std::size_t rx_begin_ = 0;
   std::size_t rx_end_ = 0;
