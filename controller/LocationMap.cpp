@@ -15,9 +15,18 @@ Failure unknown(ProcletId id) {
 
 enum class Outcome { applied, unchanged, stale };
 
-// Applies an update to a locked shard's entries.
-Outcome apply(std::unordered_map<ProcletId, Location> &entries, ProcletId id,
-              NodeId node, std::uint64_t epoch) {
+// Applies an update to a locked shard. A proclet dropped with its node
+// comes back only at an epoch above the one it had (\p same_ok: or equal,
+// as when the node itself reports it again).
+template <class Shard>
+Outcome apply(Shard &shard, ProcletId id, NodeId node, std::uint64_t epoch,
+              bool same_ok = false) {
+  if (auto lost = shard.lost.find(id); lost != shard.lost.end()) {
+    if (epoch < lost->second + (same_ok ? 0 : 1))
+      return Outcome::stale;
+    shard.lost.erase(lost);
+  }
+  auto &entries = shard.entries;
   auto [it, inserted] = entries.try_emplace(id, Location{node, epoch});
   if (inserted)
     return Outcome::applied;
@@ -40,7 +49,7 @@ std::size_t LocationMap::shard_index(ProcletId id) {
 bool LocationMap::update(ProcletId id, NodeId node, std::uint64_t epoch) {
   Shard &shard = shard_of(id);
   std::lock_guard lock(shard.mutex);
-  return apply(shard.entries, id, node, epoch) == Outcome::applied;
+  return apply(shard, id, node, epoch) == Outcome::applied;
 }
 
 Expected<Location> LocationMap::resolve(ProcletId id) const {
@@ -86,6 +95,7 @@ std::vector<ProcletId> LocationMap::drop_node(NodeId node) {
       if (entry.second.node != node)
         return false;
       dropped.push_back(entry.first);
+      shard.lost[entry.first] = entry.second.epoch;
       return true;
     });
   }
@@ -99,7 +109,7 @@ RebuildStats LocationMap::rebuild(NodeId node,
   for (const ProcletReport &report : reports) {
     Shard &shard = shard_of(report.id);
     std::lock_guard lock(shard.mutex);
-    if (apply(shard.entries, report.id, node, report.epoch) == Outcome::stale)
+    if (apply(shard, report.id, node, report.epoch, true) == Outcome::stale)
       ++stats.stale;
     else
       ++stats.applied;

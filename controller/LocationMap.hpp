@@ -28,8 +28,8 @@ class LocationMap {
 public:
   static constexpr std::size_t kShards = 64;
 
-  /// Sets \p id's location unless one with an epoch >= \p epoch is known;
-  /// true if it was set.
+  /// Sets \p id's location unless one with an epoch >= \p epoch is known
+  /// (or was, on a node that died since); true if it was set.
   bool update(ProcletId id, NodeId node, std::uint64_t epoch);
   /// \p id's location, or unknown_proclet.
   Expected<Location> resolve(ProcletId id) const;
@@ -39,6 +39,8 @@ public:
   /// removed under one lock); true if it did.
   bool remove_from(ProcletId id, NodeId node);
   /// Forgets every proclet on \p node (it died) and returns them, sorted.
+  /// Their epochs are kept: a copy taking over must come at a newer one,
+  /// the node coming back (it was paused) at least at the same.
   std::vector<ProcletId> drop_node(NodeId node);
   /// Soft-state recovery: \p node reports what it hosts. Every reported
   /// proclet is updated as by update(); entries that still name \p node
@@ -53,6 +55,7 @@ private:
   struct alignas(64) Shard {
     mutable std::mutex mutex;
     std::unordered_map<ProcletId, Location> entries;
+    std::unordered_map<ProcletId, std::uint64_t> lost; // epochs, drop_node
   };
 
   static std::size_t shard_index(ProcletId id);

@@ -27,8 +27,9 @@ enum class Op : std::uint64_t {
   Status = 10,     ///< (nothing) -> StatusReply
   EndProcess = 11, ///< (nothing) -> (nothing); every other node gets Exit
   Exit = 12,       ///< pushed to a node: the logical process has ended
+  Claim = 13,      ///< Registration -> bool: a backup takes over
 };
-constexpr std::uint64_t kMaxOp = 12;
+constexpr std::uint64_t kMaxOp = 13;
 
 /// A live node as other nodes need to know it.
 struct Peer {

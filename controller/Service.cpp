@@ -160,6 +160,8 @@ Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
     return unregister_proclets(conn, in);
   case Op::Resolve:
     return resolve(in);
+  case Op::Claim:
+    return claim(conn, in);
   case Op::Status:
     return status();
   case Op::EndProcess:
@@ -390,6 +392,18 @@ Bytes Service::unregister_proclets(const Conn &conn, detail::Decoder &in) {
   if (refused > 0)
     (void)refuse(conn, first);
   return {};
+}
+
+/// A backup of a proclet whose host died asks to host it at a newer epoch:
+/// granted to the first copy that asks at an epoch above every one known
+/// for it (the backups left behind by a reconfiguration never are).
+Bytes Service::claim(const Conn &conn, detail::Decoder &in) {
+  auto r = read<Registration>(in);
+  if (auto refused = check_bound(conn, "claim", r.location.node))
+    return failed(*refused);
+  if (!core_.nodes().check_live(r.location.node))
+    return ok(false);
+  return ok(core_.locations().update(r.id, r.location.node, r.location.epoch));
 }
 
 Bytes Service::resolve(detail::Decoder &in) {

@@ -47,6 +47,7 @@ void CallState::complete_remote(ReplyKind kind, Bytes frame,
 
 void CallState::set_remote(Node *node, std::uint64_t request_id,
                            ProcletId target, Clock::time_point deadline) {
+  std::scoped_lock lock(mu_); // a call sent again while its caller waits
   node_ = node;
   request_id_ = request_id;
   target_ = target;
@@ -75,8 +76,15 @@ bool CallState::wait_until(Clock::time_point until) {
 void CallState::wait_or_throw() {
   if (wait_until(Clock::time_point::max()))
     return;
-  node_->cancel_request(request_id_);
-  fail_timeout(node_->call_timeout());
+  Node *node = nullptr;
+  std::uint64_t request_id = 0;
+  {
+    std::scoped_lock lock(mu_);
+    node = node_;
+    request_id = request_id_;
+  }
+  node->cancel_request(request_id);
+  fail_timeout(node->call_timeout());
 }
 
 void CallState::rethrow_if_failed() {

@@ -137,6 +137,8 @@ void ControllerLink::beat() {
 void ControllerLink::rejoin_after_death(Client &old) {
   log::get("node").warn("node {} was declared dead while silent; rejoining",
                         id_);
+  if (hooks_.declared_dead)
+    hooks_.declared_dead();
   {
     std::scoped_lock lock(mu_);
     client_.reset();
@@ -222,6 +224,15 @@ void ControllerLink::registered(ProcletId id, NodeId node,
   if (auto c = client())
     c->post(Op::Register,
             std::vector<Registration>{{id, Location{node, epoch}}});
+}
+
+bool ControllerLink::claim(ProcletId id, NodeId node, std::uint64_t epoch) {
+  auto c = client();
+  if (!c)
+    return false;
+  WorkerPool::BlockingScope blocking;
+  auto won = c->call<bool>(Op::Claim, Registration{id, Location{node, epoch}});
+  return won && *won;
 }
 
 void ControllerLink::unregistered(ProcletId id) {

@@ -28,6 +28,8 @@ public:
     std::function<void(const controller::Membership &)> set_peers;
     std::function<std::vector<controller::ProcletReport>()> proclets;
     std::function<std::uint64_t()> proclet_count;
+    /// The controller declared this node dead (it was silent); it rejoins.
+    std::function<void()> declared_dead;
   };
 
   /// Joins the controller; throws nu::Error saying why it could not.
@@ -58,6 +60,9 @@ public:
   std::optional<controller::Location> resolve(ProcletId id);
   void registered(ProcletId id, NodeId node, std::uint64_t epoch);
   void unregistered(ProcletId id);
+  /// Asks to become proclet \p id's host at \p epoch (a backup taking
+  /// over); true if no other copy did first.
+  bool claim(ProcletId id, NodeId node, std::uint64_t epoch);
 
   /// The main node is done: every other node is told to exit.
   void end_process();

@@ -6,8 +6,10 @@
 #include "Errors.hpp"
 #include "Replies.hpp"
 #include "nu/errors.hpp"
+#include "replicate/Record.hpp"
 
 #include <algorithm>
+#include <thread>
 
 namespace nu::detail {
 namespace {
@@ -35,6 +37,7 @@ Node::Node(Options options) : options_(std::move(options)) {
     hooks.set_peers = [this](const auto &peers) { set_peers(peers); };
     hooks.proclets = [this] { return proclet_reports(); };
     hooks.proclet_count = [this] { return proclet_count(); };
+    hooks.declared_dead = [this] { submit([this] { stand_down_stale(); }); };
     link_ = std::make_unique<ControllerLink>(
         *transport_,
         ControllerLink::Options{options_.controller, options_.main,
@@ -125,6 +128,8 @@ void Node::set_peers(const controller::Membership &membership) {
   }
   for (NodeId peer : gone)
     incoming_.drop_from(peer); // a node gone mid-transfer sends no more
+  if (!gone.empty())
+    take_over({gone.begin(), gone.end()});
 }
 
 std::string Node::unreachable(NodeId peer) const {
@@ -212,7 +217,12 @@ NodeId Node::relocated_from(ProcletId id, NodeId gone) {
 }
 
 std::uint64_t Node::request_rpc(NodeId to, wire::FrameHeader header,
-                                Bytes frame, std::shared_ptr<CallState> state) {
+                                Bytes frame, std::shared_ptr<CallState> state,
+                                Done done) {
+  if (!done)
+    done = [this, state](Expected<Bytes> reply) {
+      complete_call(*state, std::move(reply));
+    };
   using enum wire::FrameKind;
   const wire::FrameKind k = header.kind;
   if ((k == Call || k == CallClosure || k == GrantWeight || k == Move) &&
@@ -223,23 +233,18 @@ std::uint64_t Node::request_rpc(NodeId to, wire::FrameHeader header,
   state->set_remote(this, header.request_id, header.proclet_id, deadline);
   if (to == id()) { // loopback: served by our own workers
     wire::finish_frame(frame, header);
-    submit([this, frame = std::move(frame), state]() mutable {
-      serve(std::move(frame), [this, state](Bytes reply) {
-        complete_call(*state, std::move(reply));
-      });
+    submit([this, frame = std::move(frame), done]() mutable {
+      serve(std::move(frame), [done](Bytes reply) { done(std::move(reply)); });
     });
     return header.request_id;
   }
   auto conn = connection(to);
   if (!conn) {
-    state->fail(std::make_exception_ptr(
-        ProcletUnavailable(header.proclet_id, unreachable(to))));
+    done(Failure{std::make_error_code(std::errc::connection_reset),
+                 unreachable(to)});
     return header.request_id;
   }
-  endpoint_->call(conn, header, std::move(frame), deadline,
-                  [this, state](Expected<Bytes> reply) {
-                    complete_call(*state, std::move(reply));
-                  });
+  endpoint_->call(conn, header, std::move(frame), deadline, std::move(done));
   return header.request_id;
 }
 
@@ -250,6 +255,8 @@ void Node::complete_call(CallState &state, Expected<Bytes> reply) {
     return state.fail_unavailable(reply.failure().message);
   }
   auto header = wire::parse_header(*reply);
+  if (header->flags & wire::kReplicated)
+    note_replicated(header->proclet_id);
   if (header->flags & wire::kRelocated) // forwarded: repair the cache
     update_location(header->proclet_id, static_cast<NodeId>(header->target));
   state.complete_remote(reply_kind(header->kind), std::move(*reply),
@@ -271,6 +278,28 @@ void Node::relay_rpc(NodeId to, wire::FrameHeader header, Bytes frame,
                   });
 }
 
+/// A call to a replicated proclet, and how long it may be sent again.
+struct Node::Retry {
+  wire::FrameHeader header;
+  Bytes frame; // tagged: the proclet runs it at most once however often sent
+  NodeId location;
+  CallState::Clock::time_point deadline;
+  std::shared_ptr<CallState> state;
+  Done done;
+};
+
+namespace {
+
+constexpr std::chrono::milliseconds kRetryPause{50};
+
+// No reply came, or the node did not have the proclet (yet).
+bool retryable(const Expected<Bytes> &reply) {
+  return !reply ||
+         wire::parse_header(*reply)->kind == wire::FrameKind::Unavailable;
+}
+
+} // namespace
+
 void Node::send_request(ProcletId id, NodeId location, RequestKind kind,
                         std::uint64_t target, std::uint64_t aux, Bytes frame,
                         std::shared_ptr<CallState> state) {
@@ -280,7 +309,82 @@ void Node::send_request(ProcletId id, NodeId location, RequestKind kind,
   header.proclet_id = id;
   header.target = target;
   header.aux = aux;
-  request_rpc(location, header, std::move(frame), std::move(state));
+  if (current_replayer())
+    return replay_call(header, *state);
+  Done done = [this, state](Expected<Bytes> reply) {
+    complete_call(*state, std::move(reply));
+  };
+  if (auto recorder = current_recorder()) {
+    auto index = recorder->reserve(
+        {id, static_cast<std::uint8_t>(header.kind), target, aux, {}});
+    done = [recorder, index, done](Expected<Bytes> reply) {
+      recorder->fill(index, reply);
+      done(std::move(reply));
+    };
+  }
+  if (!known_replicated(id)) {
+    request_rpc(location, header, std::move(frame), std::move(state),
+                std::move(done));
+    return;
+  }
+  header.flags |= wire::kTagged;
+  encode(frame, SerialContext{}, CallTag{this->id(), next_call_++});
+  auto deadline = CallState::Clock::now() + options_.call_timeout;
+  send_retrying(std::make_shared<Retry>(Retry{
+      header, std::move(frame), location, deadline, state, std::move(done)}));
+}
+
+/// Sends a call to a replicated proclet, and again, to where the controller
+/// says the proclet is, while its primary cannot be reached or refuses it:
+/// until a backup took over or the call's time is up.
+void Node::send_retrying(const std::shared_ptr<Retry> &retry) {
+  request_rpc(retry->location, retry->header, retry->frame, retry->state,
+              [this, retry](Expected<Bytes> reply) {
+                if (!retryable(reply) ||
+                    CallState::Clock::now() >= retry->deadline)
+                  return retry->done(std::move(reply));
+                submit([this, retry] {
+                  {
+                    WorkerPool::BlockingScope blocking;
+                    std::this_thread::sleep_for(kRetryPause);
+                  }
+                  retry->location =
+                      relocated_from(retry->header.proclet_id, retry->location);
+                  send_retrying(retry);
+                });
+              });
+}
+
+void Node::note_replicated(ProcletId id) {
+  {
+    std::shared_lock lock(replicated_mu_);
+    if (replicated_.contains(id))
+      return;
+  }
+  std::unique_lock lock(replicated_mu_);
+  replicated_.insert(id);
+}
+
+bool Node::known_replicated(ProcletId id) const {
+  std::shared_lock lock(replicated_mu_);
+  return replicated_.contains(id);
+}
+
+/// A call a backup's replay makes: answered with what the primary's call
+/// got, or refused if the primary made no such call.
+void Node::replay_call(const wire::FrameHeader &header, CallState &state) {
+  auto deadline = CallState::Clock::now() + options_.call_timeout;
+  state.set_remote(this, 0, header.proclet_id, deadline);
+  auto reply = current_replayer()->next({header.proclet_id,
+                                         static_cast<std::uint8_t>(header.kind),
+                                         header.target,
+                                         header.aux,
+                                         {}});
+  if (!reply)
+    return state.fail(std::make_exception_ptr(
+        Error("nu: a replicated method made a call on its backup that it did "
+              "not make on its primary")));
+  complete_call(state, std::move(*reply));
 }
 
 void Node::cancel_request(std::uint64_t request_id) {

@@ -10,6 +10,7 @@
 #include "nu/net/transport.hpp"
 #include "nu/rpc/endpoint.hpp"
 #include "nu/wire/frame.hpp"
+#include "replicate/Replication.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace nu::controller {
@@ -82,6 +84,8 @@ public:
   std::vector<NodeId> nodes() const;
   /// Proclets hosted here.
   std::size_t proclet_count() const;
+  /// Copies kept here as a backup of replicated proclets hosted elsewhere.
+  std::size_t backup_count() const { return backups_.size(); }
   /// Runs \p task on the workers (inline once they have stopped).
   void submit(std::function<void()> task);
 
@@ -93,9 +97,11 @@ public:
 
   // Proclets and references.
   NodeId place(const ProcletOptions &options);
-  Proxy *host(const ProcletType &type, void *object, bool pinned);
+  Proxy *host(const ProcletType &type, void *object,
+              const ProcletOptions &options);
   Proxy *create_remote(NodeId where, const ProcletType &type,
-                       std::uint64_t ctor_id, bool pinned, Bytes frame);
+                       std::uint64_t ctor_id, const ProcletOptions &options,
+                       Bytes frame);
   Proxy *adopt(ProcletId id, std::uint64_t type_id, NodeId location,
                std::uint64_t weight);
   std::uint64_t split(Proxy *proxy);
@@ -150,8 +156,15 @@ private:
   void refuse(net::Connection &conn, const wire::FrameHeader &header);
   void on_close(const std::shared_ptr<net::Connection> &conn);
   void complete_call(CallState &state, Expected<Bytes> reply);
+  /// What becomes of a request's reply (default: it completes the state).
+  using Done = std::function<void(Expected<Bytes>)>;
   std::uint64_t request_rpc(NodeId to, wire::FrameHeader header, Bytes frame,
-                            std::shared_ptr<CallState> state);
+                            std::shared_ptr<CallState> state, Done done = {});
+  void replay_call(const wire::FrameHeader &header, CallState &state);
+  struct Retry;
+  void send_retrying(const std::shared_ptr<Retry> &retry);
+  void note_replicated(ProcletId id);
+  bool known_replicated(ProcletId id) const;
   void relay_rpc(NodeId to, wire::FrameHeader header, Bytes frame, Reply relay);
   std::string unreachable(NodeId peer) const;
   NodeId relocated_from(ProcletId id, NodeId gone);
@@ -163,6 +176,10 @@ private:
   // proclet is not active here: the request is then relocated.
   void serve(Bytes frame, Reply reply);
   bool serve_call(const wire::FrameView &frame, const Reply &reply);
+  static bool split_tag(std::span<const std::byte> &args,
+                        std::optional<CallTag> &tag);
+  Bytes invoke(Slot &slot, const wire::FrameHeader &h,
+               std::span<const std::byte> args);
   void serve_create(const wire::FrameView &frame, const Reply &reply);
   bool serve_grant(const wire::FrameView &frame, const Reply &reply);
   bool serve_release(const wire::FrameView &frame);
@@ -181,17 +198,56 @@ private:
   void serve_move(const wire::FrameView &frame, const Reply &reply);
   // migrate/Transfer.cpp: the state on the wire, both sides.
   Bytes save_state(const Slot &slot);
-  void send_state(const Slot &slot, NodeId to, Bytes state);
+  void send_state(const Slot &slot, NodeId to, Bytes state,
+                  const ReplicaSet *replica = nullptr);
   void serve_migrate(const wire::FrameView &frame, const Reply &reply);
   void activate(ProcletId id, const ProcletType &type,
                 std::span<const std::byte> state, const ChunkInfo &info);
+  void settle(ProcletId id, const ProcletType &type,
+              std::span<const std::byte> state, const ChunkInfo &info);
+  void *load_object(const ProcletType &type, std::span<const std::byte> state,
+                    Completions *completions = nullptr);
+
+  // replicate/Primary.cpp: a replicated proclet's primary.
+  struct Broadcast {
+    std::vector<NodeId> lost; // backups that did not answer
+    bool stale = false;       // one said a newer primary took over
+  };
+  void start_replicas(const std::shared_ptr<Slot> &slot);
+  void serve_replicated(const std::shared_ptr<Slot> &slot,
+                        const wire::FrameView &f,
+                        std::span<const std::byte> args,
+                        std::optional<CallTag> tag, const Reply &reply);
+  void stand_down_stale();
+  std::string superseded(ProcletId id) const;
+  bool send_op(const std::shared_ptr<Slot> &slot, ReplicaOp op);
+  Broadcast broadcast(const Slot &slot, const ReplicaOp &op);
+  bool reconfigure(const std::shared_ptr<Slot> &slot, std::vector<NodeId> lost);
+  void add_backups(const Slot &slot, const std::vector<NodeId> &avoid);
+  void seed(const Slot &slot, NodeId to);
+  void stand_down(const std::shared_ptr<Slot> &slot);
+  void replicate_weight(const std::shared_ptr<Slot> &slot, std::uint64_t added);
+  void drop_backups(const Slot &slot);
+  // replicate/Backup.cpp: copies kept for primaries elsewhere.
+  void keep_copy(ProcletId id, const ProcletType &type,
+                 std::span<const std::byte> state, const ChunkInfo &info);
+  void serve_replicate(const wire::FrameView &f, const Reply &reply);
+  ReplicaAck apply(const std::shared_ptr<BackupCopy> &copy,
+                   const wire::FrameHeader &h, ReplicaOp op);
+  bool replay(BackupCopy &copy, ReplicaOp &op);
+  void take_over(const std::set<NodeId> &gone);
+  void claim(const std::shared_ptr<BackupCopy> &copy);
+  Proxy *adopt_granted(ProcletId id, const ProcletType &type, NodeId location);
   static Bytes unavailable(const wire::FrameHeader &request,
                            const std::string &why);
 
   // NodeProclets.cpp: slots, proxies, weights.
+  std::shared_ptr<Slot> host_new(const ProcletType &type, void *object,
+                                 const ProcletOptions &options);
   std::shared_ptr<Slot> host_slot(const ProcletType &type, void *object,
                                   bool pinned, std::uint64_t weight,
-                                  ProcletId id = 0, std::uint64_t epoch = 1);
+                                  ProcletId id = 0, std::uint64_t epoch = 1,
+                                  std::shared_ptr<ReplicaSet> replicas = {});
   Proxy *new_proxy(ProcletId id, const ProcletType &type, NodeId location,
                    std::uint64_t weight);
   void return_weight(ProcletId id, NodeId location, std::uint64_t weight);
@@ -229,6 +285,10 @@ private:
   std::unordered_map<ProcletId, NodeId> moved_; // where they went
   std::deque<ProcletId> moved_order_;           // oldest first, bounded
   IncomingTransfers incoming_;                  // states arriving in chunks
+  Backups backups_; // copies of replicated proclets hosted elsewhere
+  mutable std::shared_mutex replicated_mu_;
+  std::unordered_set<ProcletId> replicated_; // known to be, from replies
+  std::atomic<std::uint64_t> next_call_{1};  // CallTag::call
   std::atomic<std::uint64_t> migrations_{0};
   std::atomic<std::uint64_t> mem_limit_{0};
 };

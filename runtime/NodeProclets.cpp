@@ -4,6 +4,7 @@
 
 #include "ControllerLink.hpp"
 #include "nu/errors.hpp"
+#include "replicate/Record.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -11,6 +12,13 @@
 namespace nu::detail {
 
 NodeId Node::place(const ProcletOptions &options) {
+  if (options.replicas > kMaxReplicas)
+    throw Error("nu: make_proclet: a proclet keeps at most " +
+                std::to_string(kMaxReplicas) + " backups, not " +
+                std::to_string(options.replicas));
+  if (current_recorder() || current_replayer())
+    throw Error("nu: make_proclet: a method of a replicated proclet cannot "
+                "create proclets (its backups would create them again)");
   if (options.node) {
     if (!knows(*options.node))
       throw Error("nu: make_proclet: there is no node " +
@@ -44,8 +52,10 @@ std::vector<controller::ProcletReport> Node::proclet_reports() const {
 
 std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
                                       bool pinned, std::uint64_t weight,
-                                      ProcletId id, std::uint64_t epoch) {
+                                      ProcletId id, std::uint64_t epoch,
+                                      std::shared_ptr<ReplicaSet> replicas) {
   auto slot = std::make_shared<Slot>();
+  slot->replicas = std::move(replicas);
   slot->id = id ? id : next_proclet_id();
   slot->epoch = epoch;
   slot->type = &type;
@@ -61,22 +71,43 @@ std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
   return slot;
 }
 
-Proxy *Node::host(const ProcletType &type, void *object, bool pinned) {
-  auto slot = host_slot(type, object, pinned, kInitialWeight);
+/// Hosts a new proclet with all of its weight (and its backups, once they
+/// have its first state).
+std::shared_ptr<Slot> Node::host_new(const ProcletType &type, void *object,
+                                     const ProcletOptions &options) {
+  std::shared_ptr<ReplicaSet> replicas;
+  if (options.replicas > 0)
+    replicas = std::make_shared<ReplicaSet>(options.replicas);
+  auto slot = host_slot(type, object, options.pinned || replicas,
+                        kInitialWeight, 0, 1, replicas);
+  if (replicas) {
+    note_replicated(slot->id);
+    start_replicas(slot);
+  }
+  return slot;
+}
+
+Proxy *Node::host(const ProcletType &type, void *object,
+                  const ProcletOptions &options) {
+  auto slot = host_new(type, object, options);
   return new_proxy(slot->id, type, id(), kInitialWeight);
 }
 
 Proxy *Node::create_remote(NodeId where, const ProcletType &type,
-                           std::uint64_t ctor_id, bool pinned, Bytes frame) {
+                           std::uint64_t ctor_id, const ProcletOptions &options,
+                           Bytes frame) {
   wire::FrameHeader header;
   header.kind = wire::FrameKind::Create;
-  header.flags = pinned ? std::uint32_t{wire::kPinned} : 0u;
+  header.flags = (options.pinned ? std::uint32_t{wire::kPinned} : 0u) |
+                 (options.replicas << wire::kReplicaShift);
   header.target = type.id;
   header.aux = ctor_id;
   using Created = std::tuple<ProcletId, std::uint64_t>;
   auto state = std::make_shared<TypedState<Created>>();
   request_rpc(where, header, std::move(frame), state);
   auto [id, weight] = state->take();
+  if (options.replicas > 0)
+    note_replicated(id);
   return new_proxy(id, type, where, weight);
 }
 
@@ -92,7 +123,7 @@ Proxy *Node::new_proxy(ProcletId id, const ProcletType &type, NodeId location,
   // here is either still hosted or the commit will clear the pointer.
   std::scoped_lock lock(proxies_mu_);
   if (location == this->id())
-    if (auto slot = find_slot(id))
+    if (auto slot = find_slot(id); slot && !slot->replicas)
       proxy->local.store(slot.get(), std::memory_order_release);
   proxies_[id] = proxy;
   return proxy;
@@ -103,6 +134,8 @@ Proxy *Node::adopt(ProcletId id, std::uint64_t type_id, NodeId location,
   const ProcletType *type = TypeRegistry::instance().find(type_id);
   if (!type || weight == 0)
     throw DecodeError("proclet handle with unknown type or no weight");
+  if (current_replayer()) // the primary holds that weight: ask for ours
+    return adopt_granted(id, *type, location);
   {
     std::scoped_lock lock(proxies_mu_);
     if (auto it = proxies_.find(id); it != proxies_.end()) {
@@ -117,6 +150,20 @@ Proxy *Node::adopt(ProcletId id, std::uint64_t type_id, NodeId location,
     }
   }
   return new_proxy(id, *type, location, weight);
+}
+
+/// A handle a backup reads while it replays an invocation: the weight it
+/// carries is the primary's, so the backup gets its own from the proclet.
+Proxy *Node::adopt_granted(ProcletId id, const ProcletType &type,
+                           NodeId location) {
+  Proxy asking;
+  asking.id = id;
+  asking.type = &type;
+  asking.node = this;
+  asking.location = location;
+  std::uint64_t weight = grant(&asking);
+  ReplicationScope plain(nullptr, nullptr); // adopt it the usual way
+  return adopt(id, type.id, asking.location.load(), weight);
 }
 
 std::uint64_t Node::split(Proxy *proxy) {
@@ -136,7 +183,8 @@ std::uint64_t Node::split(Proxy *proxy) {
 std::uint64_t Node::grant(Proxy *proxy) {
   NodeId location = proxy->location.load(std::memory_order_relaxed);
   if (location == id())
-    if (auto slot = find_slot(proxy->id); slot && slot->try_enter()) {
+    if (auto slot = find_slot(proxy->id);
+        slot && !slot->replicas && slot->try_enter()) {
       slot->weight.fetch_add(kInitialWeight, std::memory_order_relaxed);
       slot->leave();
       return kInitialWeight;

@@ -83,6 +83,8 @@ void Node::serve(Bytes frame, Reply reply) {
     return serve_create(*view, reply);
   case wire::FrameKind::Migrate:
     return serve_migrate(*view, reply);
+  case wire::FrameKind::Replicate:
+    return serve_replicate(*view, reply);
   case wire::FrameKind::Move:
     if (view->header.proclet_id == 0 || hosts(view->header.proclet_id))
       return serve_move(*view, reply);
@@ -110,30 +112,58 @@ bool Node::serve_call(const wire::FrameView &f, const Reply &reply) {
       s.leave();
     }
   } leave{*slot};
+  std::span<const std::byte> args = f.payload;
+  std::optional<CallTag> tag;
+  if ((h.flags & wire::kTagged) && !split_tag(args, tag))
+    reply(reply_with(h, wire::FrameKind::Error, std::string("nu::Error"),
+                     std::string("nu: a tagged call without its tag")));
+  else if (slot->replicas)
+    serve_replicated(slot, f, args, tag, reply);
+  else
+    reply(invoke(*slot, h, args));
+  return true;
+}
+
+/// Takes the CallTag off the end of a call's \p args if it has one (a call
+/// to a replicated proclet); false if the payload is too short for it.
+bool Node::split_tag(std::span<const std::byte> &args,
+                     std::optional<CallTag> &tag) {
+  if (args.size() < kCallTagSize)
+    return false;
+  CallTag t;
+  Decoder in(args.last(kCallTagSize), SerialContext{});
+  in(t);
+  tag = t;
+  args = args.first(args.size() - kCallTagSize);
+  return true;
+}
+
+/// Runs the method or closure \p h names on \p slot's object with the
+/// encoded \p args; returns the reply: its result or its exception.
+Bytes Node::invoke(Slot &slot, const wire::FrameHeader &h,
+                   std::span<const std::byte> args) {
   Bytes out = wire::start_frame();
   try {
-    Decoder in(f.payload, SerialContext{this});
+    Decoder in(args, SerialContext{this});
     OutArchive ar(out, SerialContext{this});
-    SlotScope scope(slot.get());
+    SlotScope scope(&slot);
     if (h.kind == wire::FrameKind::Call) {
-      const MethodEntry *m = slot->type->find_method(h.target);
+      const MethodEntry *m = slot.type->find_method(h.target);
       if (!m)
         throw DecodeError("no method with id " + std::to_string(h.target));
-      m->dispatch(slot->object, in.archive(), ar);
+      m->dispatch(slot.object, in.archive(), ar);
     } else {
       ClosureRun run = find_closure(h.target);
       const void *fn = h.aux ? function_from_id(h.aux) : nullptr;
       if (!run || (h.aux && !fn))
         throw DecodeError("unknown closure id " + std::to_string(h.target));
-      run(slot->object, fn, in.archive(), ar);
+      run(slot.object, fn, in.archive(), ar);
     }
     in.finish();
   } catch (...) {
-    reply(error_reply(h));
-    return true;
+    return error_reply(h);
   }
-  reply(reply_frame(h, wire::FrameKind::Result, std::move(out)));
-  return true;
+  return reply_frame(h, wire::FrameKind::Result, std::move(out));
 }
 
 /// Constructs a proclet here and hands all its weight to the creator.
@@ -143,7 +173,9 @@ void Node::serve_create(const wire::FrameView &f, const Reply &reply) {
   ConstructorRun ctor = find_constructor(h.aux);
   if (!type || !ctor)
     return reply(unavailable(h, "unknown proclet type or constructor"));
-  bool pinned = (h.flags & wire::kPinned) != 0;
+  ProcletOptions options;
+  options.pinned = (h.flags & wire::kPinned) != 0;
+  options.replicas = (h.flags & wire::kReplicas) >> wire::kReplicaShift;
   void *object = nullptr;
   try {
     Decoder in(f.payload, SerialContext{this});
@@ -154,7 +186,7 @@ void Node::serve_create(const wire::FrameView &f, const Reply &reply) {
       type->destroy(object);
     return reply(error_reply(h));
   }
-  auto slot = host_slot(*type, object, pinned, kInitialWeight);
+  auto slot = host_new(*type, object, options);
   reply(reply_with(h, wire::FrameKind::Result, slot->id, kInitialWeight));
 }
 
@@ -164,7 +196,10 @@ bool Node::serve_grant(const wire::FrameView &f, const Reply &reply) {
   std::shared_ptr<Slot> slot = find_slot(f.header.proclet_id);
   if (!slot || !slot->try_enter())
     return false;
-  slot->weight.fetch_add(f.header.aux, std::memory_order_relaxed);
+  if (slot->replicas)
+    replicate_weight(slot, f.header.aux);
+  else
+    slot->weight.fetch_add(f.header.aux, std::memory_order_relaxed);
   slot->leave();
   reply(reply_frame(f.header, wire::FrameKind::Result, wire::start_frame(),
                     f.header.aux));
@@ -177,6 +212,8 @@ bool Node::serve_release(const wire::FrameView &f) {
     return false;
   std::shared_ptr<Slot> gone = subtract_weight(*slot, f.header.aux);
   slot->leave();
+  if (gone && gone->replicas)
+    drop_backups(*gone);
   if (gone)
     submit([this, gone] { destroy(gone); });
   return true;

@@ -14,6 +14,7 @@
 #include "nu/net/secret.hpp"
 #include "nu/net/tls.hpp"
 #include "nu/proclet.hpp"
+#include "replicate/Record.hpp"
 
 #include <atomic>
 #include <csignal>
@@ -46,7 +47,7 @@ int run_in_main_proclet(Node &node, const std::function<int(int, char **)> &fn,
                         int argc, char **argv) {
   NodeScope node_scope(&node);
   Proclet<MainProclet> main(
-      node.host(main_proclet_type(), new MainProclet, true));
+      node.host(main_proclet_type(), new MainProclet, {.pinned = true}));
   SlotScope slot_scope(node.find_slot(main.id()).get());
   try {
     return fn(argc, argv);
@@ -71,7 +72,7 @@ Node *current_node() {
 NodeId node_id(Node *node) { return node->id(); }
 
 void submit(Node *node, std::function<void()> task) {
-  node->submit(std::move(task));
+  node->submit(in_replication_scope(std::move(task)));
 }
 
 void send_request(Node *node, ProcletId id, NodeId location, RequestKind kind,
@@ -86,13 +87,14 @@ NodeId place(Node *node, const ProcletOptions &options) {
 }
 
 Proxy *host_proclet(Node *node, const ProcletType &type, void *object,
-                    bool pinned) {
-  return node->host(type, object, pinned);
+                    const ProcletOptions &options) {
+  return node->host(type, object, options);
 }
 
 Proxy *create_remote(Node *node, NodeId where, const ProcletType &type,
-                     std::uint64_t ctor_id, bool pinned, Bytes frame) {
-  return node->create_remote(where, type, ctor_id, pinned, std::move(frame));
+                     std::uint64_t ctor_id, const ProcletOptions &options,
+                     Bytes frame) {
+  return node->create_remote(where, type, ctor_id, options, std::move(frame));
 }
 
 Proxy *adopt_proxy(Node *node, ProcletId id, std::uint64_t type_id,

@@ -14,7 +14,7 @@
 namespace kv {
 namespace {
 
-std::atomic<int> reserved_fd{-1}; // this process's RESP port, once bound
+[[nu::node_local]] std::atomic<int> reserved_fd{-1}; // this process's port
 
 } // namespace
 

@@ -27,6 +27,7 @@ std::string parse_number(std::string_view name, std::string_view value,
 constexpr std::string_view kFlags[] = {"--port",
                                        "--host",
                                        "--shards",
+                                       "--replicas",
                                        "--max-clients",
                                        "--max-query-buffer",
                                        "--partial-timeout-ms",
@@ -74,6 +75,9 @@ std::string apply(Options &o, std::string_view name, std::string_view value) {
   } else if (name == "--shards") {
     error = parse_number(name, value, 1, 65536, n);
     o.shards = static_cast<std::size_t>(n);
+  } else if (name == "--replicas") {
+    error = parse_number(name, value, 0, kMaxReplicas, n);
+    o.replicas = static_cast<unsigned>(n);
   } else if (name == "--requirepass") {
     o.requirepass = std::string(value);
   } else if (name != "--host") {
@@ -126,7 +130,8 @@ std::optional<Options> parse_options(const std::vector<std::string> &args,
 
 std::string usage(const std::string &program) {
   return "usage: " + program +
-         " [--port P] [--host H] [--shards N] [client limits]\n"
+         " [--port P] [--host H] [--shards N] [--replicas N]\n"
+         "       [client limits]\n"
          "       [--requirepass PASSWORD]\n"
          "       [--nu-... runtime flags]\n"
          "A Redis-compatible (RESP2) key-value server whose keys live in a\n"
@@ -136,6 +141,10 @@ std::string usage(const std::string &program) {
          "              when given --port.\n"
          "  --host H    listen on address H (default 127.0.0.1)\n"
          "  --shards N  shards of the map, 1..65536 (default 64; main node)\n"
+         "  --replicas N  backups of each shard on other nodes, 0..3\n"
+         "              (default 0; main node): a write is acknowledged once\n"
+         "              they have it, and a node's death loses none; such\n"
+         "              shards do not migrate\n"
          "  --max-clients N  clients served at once, 1..1000000 (default\n"
          "              10000); one more gets an error and is disconnected\n"
          "  --max-query-buffer SIZE  bytes of an incomplete request a client\n"

@@ -12,11 +12,16 @@
 
 namespace kv {
 
+/// The most backups a shard may have: nu::kMaxReplicas (main.cpp checks;
+/// this library does not depend on the runtime).
+inline constexpr unsigned kMaxReplicas = 3;
+
 struct Options {
   std::string host = "127.0.0.1";
   int port = 6379;         ///< 0: the kernel picks one
   bool port_given = false; ///< a server node serves clients only if so
   std::size_t shards = 64;
+  unsigned replicas = 0; ///< backups per shard (nu::ProcletOptions)
   Limits limits; ///< --max-clients, --max-query-buffer, --partial-timeout-ms
   std::string requirepass; ///< "": clients need no AUTH
   bool help = false;

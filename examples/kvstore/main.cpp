@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+static_assert(kv::kMaxReplicas == nu::kMaxReplicas);
+
 namespace {
 
 using Frontends = std::map<nu::NodeId, nu::Proclet<kv::Frontend>>;
@@ -40,10 +42,11 @@ void cover_nodes(const kv::Store &store, Frontends &frontends) {
 
 /// The main node's function: the map, the frontends, then wait for a
 /// signal (checking for new nodes meanwhile).
-int run(std::size_t shards, const sigset_t &signals) {
+int run(const kv::Options &options, const sigset_t &signals) {
   Frontends frontends;
   try {
-    kv::Store store = nu::make_sharded_map<std::string, kv::Entry>(shards);
+    kv::Store store = nu::make_sharded_map<std::string, kv::Entry>(
+        options.shards, options.replicas);
     while (true) {
       cover_nodes(store, frontends);
       timespec tick{0, 200'000'000};
@@ -84,5 +87,5 @@ int main(int argc, char **argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return nu::main(argc, argv, [&] { return run(options->shards, signals); });
+  return nu::main(argc, argv, [&] { return run(*options, signals); });
 }

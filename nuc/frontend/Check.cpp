@@ -1,11 +1,16 @@
 // Reporting for nuc's checks: clang diagnostics tagged with the check's
-// name, deduplicated across template instantiations.
+// name, deduplicated across template instantiations; the code that runs
+// inside proclets, which several checks walk.
 #include "Check.hpp"
+
+#include "Matchers.hpp"
+#include "NuApi.hpp"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclTemplate.h"
 
 using namespace clang;
+using namespace clang::ast_matchers;
 
 namespace nuc {
 
@@ -49,6 +54,33 @@ void Check::noteInstantiation(Finding &F, const CXXRecordDecl *RD) const {
 
 std::string Check::quote(QualType T) const {
   return "'" + T.getAsString(ctx().getPrintingPolicy()) + "'";
+}
+
+void Check::matchCodeInside(MatchFinder &Finder) {
+  Finder.addMatcher(matchers::procletClass(), this);
+  Finder.addMatcher(matchers::runCall(), this);
+}
+
+void Check::forEachBodyInside(
+    const MatchFinder::MatchResult &R,
+    llvm::function_ref<void(const Stmt *, const std::string &)> F) const {
+  if (const auto *RD = R.Nodes.getNodeAs<CXXRecordDecl>("proclet")) {
+    if (RD->getTemplateInstantiationPattern())
+      return; // instantiated bodies repeat the template's
+    for (const CXXMethodDecl *M : RD->methods())
+      if (const Stmt *Body = M->getBody())
+        F(Body, "proclet method '" + M->getQualifiedNameAsString() + "'");
+    return;
+  }
+  RunCall Call;
+  if (!matchRunCall(R.Nodes.getNodeAs<CXXMemberCallExpr>("run"), Call))
+    return;
+  Closure C = resolveClosure(Call.Closure);
+  const Stmt *Body = C.Lambda ? C.Lambda->getBody() : nullptr;
+  if (!Body && C.Function && !C.IsMethod)
+    Body = C.Function->getBody();
+  if (Body)
+    F(Body, "closure passed to '" + Call.Entry.str() + "'");
 }
 
 } // namespace nuc

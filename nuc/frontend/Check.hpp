@@ -4,6 +4,7 @@
 
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/Basic/Diagnostic.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
@@ -62,6 +63,16 @@ protected:
 
   /// The type as the user reads it in a diagnostic, quoted.
   std::string quote(clang::QualType T) const;
+
+  /// Matches the code that runs inside proclets: proclet classes, and the
+  /// calls that ship closures to Run/RunAsync.
+  void matchCodeInside(clang::ast_matchers::MatchFinder &Finder);
+  /// For a match of matchCodeInside(): each body that runs inside a
+  /// proclet (its methods', a shipped closure's) and how to name its code.
+  void forEachBodyInside(
+      const clang::ast_matchers::MatchFinder::MatchResult &R,
+      llvm::function_ref<void(const clang::Stmt *, const std::string &)> F)
+      const;
 
   clang::ASTContext &ctx() const { return Context.Ctx; }
   Serializability &types() const { return Context.Types; }

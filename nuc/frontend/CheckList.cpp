@@ -3,6 +3,7 @@
 #include "BoundaryTypesCheck.hpp"
 #include "ClosureCapturesCheck.hpp"
 #include "HiddenSharingCheck.hpp"
+#include "NondeterminismCheck.hpp"
 #include "StateCheck.hpp"
 #include "UndeclaredProcletCheck.hpp"
 
@@ -17,6 +18,8 @@ std::vector<std::unique_ptr<Check>> createChecks(CheckContext &Context) {
   Checks.push_back(std::make_unique<StateCheck>("nu-state", Context));
   Checks.push_back(
       std::make_unique<HiddenSharingCheck>("nu-hidden-sharing", Context));
+  Checks.push_back(
+      std::make_unique<NondeterminismCheck>("nu-nondeterminism", Context));
   Checks.push_back(std::make_unique<UndeclaredProcletCheck>(
       "nu-undeclared-proclet", Context));
   return Checks;

@@ -3,8 +3,6 @@
 #include "HiddenSharingCheck.hpp"
 
 #include "Attributes.hpp"
-#include "Matchers.hpp"
-#include "NuApi.hpp"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -57,29 +55,13 @@ private:
 } // namespace
 
 void HiddenSharingCheck::registerMatchers(MatchFinder &Finder) {
-  Finder.addMatcher(matchers::procletClass(), this);
-  Finder.addMatcher(matchers::runCall(), this);
+  matchCodeInside(Finder);
 }
 
 void HiddenSharingCheck::run(const MatchFinder::MatchResult &R) {
-  if (const auto *RD = R.Nodes.getNodeAs<CXXRecordDecl>("proclet")) {
-    if (RD->getTemplateInstantiationPattern())
-      return; // instantiated bodies repeat the template's
-    for (const CXXMethodDecl *M : RD->methods())
-      if (const Stmt *Body = M->getBody())
-        checkBody(Body,
-                  "proclet method '" + M->getQualifiedNameAsString() + "'");
-    return;
-  }
-  RunCall Call;
-  if (!matchRunCall(R.Nodes.getNodeAs<CXXMemberCallExpr>("run"), Call))
-    return;
-  Closure C = resolveClosure(Call.Closure);
-  const Stmt *Body = C.Lambda ? C.Lambda->getBody() : nullptr;
-  if (!Body && C.Function && !C.IsMethod)
-    Body = C.Function->getBody();
-  if (Body)
-    checkBody(Body, "closure passed to '" + Call.Entry.str() + "'");
+  forEachBodyInside(R, [this](const Stmt *Body, const std::string &Who) {
+    checkBody(Body, Who);
+  });
 }
 
 void HiddenSharingCheck::checkBody(const Stmt *Body, const std::string &Who) {

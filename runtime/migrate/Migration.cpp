@@ -78,7 +78,8 @@ std::shared_ptr<Slot> Node::start_move(ProcletId id, NodeId to) {
     throw Error("nu: " + name(id) + " is not on node " +
                 std::to_string(this->id()));
   if (slot->pinned)
-    throw Error("nu: " + name(id) + " is pinned and never migrates");
+    throw Error("nu: " + name(id) +
+                " is pinned (or replicated) and never migrates");
   SlotState active = SlotState::Active;
   if (parked_.contains(id) || // an earlier move from here is not done
       !slot->state.compare_exchange_strong(active, SlotState::Migrating))

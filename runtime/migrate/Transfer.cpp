@@ -45,16 +45,22 @@ Bytes Node::save_state(const Slot &slot) {
 }
 
 /// Sends \p state (from save_state) to \p to and returns once the proclet
-/// is active there; throws if it is not. A state of one chunk leaves in its
-/// own buffer.
-void Node::send_state(const Slot &slot, NodeId to, Bytes state) {
+/// is active there (or, for a backup of \p replica's primary, kept there);
+/// throws if it is not. A state of one chunk leaves in its own buffer.
+void Node::send_state(const Slot &slot, NodeId to, Bytes state,
+                      const ReplicaSet *replica) {
   ChunkInfo info{id(),
                  endpoint_->new_request_id(),
                  0,
                  state.size() - state_prefix(),
-                 slot.epoch.load() + 1,
+                 slot.epoch.load() + (replica ? 0 : 1),
                  slot.weight.load(),
                  slot.pinned};
+  if (replica) {
+    info.replica = true;
+    info.seq = replica->seq;
+    info.replicas = replica->wanted;
+  }
   wire::FrameHeader header;
   header.kind = wire::FrameKind::Migrate;
   header.proclet_id = slot.id;
@@ -99,13 +105,13 @@ void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
     if (!type || !chunk_fits(info, bytes.size()))
       throw DecodeError("bad migration chunk");
     if (bytes.size() == info.total) { // the whole state in one chunk
-      activate(h.proclet_id, *type, bytes, info);
+      settle(h.proclet_id, *type, bytes, info);
       return reply(
           reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
     }
     std::shared_ptr<Incoming> incoming = incoming_.add(info, bytes);
     if (incoming)
-      activate(h.proclet_id, *type, incoming->state(), info);
+      settle(h.proclet_id, *type, incoming->state(), info);
     reply(reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
   } catch (...) {
     reply(error_reply(h));
@@ -174,18 +180,36 @@ void IncomingTransfers::drop_from(NodeId peer) {
   });
 }
 
-/// Builds the proclet from its state and makes it reachable here.
-void Node::activate(ProcletId id, const ProcletType &type,
-                    std::span<const std::byte> state, const ChunkInfo &info) {
+/// A whole state arrived: a migrated proclet, or a backup's copy.
+void Node::settle(ProcletId id, const ProcletType &type,
+                  std::span<const std::byte> state, const ChunkInfo &info) {
+  if (info.replica)
+    return keep_copy(id, type, state, info);
+  activate(id, type, state, info);
+}
+
+/// A proclet built from its saved state.
+void *Node::load_object(const ProcletType &type,
+                        std::span<const std::byte> state,
+                        Completions *completions) {
   void *object = type.construct_for_load();
   try {
     Decoder in(state, SerialContext{this});
     type.load(in.archive(), object);
+    if (completions) // a backup's copy: its primary's completions follow
+      in(*completions);
     in.finish();
   } catch (...) {
     type.destroy(object);
     throw;
   }
+  return object;
+}
+
+/// Builds the proclet from its state and makes it reachable here.
+void Node::activate(ProcletId id, const ProcletType &type,
+                    std::span<const std::byte> state, const ChunkInfo &info) {
+  void *object = load_object(type, state);
   auto slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch);
   // Under proxies_mu_, as a commit unlinks: if the proclet already moved on
   // (the slot left slots_), no handle may point to its slot any more.

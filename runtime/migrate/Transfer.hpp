@@ -23,9 +23,15 @@ struct ChunkInfo {
   std::uint64_t epoch = 0;
   std::uint64_t weight = 0;
   bool pinned = false;
+  /// A backup's copy of a replicated proclet (not a migration): its
+  /// primary's sequence number and how many backups it keeps.
+  bool replica = false;
+  std::uint64_t seq = 0;
+  std::uint32_t replicas = 0;
 
   template <class A> void serialize(A &ar) {
-    ar(from, transfer, offset, total, epoch, weight, pinned);
+    ar(from, transfer, offset, total, epoch, weight, pinned, replica, seq,
+       replicas);
   }
 };
 

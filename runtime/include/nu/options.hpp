@@ -17,9 +17,16 @@ struct ProcletOptions {
   /// Never migrate this proclet.
   bool pinned = false;
   /// Create it on this node (default: the runtime places it).
-  std::optional<NodeId> node;
+  std::optional<NodeId> node = std::nullopt;
   /// Expected size of its state in bytes, a placement hint (0: unknown).
   std::size_t expected_size = 0;
+  /// Backups kept on other nodes (0 to kMaxReplicas): every invocation is
+  /// applied by them before it returns, and one takes over if the node
+  /// hosting the proclet dies. A replicated proclet never migrates.
+  unsigned replicas = 0;
 };
+
+/// The most backups a proclet may have.
+inline constexpr unsigned kMaxReplicas = 3;
 
 } // namespace nu

@@ -362,14 +362,14 @@ Proclet<T> make_proclet(ProcletOptions options, A &&...args) {
     } catch (...) {
       std::rethrow_exception(detail::as_remote_error(std::current_exception()));
     }
-    return Proclet<T>(detail::host_proclet(node, type, object, options.pinned));
+    return Proclet<T>(detail::host_proclet(node, type, object, options));
   }
   using Args = std::tuple<std::decay_t<A>...>;
   detail::Bytes frame =
       detail::encode_request<Args>(node, std::forward<A>(args)...);
   return Proclet<T>(detail::create_remote(node, where, type,
                                           detail::Constructor<T, Args>::id,
-                                          options.pinned, std::move(frame)));
+                                          options, std::move(frame)));
 }
 
 template <class T, class... A> Proclet<T> make_proclet(A &&...args) {

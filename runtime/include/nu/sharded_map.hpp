@@ -315,9 +315,11 @@ private:
 };
 
 /// Creates a map of \p shards shards (at least 1), spread round-robin over
-/// the live nodes; from then on they migrate like any proclet.
+/// the live nodes; from then on they migrate like any proclet. With
+/// \p replicas backups each (see ProcletOptions::replicas), they stay put
+/// and survive the death of the node hosting them.
 template <class K, class V>
-ShardedMap<K, V> make_sharded_map(std::size_t shards) {
+ShardedMap<K, V> make_sharded_map(std::size_t shards, unsigned replicas = 0) {
   if (shards == 0)
     throw Error("nu::make_sharded_map: a map needs at least one shard");
   std::vector<NodeId> where = nodes();
@@ -325,7 +327,7 @@ ShardedMap<K, V> make_sharded_map(std::size_t shards) {
   handles.reserve(shards);
   for (std::size_t i = 0; i < shards; ++i)
     handles.push_back(make_proclet<MapShard<K, V>>(
-        ProcletOptions{.node = where[i % where.size()]}));
+        ProcletOptions{.node = where[i % where.size()], .replicas = replicas}));
   return ShardedMap<K, V>(std::move(handles));
 }
 

@@ -43,6 +43,7 @@ std::unique_ptr<Process> Cluster::launch_controller(int port) {
     label += std::to_string(controllers_started_);
     args.push_back("--recover");
   }
+  args.insert(args.end(), controller_flags.begin(), controller_flags.end());
   return std::make_unique<Process>(paths_.controller, std::move(args), label);
 }
 

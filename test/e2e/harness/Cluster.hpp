@@ -41,6 +41,8 @@ class Cluster {
 public:
   /// How long a start waits for its process's ready line.
   std::chrono::milliseconds start_timeout{15000};
+  /// Flags every controller start adds (e.g. a shorter heartbeat timeout).
+  std::vector<std::string> controller_flags;
 
   explicit Cluster(ClusterPaths paths);
 

@@ -30,14 +30,14 @@ def free_port():
 class Cluster:
     """A controller, two server nodes serving RESP and a main node."""
 
-    def __init__(self, ps, port=None):
+    def __init__(self, ps, port=None, main_flags=()):
         self.ps = ps
         self.port = port or free_port()
         self.controller = self.start_controller()
         self.servers = [self.start_node(["--nu-join", self.address])
                         for _ in range(2)]
         self.main = self.start_node(["--nu-controller", self.address,
-                                     "--shards", "12"])
+                                     "--shards", "12", *main_flags])
         self.ports = [p.serving()[1] for p in self.nodes()]
 
     def start_controller(self):
@@ -73,8 +73,9 @@ class Cluster:
 class Writer(threading.Thread):
     """SETs k0, k1, ... through one node; keeps what was acknowledged."""
 
-    def __init__(self, port):
+    def __init__(self, port, prefix="w"):
         super().__init__(daemon=True)
+        self.prefix = prefix
         self.r = redis.Redis(port=port, socket_timeout=10)
         self.acked, self.errors = {}, 0
         self.stop = threading.Event()
@@ -82,7 +83,7 @@ class Writer(threading.Thread):
     def run(self):
         i = 0
         while not self.stop.is_set():
-            key, value = f"w{i}", f"v{i}"
+            key, value = f"{self.prefix}{i}", f"v{i}"
             try:
                 if self.r.set(key, value):
                     self.acked[key] = value.encode()
@@ -141,9 +142,9 @@ class Membership(unittest.TestCase):
             self.assert_running(c)
             self.assert_all_readable(c, data)
 
-    def restart_controller(self, first_main):
+    def restart_controller(self, first_main, main_flags=()):
         with h.Processes() as ps:
-            c = Cluster(ps)
+            c = Cluster(ps, main_flags=main_flags)
             data = {f"k{i}": f"v{i}".encode() for i in range(500)}
             c.client().mset(data)
             c.controller.kill()

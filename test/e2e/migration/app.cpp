@@ -1,6 +1,8 @@
 // The nu program of the migration e2e tests: `--scenario chaos` (exact
 // counts while nodes move proclets at random), `--scenario sharded-map`
 // (the same for a nu::ShardedMap written from every node) and `memory`.
+#include "../harness/AppSupport.hpp"
+
 #include <nu/nu.hpp>
 #include <nu/sharded_map.hpp>
 
@@ -82,13 +84,10 @@ public:
 
 namespace {
 
+using nu::e2e::check;
+using nu::e2e::wait_for_nodes;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-void check(bool ok, const std::string &what) {
-  if (!ok)
-    throw std::runtime_error(what);
-}
 
 long elapsed_ms(Clock::time_point start) {
   return static_cast<long>(
@@ -286,15 +285,6 @@ Args parse(int argc, char **argv) {
       throw std::runtime_error("bad argument '" + flag + "'");
   }
   return args;
-}
-
-std::vector<nu::NodeId> wait_for_nodes(std::size_t count) {
-  auto deadline = Clock::now() + 10s;
-  while (nu::nodes().size() < count) {
-    check(Clock::now() < deadline, "too few nodes joined within 10 s");
-    std::this_thread::sleep_for(20ms);
-  }
-  return nu::nodes();
 }
 
 int run_app(int argc, char **argv) {

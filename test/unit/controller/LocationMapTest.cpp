@@ -72,6 +72,23 @@ TEST(LocationMap, DropNodeRemovesAndReturnsItsProclets) {
   EXPECT_TRUE(map.drop_node(2).empty());
 }
 
+TEST(LocationMap, ADroppedProcletComesBackOnlyAtANewerEpoch) {
+  LocationMap map;
+  ASSERT_TRUE(map.update(5, 1, 4));
+  ASSERT_TRUE(map.update(6, 1, 2));
+  map.drop_node(1);
+  EXPECT_FALSE(map.update(5, 2, 3)); // a backup left behind
+  EXPECT_FALSE(map.update(5, 2, 4)); // not newer
+  EXPECT_TRUE(map.update(5, 3, 5));  // the backup that takes over
+  EXPECT_EQ(*map.resolve(5), (Location{3, 5}));
+  // The dead node, paused rather than dead, reports the same epoch again.
+  std::vector<ProcletReport> reports{{5, 4}, {6, 2}};
+  RebuildStats stats = map.rebuild(1, reports);
+  EXPECT_EQ(stats.stale, 1u);
+  EXPECT_EQ(*map.resolve(5), (Location{3, 5}));
+  EXPECT_EQ(*map.resolve(6), (Location{1, 2}));
+}
+
 TEST(LocationMap, RebuildFromReports) {
   LocationMap map;
   std::vector<ProcletReport> node1{{1, 1}, {2, 1}, {3, 1}};

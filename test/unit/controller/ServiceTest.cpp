@@ -1127,6 +1127,40 @@ TEST_F(ServiceTest, AForgedHeartbeatIsRefused) {
   EXPECT_TRUE(other.ask(Op::Heartbeat, heartbeat_of(2)).ok);
 }
 
+/// The answer to a backup's claim of proclet \p id for \p node at \p epoch:
+/// granted or not; nullopt if the claim itself was refused.
+std::optional<bool> claim(RawPeer &p, ProcletId id, NodeId node,
+                          std::uint64_t epoch) {
+  Bytes reply = p.ask_raw(Op::Claim, encoded(Registration{id, {node, epoch}}));
+  auto view = wire::parse_frame(reply);
+  if (!view)
+    return std::nullopt;
+  detail::Decoder in(view->payload, detail::SerialContext{});
+  ReplyStatus s;
+  in(s);
+  if (!s.ok)
+    return std::nullopt;
+  bool granted = false;
+  in(granted);
+  return granted;
+}
+
+TEST_F(ServiceTest, AClaimIsGrantedOnceAtANewerEpochAndOnlyToItsNode) {
+  start();
+  RawPeer a = raw_peer(), b = raw_peer(), stranger = raw_peer();
+  ASSERT_EQ(a.join(1), 1u);
+  ASSERT_EQ(b.join(2), 2u);
+  a.post(Op::Register, encoded(std::vector<Registration>{{7, {1, 3}}}));
+  expect_denied(stranger.ask(Op::Claim, encoded(Registration{7, {2, 4}})),
+                "claim for node 2 refused");
+  expect_denied(a.ask(Op::Claim, encoded(Registration{7, {2, 4}})),
+                "claim for node 2 refused");
+  EXPECT_EQ(claim(b, 7, 2, 3), false); // not newer than the primary's
+  EXPECT_EQ(claim(b, 7, 2, 4), true);
+  EXPECT_EQ(claim(b, 7, 2, 4), false); // a second copy at the same epoch
+  EXPECT_EQ(claim(a, 7, 1, 4), false);
+}
+
 TEST_F(ServiceTest, AForgedLeaveIsRefused) {
   start();
   auto a = connect();

@@ -103,7 +103,9 @@ struct Holder_Spec : OneFieldSpec<Holder, Holder_held> {
             method<Holder, &Holder::Take>(2, "Holder::Take"),
             method<Holder, &Holder::Read>(3, "Holder::Read"),
             method<Holder, &Holder::Drop>(4, "Holder::Drop"),
-            method<Holder, &Holder::SleepThenRead>(5, "Holder::SleepThenRead")};
+            method<Holder, &Holder::SleepThenRead>(5, "Holder::SleepThenRead"),
+            method<Holder, &Holder::AddToHeld>(6, "Holder::AddToHeld"),
+            method<Holder, &Holder::MakeOne>(7, "Holder::MakeOne")};
   }
 };
 

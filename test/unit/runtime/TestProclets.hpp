@@ -71,6 +71,10 @@ public:
     return held_.Run(&Counter::Get);
   }
   void Drop() { held_.reset(); }
+  /// A call with an effect on another proclet.
+  void AddToHeld(int n) { held_.Run(&Counter::Add, n); }
+  /// A proclet made inside a method.
+  void MakeOne() { held_ = nu::make_proclet<Counter>(); }
 
 private:
   nu::Proclet<Counter> held_;

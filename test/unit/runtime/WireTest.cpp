@@ -5,6 +5,7 @@
 #include "TestProclets.hpp"
 #include "migrate/Transfer.hpp"
 #include "nu/wire/frame.hpp"
+#include "replicate/Replication.hpp"
 
 #include <fstream>
 #include <future>
@@ -138,6 +139,51 @@ nu::wire::FrameView reply_to(RawPeer &peer, nu::wire::FrameHeader h,
             std::future_status::ready);
   bytes = reply.get();
   return *nu::wire::parse_frame(bytes);
+}
+
+TEST_F(Wire, ATaggedCallTooShortForItsTagGetsAnError) {
+  auto c = nu::make_proclet<Counter>(3);
+  RawPeer peer(cluster_);
+  nu::wire::FrameHeader h;
+  h.kind = nu::wire::FrameKind::Call;
+  h.flags = nu::wire::kTagged;
+  h.request_id = 4;
+  h.proclet_id = c.id();
+  nu::detail::Bytes bytes;
+  auto reply = reply_to(peer, h, nu::detail::Bytes(3), bytes);
+  EXPECT_EQ(reply.header.kind, nu::wire::FrameKind::Error);
+  EXPECT_EQ(c.Run(&Counter::Get), 3);
+}
+
+/// The ReplicaAck of node 2 to a Replicate frame with \p payload.
+int replicate_ack(Cluster &cluster, nu::wire::FrameHeader h,
+                  const nu::detail::Bytes &payload) {
+  RawPeer peer(cluster);
+  h.kind = nu::wire::FrameKind::Replicate;
+  h.request_id = 5;
+  nu::detail::Bytes bytes;
+  auto reply = reply_to(peer, h, payload, bytes);
+  if (reply.header.kind != nu::wire::FrameKind::Result)
+    return -1;
+  std::uint8_t ack = 0;
+  nu::detail::Decoder in(reply.payload, nu::detail::SerialContext{});
+  in(ack);
+  return ack;
+}
+
+TEST_F(Wire, ForgedReplicateFramesChangeNothing) {
+  auto c = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 2}, 3);
+  nu::detail::ReplicaOp op;
+  op.request = static_cast<std::uint8_t>(nu::wire::FrameKind::Call);
+  nu::detail::Bytes encoded;
+  nu::detail::encode(encoded, nu::detail::SerialContext{}, op);
+  nu::wire::FrameHeader h;
+  h.proclet_id = 999; // no copy of it here: send it whole
+  EXPECT_EQ(replicate_ack(cluster_, h, encoded), 2);
+  h.proclet_id = c.id(); // node 2 hosts it: the sender is no primary
+  EXPECT_EQ(replicate_ack(cluster_, h, encoded), 1);
+  EXPECT_EQ(replicate_ack(cluster_, h, nu::detail::Bytes(5)), -1); // garbage
+  EXPECT_EQ(c.Run(&Counter::Get), 3);
 }
 
 TEST_F(Wire, MalformedMigrationChunkGetsAnErrorAndChangesNothing) {

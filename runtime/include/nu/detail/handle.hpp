@@ -11,10 +11,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 namespace nu::detail {
 
 class Node;
+struct ReplicaSet;
 
 enum class SlotState : std::uint8_t { Active, Migrating, Gone };
 
@@ -34,6 +36,9 @@ struct Slot {
   std::atomic<std::uint64_t> weight{0};
   /// Time spent serving requests (not fastpath calls), for the policy.
   std::atomic<std::uint64_t> cpu_ns{0};
+  /// A replicated proclet's backups (null: not replicated). Calls to it
+  /// never take the fastpath.
+  std::shared_ptr<ReplicaSet> replicas;
 
   bool active() const {
     return state.load(std::memory_order_acquire) == SlotState::Active;

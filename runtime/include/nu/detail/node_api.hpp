@@ -55,11 +55,12 @@ NodeId place(Node *node, const ProcletOptions &options);
 /// Hosts \p object (allocated for type.destroy) on \p node; returns a proxy
 /// holding all of its reference weight.
 Proxy *host_proclet(Node *node, const ProcletType &type, void *object,
-                    bool pinned);
+                    const ProcletOptions &options);
 /// Asks node \p where to construct a proclet (constructor \p ctor_id,
 /// arguments in \p frame); returns a proxy holding all of its weight.
 Proxy *create_remote(Node *node, NodeId where, const ProcletType &type,
-                     std::uint64_t ctor_id, bool pinned, Bytes frame);
+                     std::uint64_t ctor_id, const ProcletOptions &options,
+                     Bytes frame);
 
 /// The proxy for a handle read from the wire, holding \p weight more.
 Proxy *adopt_proxy(Node *node, ProcletId id, std::uint64_t type_id,

@@ -26,20 +26,26 @@ enum class FrameKind : std::uint8_t {
   Migrate = 10,    ///< a chunk of proclet `proclet`'s migrating state
   Move = 11,       ///< migrate `proclet` to node `target` (0: drain all)
   Hello = 12,      ///< the cluster handshake, step `request_id` (1..3)
+  Replicate = 13,  ///< to a backup of `proclet`: op `target` at epoch `aux`
 };
-constexpr std::uint8_t kMaxFrameKind = 12;
+constexpr std::uint8_t kMaxFrameKind = 13;
 
 /// Flags bits; unknown bits are a malformed frame.
 enum FrameFlags : std::uint32_t {
-  kOneWay = 1u << 0,    ///< no reply expected
-  kPinned = 1u << 1,    ///< Create: the new proclet never migrates
-  kForwarded = 1u << 2, ///< request relayed by a node that lacked the proclet
-  kRelocated = 1u << 3, ///< reply to a relayed request: `target` is where
-                        ///< the proclet was found
-  kHops = 0xFu << 8,    ///< how many times a request was forwarded
+  kOneWay = 1u << 0,     ///< no reply expected
+  kPinned = 1u << 1,     ///< Create: the new proclet never migrates
+  kForwarded = 1u << 2,  ///< request relayed by a node that lacked the proclet
+  kRelocated = 1u << 3,  ///< reply to a relayed request: `target` is where
+                         ///< the proclet was found
+  kReplicas = 0x3u << 4, ///< Create: how many backups the proclet keeps
+  kTagged = 1u << 6,     ///< a call whose payload ends with its CallTag
+  kReplicated = 1u << 7, ///< a reply from a replicated proclet
+  kHops = 0xFu << 8,     ///< how many times a request was forwarded
 };
-constexpr std::uint32_t kKnownFlags =
-    kOneWay | kPinned | kForwarded | kRelocated | kHops;
+constexpr std::uint32_t kKnownFlags = kOneWay | kPinned | kForwarded |
+                                      kRelocated | kReplicas | kTagged |
+                                      kReplicated | kHops;
+constexpr unsigned kReplicaShift = 4;
 constexpr unsigned kHopShift = 8;
 constexpr unsigned kMaxHops = 15;
 

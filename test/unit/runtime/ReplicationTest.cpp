@@ -1,0 +1,94 @@
+// Replicated proclets on a real controller and three nodes (in-memory
+// transport): backups apply every call, one takes over when the primary's
+// node dies and calls go on exactly once; what replication refuses.
+#include "ControlledCluster.hpp"
+#include "TestProclets.hpp"
+
+#include <gtest/gtest.h>
+
+namespace nutest {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Replication : public ControlledCluster {
+protected:
+  void SetUp() override {
+    ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  }
+  nu::detail::NodeScope scope_{&node(0)};
+};
+
+TEST_F(Replication, BackupsTakeOverAndCallsGoOnExactlyOnce) {
+  auto c = nu::make_proclet<Counter>(
+      nu::ProcletOptions{.node = 3, .replicas = 2}, 5);
+  for (int i = 0; i < 100; ++i)
+    c.Run(&Counter::Add, 1);
+  EXPECT_EQ(node(0).backup_count() + node(1).backup_count(), 2u);
+  nodes_[2].reset(); // node 3 dies with the primary
+  for (int i = 0; i < 100; ++i)
+    c.Run(&Counter::Add, 1); // sent again until a backup took over
+  EXPECT_EQ(c.Run(&Counter::Get), 205);
+  EXPECT_NE(c.Run(&Counter::Where), 3u);
+  // The new primary found a backup among the nodes left.
+  EXPECT_TRUE(eventually(
+      [&] { return node(0).backup_count() + node(1).backup_count() == 1; }));
+}
+
+TEST_F(Replication, ABackupRepeatsNoCallToAnotherProclet) {
+  auto sink = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 1});
+  auto holder =
+      nu::make_proclet<Holder>(nu::ProcletOptions{.node = 2, .replicas = 1});
+  holder.Run(&Holder::Set, sink);
+  for (int i = 0; i < 20; ++i)
+    holder.Run(&Holder::AddToHeld, 1);
+  EXPECT_EQ(sink.Run(&Counter::Get), 20);
+  nodes_[1].reset(); // the backup takes over: its copy holds the sink too
+  holder.Run(&Holder::AddToHeld, 1);
+  EXPECT_EQ(sink.Run(&Counter::Get), 21);
+  EXPECT_EQ(holder.Run(&Holder::Read), 21);
+}
+
+TEST_F(Replication, ALostBackupIsReplacedWithoutFailingACall) {
+  auto c = nu::make_proclet<Counter>(nu::ProcletOptions{.replicas = 1});
+  c.Run(&Counter::Add, 1);
+  int holder = node(1).backup_count() == 1 ? 1 : 2;
+  nodes_[holder].reset();
+  c.Run(&Counter::Add, 1);
+  EXPECT_EQ(c.Run(&Counter::Get), 2);
+  EXPECT_EQ(node(3 - holder).backup_count(), 1u);
+}
+
+TEST_F(Replication, DroppingTheLastHandleDropsTheBackups) {
+  {
+    auto c = nu::make_proclet<Counter>(nu::ProcletOptions{.replicas = 2});
+    c.Run(&Counter::Add, 1);
+    EXPECT_EQ(node(1).backup_count() + node(2).backup_count(), 2u);
+  }
+  EXPECT_TRUE(eventually(
+      [&] { return node(1).backup_count() + node(2).backup_count() == 0; }));
+}
+
+TEST_F(Replication, WhatReplicationRefuses) {
+  EXPECT_THROW(nu::make_proclet<Counter>(nu::ProcletOptions{.replicas = 4}),
+               nu::Error);
+  auto holder = nu::make_proclet<Holder>(nu::ProcletOptions{.replicas = 1});
+  try {
+    holder.Run(&Holder::MakeOne);
+    ADD_FAILURE() << "a replicated method made a proclet";
+  } catch (const nu::RemoteError &e) {
+    EXPECT_NE(std::string(e.what()).find("cannot create proclets"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    nu::migrate(holder, 2);
+    ADD_FAILURE() << "a replicated proclet migrated";
+  } catch (const nu::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("never migrates"), std::string::npos)
+        << e.what();
+  }
+}
+
+} // namespace
+} // namespace nutest
