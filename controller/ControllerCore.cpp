@@ -32,7 +32,8 @@ Expected<RebuildStats> ControllerCore::rejoin(const NodeReport &report,
 
 std::vector<LostNode> ControllerCore::expire(TimePoint now) {
   std::vector<LostNode> lost;
-  for (NodeId id : nodes_.expire(now, options_.heartbeat_timeout))
+  for (NodeId id : nodes_.expire(now, options_.heartbeat_timeout,
+                                 options_.reconnect_timeout))
     lost.push_back(LostNode{id, locations_.drop_node(id)});
   return lost;
 }

@@ -32,6 +32,9 @@ struct ControllerOptions {
   PlacementOptions placement;
   std::uint64_t id_grant_size = IdRanges::kDefaultGrantSize;
   Clock::duration heartbeat_timeout = std::chrono::seconds(5);
+  /// How long a node whose connection closed has to come back before it is
+  /// dead (its process died; a paused node keeps its connection).
+  Clock::duration reconnect_timeout = std::chrono::seconds(1);
 };
 
 /// Thread-safe; no global state, so several can live in one process.

@@ -130,12 +130,14 @@ Expected<void> NodeRegistry::leave(NodeId id) {
   return {};
 }
 
-std::vector<NodeId> NodeRegistry::expire(TimePoint now,
-                                         Clock::duration timeout) {
+std::vector<NodeId> NodeRegistry::expire(TimePoint now, Clock::duration timeout,
+                                         Clock::duration reconnect) {
   std::vector<NodeId> expired;
   std::lock_guard lock(mutex_);
   for (auto &[id, info] : nodes_) {
-    if (info.state != NodeState::live || now - info.last_heartbeat <= timeout)
+    bool gone = info.disconnected && now - *info.disconnected > reconnect;
+    if (info.state != NodeState::live ||
+        (now - info.last_heartbeat <= timeout && !gone))
       continue;
     info.state = NodeState::dead;
     expired.push_back(id);
@@ -143,11 +145,20 @@ std::vector<NodeId> NodeRegistry::expire(TimePoint now,
   return expired;
 }
 
+void NodeRegistry::connection(NodeId id, std::optional<TimePoint> closed) {
+  std::lock_guard lock(mutex_);
+  if (auto it = nodes_.find(id); it != nodes_.end())
+    it->second.disconnected = closed;
+}
+
 void NodeRegistry::grace(TimePoint now) {
   std::lock_guard lock(mutex_);
   for (auto &[id, info] : nodes_)
-    if (info.state == NodeState::live)
+    if (info.state == NodeState::live) {
       info.last_heartbeat = std::max(info.last_heartbeat, now);
+      if (info.disconnected)
+        info.disconnected = now;
+    }
 }
 
 std::vector<NodeInfo> NodeRegistry::live_nodes() const {

@@ -33,6 +33,9 @@ struct NodeInfo {
   std::uint64_t heartbeats = 0;   ///< load reports since (re)joining, its own
   std::uint64_t load_version = 0; ///< changes whenever load is replaced
   NodeState state = NodeState::live;
+  /// When its connection to the controller closed, if it has not come back
+  /// (not sent: the controller's own bookkeeping).
+  std::optional<TimePoint> disconnected;
 };
 
 /// What placement needs of a live node (no strings, cheap to copy).
@@ -59,9 +62,15 @@ public:
   Expected<void> heartbeat(NodeId id, const Load &load, TimePoint now);
   /// A node leaving on purpose. Leaving twice is not an error.
   Expected<void> leave(NodeId id);
-  /// Marks live nodes whose last heartbeat is older than \p timeout dead
-  /// and returns them, in id order.
-  std::vector<NodeId> expire(TimePoint now, Clock::duration timeout);
+  /// Marks live nodes dead and returns them, in id order: those whose last
+  /// heartbeat is older than \p timeout, and those whose connection closed
+  /// more than \p reconnect ago without coming back (their process died:
+  /// a paused one keeps its connection open).
+  std::vector<NodeId> expire(TimePoint now, Clock::duration timeout,
+                             Clock::duration reconnect);
+  /// Node \p id's connection closed at \p now, or (\p now nullopt) it is
+  /// connected again.
+  void connection(NodeId id, std::optional<TimePoint> closed);
   /// Counts every live node as heard from at \p now: after the controller
   /// itself was not running, their silence says nothing about them.
   void grace(TimePoint now);

@@ -62,9 +62,23 @@ std::string_view to_string(NodeState state) {
   return "unknown";
 }
 
+namespace {
+
+/// The core's options, with the time a node whose connection closed has to
+/// come back: one and a half heartbeats (a node reconnects at its next).
+ControllerOptions core_options(const ServiceOptions &o) {
+  ControllerOptions core = o.core;
+  core.reconnect_timeout =
+      std::min<Clock::duration>(3 * o.heartbeat / 2, core.heartbeat_timeout);
+  return core;
+}
+
+} // namespace
+
 Service::Service(ServiceOptions options)
     : options_(std::move(options)),
-      recovered_at_(Clock::now() + options_.recover_for), core_(options_.core),
+      recovered_at_(Clock::now() + options_.recover_for),
+      core_(core_options(options_)),
       peer_lines_(std::make_unique<log::RateLimit>()) {
   auto transport =
       net::make_transport(options_.transport, options_.transport_options);
@@ -97,8 +111,12 @@ detail::Expected<std::string> Service::listen(const std::string &address) {
   };
   h.on_close = [this](const Conn &conn, std::error_code) {
     std::scoped_lock lock(mu_);
-    std::erase_if(nodes_,
-                  [&](const auto &entry) { return entry.second == conn; });
+    std::erase_if(nodes_, [&](const auto &entry) {
+      if (entry.second != conn)
+        return false;
+      core_.nodes().connection(entry.first, Clock::now());
+      return true;
+    });
   };
   return transport_->listen(address, std::move(h));
 }
@@ -202,6 +220,7 @@ bool Service::bound(NodeId id, const Conn &conn) const {
 void Service::bind(NodeId id, const Conn &conn, bool main) {
   std::scoped_lock lock(mu_);
   nodes_[id] = conn;
+  core_.nodes().connection(id, std::nullopt);
   if (main)
     main_node_ = id;
 }
@@ -460,7 +479,7 @@ bool Service::was_paused(Clock::time_point &last) {
 void Service::expire_loop() {
   std::unique_lock lock(mu_);
   auto last = Clock::now();
-  while (!stop_cv_.wait_for(lock, options_.heartbeat,
+  while (!stop_cv_.wait_for(lock, options_.heartbeat / 2,
                             [this] { return stopping_; })) {
     lock.unlock();
     if (was_paused(last)) {

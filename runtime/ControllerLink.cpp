@@ -226,13 +226,17 @@ void ControllerLink::registered(ProcletId id, NodeId node,
             std::vector<Registration>{{id, Location{node, epoch}}});
 }
 
-bool ControllerLink::claim(ProcletId id, NodeId node, std::uint64_t epoch) {
+std::optional<bool> ControllerLink::claim(ProcletId id, NodeId node,
+                                          std::uint64_t epoch) {
   auto c = client();
   if (!c)
-    return false;
+    return std::nullopt;
   WorkerPool::BlockingScope blocking;
   auto won = c->call<bool>(Op::Claim, Registration{id, Location{node, epoch}});
-  return won && *won;
+  if (!won)
+    return won.failure().code == Errc::unreachable ? std::nullopt
+                                                   : std::optional(false);
+  return *won;
 }
 
 void ControllerLink::unregistered(ProcletId id) {

@@ -61,8 +61,8 @@ public:
   void registered(ProcletId id, NodeId node, std::uint64_t epoch);
   void unregistered(ProcletId id);
   /// Asks to become proclet \p id's host at \p epoch (a backup taking
-  /// over); true if no other copy did first.
-  bool claim(ProcletId id, NodeId node, std::uint64_t epoch);
+  /// over): true if no other copy did first; nullopt without an answer.
+  std::optional<bool> claim(ProcletId id, NodeId node, std::uint64_t epoch);
 
   /// The main node is done: every other node is told to exit.
   void end_process();

@@ -9,7 +9,6 @@
 #include "replicate/Record.hpp"
 
 #include <algorithm>
-#include <thread>
 
 namespace nu::detail {
 namespace {
@@ -73,6 +72,7 @@ Node::~Node() {
   if (link_)
     link_->stop();
   stopping_ = true;
+  later_.stop();     // calls waiting to be sent again give up now
   pool_->shutdown(); // runs what is queued; later work runs inline
   std::unordered_map<ProcletId, std::shared_ptr<Slot>> left;
   {
@@ -340,14 +340,10 @@ void Node::send_request(ProcletId id, NodeId location, RequestKind kind,
 void Node::send_retrying(const std::shared_ptr<Retry> &retry) {
   request_rpc(retry->location, retry->header, retry->frame, retry->state,
               [this, retry](Expected<Bytes> reply) {
-                if (!retryable(reply) ||
+                if (!retryable(reply) || stopping_ ||
                     CallState::Clock::now() >= retry->deadline)
                   return retry->done(std::move(reply));
-                submit([this, retry] {
-                  {
-                    WorkerPool::BlockingScope blocking;
-                    std::this_thread::sleep_for(kRetryPause);
-                  }
+                later_.after(kRetryPause, [this, retry] {
                   retry->location =
                       relocated_from(retry->header.proclet_id, retry->location);
                   send_retrying(retry);

@@ -2,6 +2,7 @@
 // references to proclets anywhere, its workers and its links to peers.
 #pragma once
 
+#include "Later.hpp"
 #include "WorkerPool.hpp"
 #include "migrate/Transfer.hpp"
 #include "nu/detail/node_api.hpp"
@@ -261,6 +262,7 @@ private:
   std::unique_ptr<rpc::Endpoint> endpoint_; // before transport_ goes
   std::string address_;
   std::unique_ptr<WorkerPool> pool_;
+  Later later_{[this](std::function<void()> task) { submit(std::move(task)); }};
 
   mutable std::mutex peers_mu_;
   std::map<NodeId, std::string> peer_addresses_;

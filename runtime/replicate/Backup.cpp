@@ -7,6 +7,11 @@
 #include "replicate/Record.hpp"
 
 namespace nu::detail {
+namespace {
+
+constexpr std::chrono::milliseconds kClaimPause{200};
+
+} // namespace
 
 const Bytes *Completions::find(const CallTag &tag) const {
   auto it = replies_.find(tag);
@@ -172,15 +177,21 @@ void Node::take_over(const std::set<NodeId> &gone) {
 
 /// Asks the controller to make this copy the proclet at the next epoch.
 /// Only one claim per epoch succeeds: a copy that lost (another backup was
-/// first, or this one missed a reconfiguration) is dropped.
+/// first, or this one missed a reconfiguration) is dropped. Without an
+/// answer (the controller restarts), the copy asks again later.
 void Node::claim(const std::shared_ptr<BackupCopy> &copy) {
-  std::scoped_lock lock(copy->mu);
+  std::unique_lock lock(copy->mu);
   ProcletId proclet = copy->slot.id;
-  if (backups_.find(proclet) != copy)
+  if (!link_ || backups_.find(proclet) != copy)
     return; // replaced or dropped meanwhile
-  backups_.take(proclet);
   std::uint64_t epoch = copy->slot.epoch.load() + 1;
-  if (!link_ || !link_->claim(proclet, id(), epoch)) {
+  auto won = link_->claim(proclet, id(), epoch);
+  if (!won && !stopping_) {
+    lock.unlock();
+    return later_.after(kClaimPause, [this, copy] { claim(copy); });
+  }
+  backups_.take(proclet);
+  if (!won || !*won) {
     log::get("node").info("node {}: another copy of proclet {} took over", id(),
                           proclet);
     return;

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -51,6 +52,32 @@ TEST(Replication, PrimaryKilledUnderWritesLosesNothing) {
 
 TEST(Replication, BackupKilledUnderWritesFailsNothing) {
   run_with_kill("kill-backup");
+}
+
+// Three server nodes killed one after the other, each replaced by a new
+// one, while two threads write to counters with two backups each.
+TEST(Replication, NodesKilledAndReplacedUnderWritesCountEveryWriteOnce) {
+  Cluster cluster(kPaths);
+  cluster.controller_flags = {"--heartbeat-ms", "100", "--heartbeat-timeout-ms",
+                              "800"};
+  cluster.start_controller();
+  cluster.add_nodes(3);
+  cluster.start_main({"--scenario", "chaos"},
+                     {"--nu-call-timeout-ms=4000", "--nu-log-level=info"});
+  ASSERT_TRUE(
+      cluster.main().wait_for_line(Stream::out, std::regex("^writing$"), 30s));
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(1500ms);
+    cluster.kill_node(cluster.nodes()[round].id); // the oldest left
+    cluster.add_node();
+  }
+  nu::e2e::expect_scenario_ok(cluster.main(), "chaos", 60s);
+  auto failed = cluster.main().wait_for_line(
+      Stream::out, std::regex(R"(^failed (\d+) slowest-ms (\d+)$)"), 0ms);
+  ASSERT_TRUE(failed);
+  std::cerr << "chaos: " << (*failed)[1] << " writes failed, the slowest took "
+            << (*failed)[2] << " ms\n";
+  EXPECT_EQ((*failed)[1], "0");
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // The nu program of the replication e2e tests: replicated counters written
 // from two threads while the test kills the node hosting them (`--scenario
-// kill-primary`) or one holding their backups (`kill-backup`). Every Add
+// kill-primary`), one holding their backups (`kill-backup`), or server
+// nodes one after the other while it starts new ones (`chaos`). Every Add
 // is applied exactly once (a call the dead primary did not answer is sent
 // again, and runs at most once), and a replicated method's calls to other
 // proclets are made once, by the primary only.
@@ -71,7 +72,8 @@ struct Shared {
   std::vector<nu::Proclet<Counter>> counters;
   std::atomic<long> acked{0};
   std::atomic<bool> kill_sent{false};
-  nu::NodeId victim = 0;
+  nu::NodeId victim = 0;     // 0: none to ask for
+  Clock::time_point until{}; // set: write until then, not kAdds
   std::mutex mu;
   Tally tally;
 };
@@ -80,7 +82,11 @@ struct Shared {
 // noted and the writer goes on (after a pause).
 void write(Shared &s, int t) {
   Tally mine;
-  for (int done = 0, i = 0; done < kAdds; ++i) {
+  auto more = [&s](int done) {
+    return s.until == Clock::time_point{} ? done < kAdds
+                                          : Clock::now() < s.until;
+  };
+  for (int done = 0, i = 0; more(done); ++i) {
     int c = (i % (kCounters / kThreads)) * kThreads + t;
     auto start = Clock::now();
     try {
@@ -92,7 +98,8 @@ void write(Shared &s, int t) {
       std::this_thread::sleep_for(20ms);
     }
     mine.slowest_ms = std::max(mine.slowest_ms, ms_since(start));
-    if (s.acked.fetch_add(1) + 1 == kKillAt && !s.kill_sent.exchange(true))
+    if (s.acked.fetch_add(1) + 1 == kKillAt && s.victim &&
+        !s.kill_sent.exchange(true))
       std::cout << "kill " << s.victim << std::endl;
   }
   std::scoped_lock lock(s.mu);
@@ -115,7 +122,34 @@ void check_counts(Shared &s) {
   }
 }
 
-// --primary NODE hosts every replicated proclet; --victim NODE is killed.
+// Writes with two threads; prints what failed and the slowest write.
+void write_all(Shared &s) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&s, t] { write(s, t); });
+  for (auto &t : threads)
+    t.join();
+  check_counts(s);
+  long maybe = 0;
+  for (long m : s.tally.maybe)
+    maybe += m;
+  std::cout << "failed " << maybe << " slowest-ms " << s.tally.slowest_ms
+            << std::endl;
+}
+
+// Counters with two backups each on the server nodes, written for 8 s
+// while the test kills server nodes and starts new ones.
+void chaos(const std::vector<nu::NodeId> &servers) {
+  Shared s;
+  for (int c = 0; c < kCounters; ++c)
+    s.counters.push_back(nu::make_proclet<Counter>(nu::ProcletOptions{
+        .node = servers[c % servers.size()], .replicas = 2}));
+  s.until = Clock::now() + 8s;
+  std::cout << "writing" << std::endl;
+  write_all(s);
+}
+
+// \p primary hosts every replicated proclet; \p victim is killed.
 void run(nu::NodeId primary, nu::NodeId victim) {
   auto sink =
       nu::make_proclet<Counter>(nu::ProcletOptions{.node = nu::this_node()});
@@ -131,17 +165,7 @@ void run(nu::NodeId primary, nu::NodeId victim) {
   for (int c = 0; c < kCounters; ++c)
     s.counters.push_back(nu::make_proclet<Counter>(
         nu::ProcletOptions{.node = primary, .replicas = 1}));
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t)
-    threads.emplace_back([&s, t] { write(s, t); });
-  for (auto &t : threads)
-    t.join();
-  check_counts(s);
-  long maybe = 0;
-  for (long m : s.tally.maybe)
-    maybe += m;
-  std::cout << "failed " << maybe << " slowest-ms " << s.tally.slowest_ms
-            << std::endl;
+  write_all(s);
   check(relay.Run(&Relay::Bumps) == kBumps, "the relay lost bumps");
   check(sink.Run(&Counter::Get) == kBumps,
         "the sink counted bumps again after the relay moved");
@@ -150,16 +174,18 @@ void run(nu::NodeId primary, nu::NodeId victim) {
 int run_app(int argc, char **argv) {
   try {
     check(argc == 3 && std::string(argv[1]) == "--scenario",
-          "usage: app --scenario kill-primary|kill-backup");
+          "usage: app --scenario kill-primary|kill-backup|chaos");
     std::string scenario = argv[2];
     std::vector<nu::NodeId> servers;
-    for (nu::NodeId n : wait_for_nodes(3))
+    for (nu::NodeId n : wait_for_nodes(scenario == "chaos" ? 4 : 3))
       if (n != nu::this_node())
         servers.push_back(n);
     if (scenario == "kill-primary")
       run(servers[0], servers[0]);
     else if (scenario == "kill-backup")
       run(nu::this_node(), servers[0]);
+    else if (scenario == "chaos")
+      chaos(servers);
     else
       throw std::runtime_error("unknown scenario '" + scenario + "'");
     std::cout << "OK " << scenario << std::endl;

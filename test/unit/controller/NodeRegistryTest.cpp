@@ -86,7 +86,7 @@ TEST(NodeRegistry, HeartbeatErrors) {
   NodeId id = *nodes.join(hello(5001), at(0));
   EXPECT_EQ(nodes.heartbeat(id, Load{0, std::nan(""), 0}, at(0)).failure().code,
             Errc::invalid_argument);
-  ASSERT_EQ(nodes.expire(at(10), 5s), std::vector<NodeId>{id});
+  ASSERT_EQ(nodes.expire(at(10), 5s, 1s), std::vector<NodeId>{id});
   auto dead = nodes.heartbeat(id, Load{}, at(11));
   EXPECT_EQ(dead.failure().code, Errc::node_dead);
   EXPECT_EQ(dead.failure().message,
@@ -109,15 +109,28 @@ TEST(NodeRegistry, LeaveRemovesFromLiveNodes) {
   EXPECT_EQ(*nodes.join(hello(5001), at(1)), 3u);
 }
 
+TEST(NodeRegistry, ANodeWhoseConnectionClosedIsDeadUnlessItComesBack) {
+  NodeRegistry nodes;
+  NodeId a = *nodes.join(hello(5001), at(0));
+  NodeId b = *nodes.join(hello(5002), at(0));
+  nodes.connection(a, at(1)); // its process died
+  nodes.connection(b, at(1)); // a blip: it reconnects at its next beat
+  nodes.connection(b, std::nullopt);
+  EXPECT_TRUE(nodes.expire(at(2), 5s, 1s).empty()); // exactly: not yet
+  EXPECT_EQ(nodes.expire(at(3), 5s, 1s), std::vector<NodeId>{a});
+  EXPECT_EQ(nodes.find(b)->state, NodeState::live);
+}
+
 TEST(NodeRegistry, ExpireMarksSilentNodesDead) {
   NodeRegistry nodes;
   NodeId a = *nodes.join(hello(5001), at(0));
   NodeId b = *nodes.join(hello(5002), at(0));
   NodeId c = *nodes.join(hello(5003), at(0));
   ASSERT_TRUE(nodes.heartbeat(b, Load{kGiB, 0, 0}, at(4)));
-  EXPECT_TRUE(nodes.expire(at(5), 5s).empty()); // exactly the timeout: alive
-  EXPECT_EQ(nodes.expire(at(6), 5s), (std::vector<NodeId>{a, c}));
-  EXPECT_TRUE(nodes.expire(at(6), 5s).empty()); // only once
+  EXPECT_TRUE(
+      nodes.expire(at(5), 5s, 1s).empty()); // exactly the timeout: alive
+  EXPECT_EQ(nodes.expire(at(6), 5s, 1s), (std::vector<NodeId>{a, c}));
+  EXPECT_TRUE(nodes.expire(at(6), 5s, 1s).empty()); // only once
   EXPECT_EQ(nodes.live_count(), 1u);
   EXPECT_EQ(nodes.find(a)->state, NodeState::dead);
   EXPECT_EQ(nodes.all_nodes().size(), 3u);
@@ -142,13 +155,13 @@ TEST(NodeRegistry, GraceGivesLiveNodesAFreshTimeout) {
   NodeRegistry nodes;
   NodeId a = *nodes.join(hello(5001), at(0));
   NodeId b = *nodes.join(hello(5002), at(0));
-  nodes.expire(at(100), 5s); // b is dead before the grace
+  nodes.expire(at(100), 5s, 1s); // b is dead before the grace
   ASSERT_TRUE(nodes.rejoin(a, hello(5001), at(100)));
   nodes.grace(at(200));
-  EXPECT_TRUE(nodes.expire(at(204), 5s).empty());
+  EXPECT_TRUE(nodes.expire(at(204), 5s, 1s).empty());
   EXPECT_EQ(nodes.find(a)->state, NodeState::live);
   EXPECT_EQ(nodes.find(b)->state, NodeState::dead); // no grace for the dead
-  EXPECT_EQ(nodes.expire(at(206), 5s), std::vector<NodeId>{a});
+  EXPECT_EQ(nodes.expire(at(206), 5s, 1s), std::vector<NodeId>{a});
 }
 
 TEST(NodeRegistry, RejoinErrors) {
@@ -161,7 +174,7 @@ TEST(NodeRegistry, RejoinErrors) {
             "node 1 is already taken by 127.0.0.1:5001, not 127.0.0.1:6000");
   EXPECT_EQ(nodes.rejoin(0, hello(5001), at(1)).failure().code,
             Errc::invalid_argument);
-  nodes.expire(at(100), 5s); // paused, not gone: it may come back
+  nodes.expire(at(100), 5s, 1s); // paused, not gone: it may come back
   EXPECT_EQ(nodes.find(a)->state, NodeState::dead);
   EXPECT_EQ(nodes.rejoin(a, hello(6000), at(100)).failure().code,
             Errc::id_taken);

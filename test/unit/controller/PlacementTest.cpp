@@ -94,7 +94,7 @@ TEST_F(PlacementTest, NeverPicksADeadOrDepartedNode) {
   Placement placement(nodes);
   ASSERT_TRUE(nodes.heartbeat(ids[0], Load{16 * kGiB, 0, 0}, at(10)));
   ASSERT_TRUE(nodes.heartbeat(ids[2], Load{16 * kGiB, 0, 0}, at(10)));
-  ASSERT_EQ(nodes.expire(at(10), 5s), std::vector<NodeId>{ids[1]});
+  ASSERT_EQ(nodes.expire(at(10), 5s, 1s), std::vector<NodeId>{ids[1]});
   ASSERT_TRUE(nodes.leave(ids[2]));
   auto placed = place_many(placement, 20);
   EXPECT_EQ(placed.size(), 1u);
@@ -126,7 +126,7 @@ TEST_F(PlacementTest, ExplicitNodeErrors) {
   EXPECT_EQ(unknown.failure().message,
             "node 42 is not part of this logical process");
   ASSERT_TRUE(nodes.heartbeat(ids[0], Load{kGiB, 0, 0}, at(10)));
-  nodes.expire(at(10), 5s);
+  nodes.expire(at(10), 5s, 1s);
   auto dead = placement.place({ids[1], 0, std::nullopt});
   EXPECT_EQ(dead.failure().code, Errc::node_dead);
   EXPECT_EQ(dead.failure().message,
