@@ -224,6 +224,7 @@ private:
   bool send_op(const std::shared_ptr<Slot> &slot, ReplicaOp op);
   Broadcast broadcast(const Slot &slot, const ReplicaOp &op);
   bool reconfigure(const std::shared_ptr<Slot> &slot, std::vector<NodeId> lost);
+  bool fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost);
   void add_backups(const Slot &slot, const std::vector<NodeId> &avoid);
   void seed(const Slot &slot, NodeId to);
   void stand_down(const std::shared_ptr<Slot> &slot);

@@ -132,15 +132,26 @@ Node::Broadcast Node::broadcast(const Slot &slot, const ReplicaOp &op) {
   return out;
 }
 
-/// Drops the backups in \p lost, finds new ones, and moves to a new epoch
-/// that the backups kept learn before the controller does (a backup left
-/// behind can then never take over). False if this primary stood down.
+/// Drops the backups in \p lost (fencing them off) and finds new ones.
+/// False if this primary stood down.
 bool Node::reconfigure(const std::shared_ptr<Slot> &slot,
                        std::vector<NodeId> lost) {
+  if (!lost.empty() && !fence(slot, lost))
+    return false;
+  add_backups(*slot, lost);
+  return true;
+}
+
+/// Drops the backups in \p lost and moves to a new epoch, which the
+/// backups kept learn before the controller does: a backup left behind can
+/// then never take over. Backups that do not answer join \p lost. False if
+/// this primary stood down.
+bool Node::fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost) {
   ReplicaSet &set = *slot->replicas;
-  std::erase_if(set.backups, [&](NodeId n) {
+  auto dropped = [&lost](NodeId n) {
     return std::find(lost.begin(), lost.end(), n) != lost.end();
-  });
+  };
+  std::erase_if(set.backups, dropped);
   auto epoch = slot->epoch.fetch_add(1) + 1;
   ReplicaOp meta;
   meta.kind = ReplicaOp::Meta;
@@ -150,11 +161,8 @@ bool Node::reconfigure(const std::shared_ptr<Slot> &slot,
     stand_down(slot);
     return false;
   }
-  std::erase_if(set.backups, [&](NodeId n) {
-    return std::find(sent.lost.begin(), sent.lost.end(), n) != sent.lost.end();
-  });
   lost.insert(lost.end(), sent.lost.begin(), sent.lost.end());
-  add_backups(*slot, lost);
+  std::erase_if(set.backups, dropped);
   if (link_)
     link_->registered(slot->id, id(), epoch);
   return true;
