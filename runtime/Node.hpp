@@ -239,7 +239,8 @@ private:
   bool replay(BackupCopy &copy, ReplicaOp &op);
   void take_over(const std::set<NodeId> &gone);
   void claim(const std::shared_ptr<BackupCopy> &copy);
-  Proxy *adopt_granted(ProcletId id, const ProcletType &type, NodeId location);
+  std::uint64_t own_weight(ProcletId id, const ProcletType &type,
+                           NodeId location);
   static Bytes unavailable(const wire::FrameHeader &request,
                            const std::string &why);
 

@@ -135,7 +135,7 @@ Proxy *Node::adopt(ProcletId id, std::uint64_t type_id, NodeId location,
   if (!type || weight == 0)
     throw DecodeError("proclet handle with unknown type or no weight");
   if (current_replayer()) // the primary holds that weight: ask for ours
-    return adopt_granted(id, *type, location);
+    weight = own_weight(id, *type, location);
   {
     std::scoped_lock lock(proxies_mu_);
     if (auto it = proxies_.find(id); it != proxies_.end()) {
@@ -152,18 +152,17 @@ Proxy *Node::adopt(ProcletId id, std::uint64_t type_id, NodeId location,
   return new_proxy(id, *type, location, weight);
 }
 
-/// A handle a backup reads while it replays an invocation: the weight it
-/// carries is the primary's, so the backup gets its own from the proclet.
-Proxy *Node::adopt_granted(ProcletId id, const ProcletType &type,
-                           NodeId location) {
+/// Weight for a handle a backup reads while it replays an invocation: the
+/// weight the handle carries is the primary's, so the backup is granted
+/// its own by the proclet.
+std::uint64_t Node::own_weight(ProcletId id, const ProcletType &type,
+                               NodeId location) {
   Proxy asking;
   asking.id = id;
   asking.type = &type;
   asking.node = this;
   asking.location = location;
-  std::uint64_t weight = grant(&asking);
-  ReplicationScope plain(nullptr, nullptr); // adopt it the usual way
-  return adopt(id, type.id, asking.location.load(), weight);
+  return grant(&asking);
 }
 
 std::uint64_t Node::split(Proxy *proxy) {

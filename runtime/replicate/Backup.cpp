@@ -33,16 +33,23 @@ void Completions::add(const CallTag &tag, Bytes reply) {
   }
 }
 
+void ReplicaOp::check() const {
+  auto call = static_cast<wire::FrameKind>(request);
+  bool invoke =
+      call == wire::FrameKind::Call || call == wire::FrameKind::CallClosure;
+  if (kind < Invoke || kind > Drop || (kind == Invoke && !invoke))
+    throw DecodeError("a replica operation of unknown kind");
+}
+
 std::shared_ptr<BackupCopy> Backups::find(ProcletId id) const {
   std::scoped_lock lock(mu_);
   auto it = copies_.find(id);
   return it == copies_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<BackupCopy> Backups::put(std::shared_ptr<BackupCopy> copy) {
+void Backups::put(std::shared_ptr<BackupCopy> copy) {
   std::scoped_lock lock(mu_);
-  auto &entry = copies_[copy->slot.id];
-  return std::exchange(entry, std::move(copy));
+  copies_[copy->slot.id] = std::move(copy);
 }
 
 std::shared_ptr<BackupCopy> Backups::take(ProcletId id) {
@@ -96,6 +103,7 @@ void Node::serve_replicate(const wire::FrameView &f, const Reply &reply) {
     Decoder in(f.payload, SerialContext{});
     in(op);
     in.finish();
+    op.check();
     if (find_slot(h.proclet_id))
       ack = ReplicaAck::stale; // this node took over
     else if (auto copy = backups_.find(h.proclet_id))

@@ -45,7 +45,6 @@ std::vector<SubCall> Recorder::take() {
 
 std::optional<Expected<Bytes>> Replayer::next(const SubCall &call) {
   std::scoped_lock lock(mu_);
-  used_.resize(calls_.size());
   for (std::size_t i = 0; i < calls_.size(); ++i) {
     if (used_[i] || !calls_[i].same_call(call))
       continue;

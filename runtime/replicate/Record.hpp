@@ -36,7 +36,8 @@ private:
 /// call to the same proclet, method (or closure) and kind.
 class Replayer {
 public:
-  explicit Replayer(std::vector<SubCall> calls) : calls_(std::move(calls)) {}
+  explicit Replayer(std::vector<SubCall> calls)
+      : calls_(std::move(calls)), used_(calls_.size()) {}
   /// The recorded reply of such a call; nullopt if the primary made none
   /// (the method is not deterministic).
   std::optional<Expected<Bytes>> next(const SubCall &call);

@@ -118,6 +118,8 @@ struct ReplicaOp {
   template <class A> void serialize(A &ar) {
     ar(kind, request, target, aux, weight, args, calls, tag);
   }
+  /// Throws DecodeError unless the kinds are ones a primary sends.
+  void check() const;
 };
 
 /// A backup's answer to a Replicate frame.
@@ -152,8 +154,8 @@ Bytes reply_again(Bytes reply, const wire::FrameHeader &request);
 class Backups {
 public:
   std::shared_ptr<BackupCopy> find(ProcletId id) const;
-  /// Keeps \p copy for its proclet, replacing (and returning) an older one.
-  std::shared_ptr<BackupCopy> put(std::shared_ptr<BackupCopy> copy);
+  /// Keeps \p copy for its proclet, replacing an older one.
+  void put(std::shared_ptr<BackupCopy> copy);
   std::shared_ptr<BackupCopy> take(ProcletId id);
   /// The copies whose primary is one of \p gone.
   std::vector<std::shared_ptr<BackupCopy>>

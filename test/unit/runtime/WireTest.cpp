@@ -183,6 +183,13 @@ TEST_F(Wire, ForgedReplicateFramesChangeNothing) {
   h.proclet_id = c.id(); // node 2 hosts it: the sender is no primary
   EXPECT_EQ(replicate_ack(cluster_, h, encoded), 1);
   EXPECT_EQ(replicate_ack(cluster_, h, nu::detail::Bytes(5)), -1); // garbage
+  for (auto [kind, request] : {std::pair{7, 1}, std::pair{1, 3}}) {
+    op.kind = static_cast<std::uint8_t>(kind); // unknown, or not a call
+    op.request = static_cast<std::uint8_t>(request);
+    encoded.clear();
+    nu::detail::encode(encoded, nu::detail::SerialContext{}, op);
+    EXPECT_EQ(replicate_ack(cluster_, h, encoded), -1);
+  }
   EXPECT_EQ(c.Run(&Counter::Get), 3);
 }
 
