@@ -1,6 +1,7 @@
 // Replicated proclets on a real controller and three nodes (in-memory
 // transport): backups apply every call, one takes over when the primary's
 // node dies and calls go on exactly once; what replication refuses.
+#include "replicate/Replication.hpp"
 #include "ControlledCluster.hpp"
 #include "TestProclets.hpp"
 
@@ -88,6 +89,25 @@ TEST_F(Replication, WhatReplicationRefuses) {
     EXPECT_NE(std::string(e.what()).find("never migrates"), std::string::npos)
         << e.what();
   }
+}
+
+TEST(Completions, KeepTheLatestAndRefuseARecordThatDisagrees) {
+  using nu::detail::CallTag;
+  nu::detail::Completions kept;
+  for (std::uint64_t i = 1; i <= nu::detail::Completions::kMaxCalls + 1; ++i)
+    kept.add({1, i}, nu::detail::Bytes(1));
+  EXPECT_EQ(kept.find({1, 1}), nullptr); // the oldest went
+  ASSERT_NE(kept.find({1, 2}), nullptr);
+  kept.add({2, 1}, nu::detail::Bytes(nu::detail::Completions::kMaxBytes + 1));
+  EXPECT_EQ(kept.find({2, 1}), nullptr); // too big to keep
+  // A seed whose order names a call it holds no reply for.
+  std::deque<CallTag> order{{1, 1}, {1, 2}};
+  std::map<CallTag, nu::detail::Bytes> replies{{{1, 1}, {}}, {{1, 3}, {}}};
+  nu::detail::Bytes bytes;
+  nu::detail::encode(bytes, nu::detail::SerialContext{}, order, replies);
+  nu::detail::Completions loaded;
+  nu::detail::Decoder in(bytes, nu::detail::SerialContext{});
+  EXPECT_THROW(in(loaded), nu::detail::DecodeError);
 }
 
 } // namespace
