@@ -395,6 +395,12 @@ void Node::on_request(const std::shared_ptr<net::Connection> &conn,
   auto header = wire::parse_header(frame); // validated by the endpoint
   if (!may_serve(conn->peer_role(), *header))
     return refuse(*conn, *header);
+  if (header->kind == wire::FrameKind::Replicate &&
+      ready_.load(std::memory_order_acquire))
+    // Applied here, in the order they came: a backup applies a primary's
+    // operations in sequence, and a worker's wake-up would cost more.
+    return serve(std::move(frame),
+                 [conn](Bytes reply) { conn->send(std::move(reply)); });
   std::function<void()> task = [this, conn,
                                 frame = std::move(frame)]() mutable {
     serve(std::move(frame),

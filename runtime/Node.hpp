@@ -177,6 +177,7 @@ private:
   // proclet is not active here: the request is then relocated.
   void serve(Bytes frame, Reply reply);
   bool serve_call(const wire::FrameView &frame, const Reply &reply);
+  static Bytes untagged(const wire::FrameHeader &request);
   static bool split_tag(std::span<const std::byte> &args,
                         std::optional<CallTag> &tag);
   Bytes invoke(Slot &slot, const wire::FrameHeader &h,
@@ -199,15 +200,14 @@ private:
   void serve_move(const wire::FrameView &frame, const Reply &reply);
   // migrate/Transfer.cpp: the state on the wire, both sides.
   Bytes save_state(const Slot &slot);
-  void send_state(const Slot &slot, NodeId to, Bytes state,
-                  const ReplicaSet *replica = nullptr);
+  void send_state(const Slot &slot, NodeId to, Bytes state, bool copy = false);
   void serve_migrate(const wire::FrameView &frame, const Reply &reply);
   void activate(ProcletId id, const ProcletType &type,
                 std::span<const std::byte> state, const ChunkInfo &info);
   void settle(ProcletId id, const ProcletType &type,
               std::span<const std::byte> state, const ChunkInfo &info);
   void *load_object(const ProcletType &type, std::span<const std::byte> state,
-                    Completions *completions = nullptr);
+                    ReplicaCarry *carry = nullptr);
 
   // replicate/Primary.cpp: a replicated proclet's primary.
   struct Broadcast {
@@ -216,13 +216,25 @@ private:
   };
   void start_replicas(const std::shared_ptr<Slot> &slot);
   void serve_replicated(const std::shared_ptr<Slot> &slot,
-                        const wire::FrameView &f,
-                        std::span<const std::byte> args,
-                        std::optional<CallTag> tag, const Reply &reply);
+                        const wire::FrameView &f, const Reply &reply);
+  static bool unacked(ReplicaSet &set, const CallTag &tag);
+  void send_pending(const std::shared_ptr<PendingOp> &p, ReplicaOp op);
+  void acked(const std::shared_ptr<PendingOp> &p);
+  void finish(const std::shared_ptr<PendingOp> &p, Bytes reply);
+  void repair(const std::shared_ptr<PendingOp> &p);
+  void reseed(const Slot &slot, NodeId backup, std::uint64_t seq,
+              std::vector<NodeId> &lost);
+  wire::FrameHeader op_header(const Slot &slot) const;
+  Bytes encode_op(ReplicaOp op) const;
   void stand_down_stale();
   std::string superseded(ProcletId id) const;
-  bool send_op(const std::shared_ptr<Slot> &slot, ReplicaOp op);
-  Broadcast broadcast(const Slot &slot, const ReplicaOp &op);
+  bool send_meta(const std::shared_ptr<Slot> &slot, NodeId avoid = 0);
+  bool short_of_backups(const ReplicaSet &set);
+  Broadcast broadcast(const Slot &slot, ReplicaOp op);
+  void carry_replicas(const Slot &slot, NodeId to, Bytes &state);
+  std::shared_ptr<Slot> host_moved(ProcletId id, const ProcletType &type,
+                                   void *object, const ChunkInfo &info,
+                                   ReplicaCarry carry);
   bool reconfigure(const std::shared_ptr<Slot> &slot, std::vector<NodeId> lost);
   bool fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost);
   void add_backups(const Slot &slot, const std::vector<NodeId> &avoid);

@@ -78,8 +78,8 @@ std::shared_ptr<Slot> Node::host_new(const ProcletType &type, void *object,
   std::shared_ptr<ReplicaSet> replicas;
   if (options.replicas > 0)
     replicas = std::make_shared<ReplicaSet>(options.replicas);
-  auto slot = host_slot(type, object, options.pinned || replicas,
-                        kInitialWeight, 0, 1, replicas);
+  auto slot =
+      host_slot(type, object, options.pinned, kInitialWeight, 0, 1, replicas);
   if (replicas) {
     note_replicated(slot->id);
     start_replicas(slot);

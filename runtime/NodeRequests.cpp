@@ -101,6 +101,10 @@ bool Node::serve_call(const wire::FrameView &f, const Reply &reply) {
   std::shared_ptr<Slot> slot = find_slot(h.proclet_id);
   if (!slot || !slot->try_enter())
     return false;
+  if (slot->replicas) {
+    serve_replicated(slot, f, reply); // leaves once replicated
+    return true;
+  }
   struct Leave {
     Slot &s;
     std::chrono::steady_clock::time_point start =
@@ -113,15 +117,18 @@ bool Node::serve_call(const wire::FrameView &f, const Reply &reply) {
     }
   } leave{*slot};
   std::span<const std::byte> args = f.payload;
-  std::optional<CallTag> tag;
+  std::optional<CallTag> tag; // a replicated proclet's caller may tag
   if ((h.flags & wire::kTagged) && !split_tag(args, tag))
-    reply(reply_with(h, wire::FrameKind::Error, std::string("nu::Error"),
-                     std::string("nu: a tagged call without its tag")));
-  else if (slot->replicas)
-    serve_replicated(slot, f, args, tag, reply);
+    reply(untagged(h));
   else
     reply(invoke(*slot, h, args));
   return true;
+}
+
+/// The answer to a call flagged tagged that is too short for its tag.
+Bytes Node::untagged(const wire::FrameHeader &request) {
+  return reply_with(request, wire::FrameKind::Error, std::string("nu::Error"),
+                    std::string("nu: a tagged call without its tag"));
 }
 
 /// Takes the CallTag off the end of a call's \p args if it has one (a call

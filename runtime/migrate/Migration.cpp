@@ -46,6 +46,8 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
     drain_calls(slot);
     Bytes state = save_state(*slot);
     stats.bytes = state.size() - state_prefix();
+    if (slot->replicas)
+      carry_replicas(*slot, to, state);
     sending = true;
     send_state(*slot, to, std::move(state));
   } catch (const std::exception &e) {
@@ -78,8 +80,7 @@ std::shared_ptr<Slot> Node::start_move(ProcletId id, NodeId to) {
     throw Error("nu: " + name(id) + " is not on node " +
                 std::to_string(this->id()));
   if (slot->pinned)
-    throw Error("nu: " + name(id) +
-                " is pinned (or replicated) and never migrates");
+    throw Error("nu: " + name(id) + " is pinned and never migrates");
   SlotState active = SlotState::Active;
   if (parked_.contains(id) || // an earlier move from here is not done
       !slot->state.compare_exchange_strong(active, SlotState::Migrating))

@@ -45,21 +45,20 @@ Bytes Node::save_state(const Slot &slot) {
 }
 
 /// Sends \p state (from save_state) to \p to and returns once the proclet
-/// is active there (or, for a backup of \p replica's primary, kept there);
-/// throws if it is not. A state of one chunk leaves in its own buffer.
-void Node::send_state(const Slot &slot, NodeId to, Bytes state,
-                      const ReplicaSet *replica) {
+/// is active there (or, as a backup's \p copy, kept there); throws if it is
+/// not. A state of one chunk leaves in its own buffer.
+void Node::send_state(const Slot &slot, NodeId to, Bytes state, bool copy) {
   ChunkInfo info{id(),
                  endpoint_->new_request_id(),
                  0,
                  state.size() - state_prefix(),
-                 slot.epoch.load() + (replica ? 0 : 1),
+                 slot.epoch.load() + (copy ? 0 : 1),
                  slot.weight.load(),
                  slot.pinned};
-  if (replica) {
-    info.replica = true;
-    info.seq = replica->seq;
-    info.replicas = replica->wanted;
+  if (slot.replicas) { // carried after the state (ReplicaCarry)
+    info.replica = copy;
+    info.seq = slot.replicas->seq;
+    info.replicas = slot.replicas->wanted;
   }
   wire::FrameHeader header;
   header.kind = wire::FrameKind::Migrate;
@@ -140,7 +139,7 @@ Incoming::Added Incoming::add(const ChunkInfo &info,
 
 bool chunk_fits(const ChunkInfo &info, std::uint64_t size) {
   return info.offset <= info.total && size <= info.total - info.offset &&
-         info.weight != 0;
+         info.weight != 0 && info.replicas <= kMaxReplicas;
 }
 
 std::shared_ptr<Incoming>
@@ -190,14 +189,13 @@ void Node::settle(ProcletId id, const ProcletType &type,
 
 /// A proclet built from its saved state.
 void *Node::load_object(const ProcletType &type,
-                        std::span<const std::byte> state,
-                        Completions *completions) {
+                        std::span<const std::byte> state, ReplicaCarry *carry) {
   void *object = type.construct_for_load();
   try {
     Decoder in(state, SerialContext{this});
     type.load(in.archive(), object);
-    if (completions) // a backup's copy: its primary's completions follow
-      in(*completions);
+    if (carry) // a replicated proclet's
+      in(*carry);
     in.finish();
   } catch (...) {
     type.destroy(object);
@@ -209,8 +207,15 @@ void *Node::load_object(const ProcletType &type,
 /// Builds the proclet from its state and makes it reachable here.
 void Node::activate(ProcletId id, const ProcletType &type,
                     std::span<const std::byte> state, const ChunkInfo &info) {
-  void *object = load_object(type, state);
-  auto slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch);
+  std::shared_ptr<Slot> slot;
+  if (info.replicas == 0) {
+    void *object = load_object(type, state);
+    slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch);
+  } else {
+    ReplicaCarry carry;
+    void *object = load_object(type, state, &carry);
+    slot = host_moved(id, type, object, info, std::move(carry));
+  }
   // Under proxies_mu_, as a commit unlinks: if the proclet already moved on
   // (the slot left slots_), no handle may point to its slot any more.
   std::scoped_lock lock(proxies_mu_);
@@ -218,7 +223,8 @@ void Node::activate(ProcletId id, const ProcletType &type,
     return;
   if (auto it = proxies_.find(id); it != proxies_.end()) {
     it->second->location.store(this->id(), std::memory_order_relaxed);
-    it->second->local.store(slot.get(), std::memory_order_release);
+    if (!slot->replicas) // calls to a replicated one are always requests
+      it->second->local.store(slot.get(), std::memory_order_release);
   }
 }
 

@@ -86,7 +86,9 @@ void Node::keep_copy(ProcletId id, const ProcletType &type,
   copy->slot.pinned = info.pinned;
   copy->slot.epoch = info.epoch;
   copy->slot.weight = info.weight;
-  copy->slot.object = load_object(type, state, &copy->completions);
+  ReplicaCarry carry;
+  copy->slot.object = load_object(type, state, &carry);
+  copy->completions = std::move(carry.completions);
   copy->seq = info.seq;
   copy->primary = info.from;
   copy->wanted = info.replicas;
@@ -125,13 +127,15 @@ void Node::serve_replicate(const wire::FrameView &f, const Reply &reply) {
 ReplicaAck Node::apply(const std::shared_ptr<BackupCopy> &copy,
                        const wire::FrameHeader &h, ReplicaOp op) {
   std::scoped_lock lock(copy->mu);
+  if (backups_.find(copy->slot.id) != copy) // taken over or replaced
+    return find_slot(copy->slot.id) ? ReplicaAck::stale
+                                    : ReplicaAck::need_state;
   const std::uint64_t seq = h.target;
   const std::uint64_t epoch = h.aux;
   if (epoch < copy->slot.epoch.load())
     return ReplicaAck::stale;
   if (op.kind == ReplicaOp::Drop) {
-    if (backups_.find(copy->slot.id) == copy)
-      backups_.take(copy->slot.id);
+    backups_.take(copy->slot.id);
     return ReplicaAck::applied;
   }
   if (op.kind == ReplicaOp::Invoke && seq <= copy->seq)
@@ -142,6 +146,7 @@ ReplicaAck Node::apply(const std::shared_ptr<BackupCopy> &copy,
   if (op.kind == ReplicaOp::Invoke && !replay(*copy, op))
     return ReplicaAck::need_state; // the copy is dropped: it differs now
   copy->seq = seq;
+  copy->primary = op.primary;
   copy->slot.epoch = epoch;
   copy->slot.weight = op.weight;
   return ReplicaAck::applied;
@@ -188,17 +193,26 @@ void Node::take_over(const std::set<NodeId> &gone) {
 /// first, or this one missed a reconfiguration) is dropped. Without an
 /// answer (the controller restarts), the copy asks again later.
 void Node::claim(const std::shared_ptr<BackupCopy> &copy) {
-  std::unique_lock lock(copy->mu);
   ProcletId proclet = copy->slot.id;
-  if (!link_ || backups_.find(proclet) != copy)
-    return; // replaced or dropped meanwhile
-  std::uint64_t epoch = copy->slot.epoch.load() + 1;
+  std::uint64_t epoch = 0;
+  {
+    std::scoped_lock lock(copy->mu);
+    if (!link_ || backups_.find(proclet) != copy)
+      return; // replaced or dropped meanwhile
+    epoch = copy->slot.epoch.load() + 1;
+  }
+  // Not under the copy's lock: operations are applied on I/O threads,
+  // which must not wait for the controller.
   auto won = link_->claim(proclet, id(), epoch);
+  std::unique_lock lock(copy->mu);
+  if (backups_.find(proclet) != copy)
+    return;
   if (!won && !stopping_) {
     lock.unlock();
     return later_.after(kClaimPause, [this, copy] { claim(copy); });
   }
-  backups_.take(proclet);
+  backups_.take(proclet); // an operation waiting for the lock finds it gone
+  lock.unlock();
   if (!won || !*won) {
     log::get("node").info("node {}: another copy of proclet {} took over", id(),
                           proclet);

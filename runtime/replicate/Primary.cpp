@@ -34,25 +34,30 @@ void Node::start_replicas(const std::shared_ptr<Slot> &slot) {
   reconfigure(slot, {});
 }
 
-/// Runs a request on a replicated proclet and replicates it before the
-/// reply goes out. Entered (try_enter) by the caller.
+/// Runs a request on a replicated proclet and sends its operation to the
+/// backups; the reply goes out once they all applied it (finish). Entered
+/// (try_enter) by the caller; left when the PendingOp goes.
 void Node::serve_replicated(const std::shared_ptr<Slot> &slot,
-                            const wire::FrameView &f,
-                            std::span<const std::byte> args,
-                            std::optional<CallTag> tag, const Reply &reply) {
+                            const wire::FrameView &f, const Reply &reply) {
+  auto p = std::make_shared<PendingOp>(slot, f.header, reply);
+  std::span<const std::byte> args = f.payload;
+  if ((f.header.flags & wire::kTagged) && !split_tag(args, p->tag))
+    return reply(untagged(f.header));
   ReplicaSet &set = *slot->replicas;
   std::unique_lock order(set.order, std::defer_lock);
   {
     WorkerPool::BlockingScope blocking;
     order.lock();
   }
-  if (const Bytes *done = tag ? set.completions.find(*tag) : nullptr)
+  if (p->tag && unacked(set, *p->tag))
+    return reply(unavailable(f.header, "its first sending is still being "
+                                       "replicated; try again"));
+  if (const Bytes *done = p->tag ? set.completions.find(*p->tag) : nullptr)
     return reply(reply_again(*done, f.header)); // it ran: sent again
   auto recorder = std::make_shared<Recorder>();
-  Bytes out;
   {
     ReplicationScope scope(recorder, nullptr);
-    out = replicated_reply(invoke(*slot, f.header, args));
+    p->out = replicated_reply(invoke(*slot, f.header, args));
   }
   ReplicaOp op;
   op.request = static_cast<std::uint8_t>(f.header.kind);
@@ -60,16 +65,117 @@ void Node::serve_replicated(const std::shared_ptr<Slot> &slot,
   op.aux = f.header.aux;
   op.args.assign(args.begin(), args.end());
   op.calls = recorder->take();
-  op.tag = tag.value_or(CallTag{});
-  if (send_op(slot, std::move(op))) {
-    if (tag)
-      set.completions.add(*tag, out);
-    return reply(std::move(out));
+  op.tag = p->tag.value_or(CallTag{});
+  p->seq = ++set.seq;
+  if (short_of_backups(set))
+    add_backups(*slot, {}); // they are seeded with this operation applied
+  if (p->tag) {
+    set.completions.add(*p->tag, p->out);
+    std::scoped_lock lock(set.unacked_mu);
+    set.unacked.insert(*p->tag);
   }
-  // It ran on a copy that is gone now: it is as if it never had, and the
-  // request goes to the primary that took over.
-  if (!forward(f, reply))
-    reply(unavailable(f.header, superseded(slot->id)));
+  send_pending(p, std::move(op));
+}
+
+bool Node::unacked(ReplicaSet &set, const CallTag &tag) {
+  std::scoped_lock lock(set.unacked_mu);
+  return set.unacked.contains(tag);
+}
+
+/// Sends \p p's operation to every backup, under the proclet's order; each
+/// acknowledgement counts down, and the last one settles \p p.
+void Node::send_pending(const std::shared_ptr<PendingOp> &p, ReplicaOp op) {
+  const Slot &slot = *p->slot;
+  p->backups = slot.replicas->backups;
+  p->acks.resize(p->backups.size());
+  p->waiting = p->backups.size() + 1; // + 1: until every one is sent
+  op.weight = slot.weight.load();
+  Bytes payload = encode_op(std::move(op));
+  wire::FrameHeader header = op_header(slot);
+  for (std::size_t i = 0; i < p->backups.size(); ++i) {
+    auto ack = std::make_shared<TypedState<std::uint8_t>>();
+    request_rpc(p->backups[i], header, payload, ack,
+                [this, p, ack, i](Expected<Bytes> reply) {
+                  complete_call(*ack, std::move(reply));
+                  try {
+                    p->acks[i] = static_cast<ReplicaAck>(ack->take());
+                  } catch (const std::exception &) {
+                    // no answer: p->acks[i] stays empty
+                  }
+                  acked(p);
+                });
+  }
+  acked(p);
+}
+
+/// One acknowledgement (or the end of sending) of \p p; the last one
+/// replies if every backup applied the operation, else a worker repairs.
+void Node::acked(const std::shared_ptr<PendingOp> &p) {
+  if (p->waiting.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return;
+  for (const auto &ack : p->acks)
+    if (ack != ReplicaAck::applied)
+      return submit([this, p] { repair(p); });
+  finish(p, std::move(p->out));
+}
+
+void Node::finish(const std::shared_ptr<PendingOp> &p, Bytes reply) {
+  if (p->tag) {
+    ReplicaSet &set = *p->slot->replicas;
+    std::scoped_lock lock(set.unacked_mu);
+    set.unacked.erase(*p->tag);
+  }
+  p->reply(std::move(reply));
+}
+
+/// What \p p's acknowledgements asked for: backups that did not answer
+/// are fenced off and replaced, one that missed operations gets the whole
+/// state (unless it got it since), and if one says a newer primary took
+/// over, this one stands down and the call is refused as never run.
+void Node::repair(const std::shared_ptr<PendingOp> &p) {
+  const std::shared_ptr<Slot> &slot = p->slot;
+  ReplicaSet &set = *slot->replicas;
+  std::unique_lock order(set.order, std::defer_lock);
+  {
+    WorkerPool::BlockingScope blocking;
+    order.lock();
+  }
+  bool stale = false;
+  std::vector<NodeId> lost;
+  for (std::size_t i = 0; i < p->backups.size(); ++i) {
+    NodeId backup = p->backups[i];
+    bool kept = std::find(set.backups.begin(), set.backups.end(), backup) !=
+                set.backups.end();
+    if (p->acks[i] == ReplicaAck::stale)
+      stale = true;
+    else if (!kept || p->acks[i] == ReplicaAck::applied)
+      continue; // dropped meanwhile (and fenced off), or fine
+    else if (p->acks[i] == ReplicaAck::need_state)
+      reseed(*slot, backup, p->seq, lost);
+    else
+      lost.push_back(backup);
+  }
+  if (stale)
+    stand_down(slot);
+  if (stale || (!lost.empty() && !reconfigure(slot, lost)))
+    return finish(p, unavailable(p->request, superseded(slot->id)));
+  finish(p, std::move(p->out));
+}
+
+/// Sends the whole state to \p backup, which lacks operation \p seq,
+/// unless a state sent since has it; a backup it cannot reach joins \p lost.
+void Node::reseed(const Slot &slot, NodeId backup, std::uint64_t seq,
+                  std::vector<NodeId> &lost) {
+  auto it = slot.replicas->seeded.find(backup);
+  if (it != slot.replicas->seeded.end() && it->second >= seq)
+    return;
+  try {
+    seed(slot, backup);
+  } catch (const std::exception &e) {
+    log::get("node").warn("node {}: lost backup node {} of proclet {}: {}",
+                          id(), backup, slot.id, e.what());
+    lost.push_back(backup);
+  }
 }
 
 std::string Node::superseded(ProcletId id) const {
@@ -78,37 +184,39 @@ std::string Node::superseded(ProcletId id) const {
          " was superseded by a backup that took over";
 }
 
-/// Sends \p op (an Invoke takes the next sequence number) to the backups
-/// and waits for each to apply it. Backups lost are replaced; false if one
+/// Tells the backups the epoch and weight (a Meta operation) and waits
+/// for each. Backups lost are replaced, never by \p avoid; false if one
 /// says a newer primary took over: this one then stands down.
-bool Node::send_op(const std::shared_ptr<Slot> &slot, ReplicaOp op) {
-  ReplicaSet &set = *slot->replicas;
-  if (op.kind == ReplicaOp::Invoke)
-    ++set.seq;
-  op.weight = slot->weight.load();
-  auto sent = broadcast(*slot, op);
+bool Node::send_meta(const std::shared_ptr<Slot> &slot, NodeId avoid) {
+  ReplicaOp meta;
+  meta.kind = ReplicaOp::Meta;
+  meta.weight = slot->weight.load();
+  auto sent = broadcast(*slot, std::move(meta));
   if (sent.stale) {
     stand_down(slot);
     return false;
   }
-  bool short_of_backups = set.backups.size() < set.wanted &&
-                          nodes().size() > set.backups.size() + 1;
-  if (!sent.lost.empty() || short_of_backups)
-    return reconfigure(slot, sent.lost);
+  if (sent.lost.empty() && !short_of_backups(*slot->replicas))
+    return true;
+  if (!sent.lost.empty() && !fence(slot, sent.lost))
+    return false;
+  sent.lost.push_back(avoid);
+  add_backups(*slot, sent.lost);
   return true;
+}
+
+/// Fewer backups than wanted, and a live node that could be one.
+bool Node::short_of_backups(const ReplicaSet &set) {
+  return set.backups.size() < set.wanted &&
+         nodes().size() > set.backups.size() + 1;
 }
 
 /// Sends \p op to every backup at the current sequence number and epoch;
 /// a backup that lacks operations gets the whole state.
-Node::Broadcast Node::broadcast(const Slot &slot, const ReplicaOp &op) {
+Node::Broadcast Node::broadcast(const Slot &slot, ReplicaOp op) {
   const ReplicaSet &set = *slot.replicas;
-  wire::FrameHeader header;
-  header.kind = wire::FrameKind::Replicate;
-  header.proclet_id = slot.id;
-  header.target = set.seq;
-  header.aux = slot.epoch.load();
-  Bytes payload = wire::start_frame();
-  encode(payload, SerialContext{}, op);
+  Bytes payload = encode_op(std::move(op));
+  wire::FrameHeader header = op_header(slot);
   std::vector<std::shared_ptr<TypedState<std::uint8_t>>> acks;
   for (NodeId backup : set.backups) {
     acks.push_back(std::make_shared<TypedState<std::uint8_t>>());
@@ -130,6 +238,24 @@ Node::Broadcast Node::broadcast(const Slot &slot, const ReplicaOp &op) {
     }
   }
   return out;
+}
+
+/// A Replicate frame's header: at the current sequence number and epoch.
+wire::FrameHeader Node::op_header(const Slot &slot) const {
+  wire::FrameHeader header;
+  header.kind = wire::FrameKind::Replicate;
+  header.proclet_id = slot.id;
+  header.target = slot.replicas->seq;
+  header.aux = slot.epoch.load();
+  return header;
+}
+
+/// A Replicate frame's payload: \p op, sent by this node.
+Bytes Node::encode_op(ReplicaOp op) const {
+  op.primary = id();
+  Bytes payload = wire::start_frame();
+  encode(payload, SerialContext{}, op);
+  return payload;
 }
 
 /// Drops the backups in \p lost (fencing them off) and finds new ones.
@@ -156,7 +282,7 @@ bool Node::fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost) {
   ReplicaOp meta;
   meta.kind = ReplicaOp::Meta;
   meta.weight = slot->weight.load();
-  auto sent = broadcast(*slot, meta);
+  auto sent = broadcast(*slot, std::move(meta));
   if (sent.stale) {
     stand_down(slot);
     return false;
@@ -201,8 +327,45 @@ void Node::add_backups(const Slot &slot, const std::vector<NodeId> &avoid) {
 /// sequence number and epoch; throws if it was not kept.
 void Node::seed(const Slot &slot, NodeId to) {
   Bytes state = save_state(slot);
-  encode(state, SerialContext{}, slot.replicas->completions);
-  send_state(slot, to, std::move(state), slot.replicas.get());
+  encode(state, SerialContext{}, slot.replicas->completions,
+         slot.replicas->backups);
+  send_state(slot, to, std::move(state), true);
+  slot.replicas->seeded[to] = slot.replicas->seq;
+}
+
+/// Appends to a migrating primary's \p state what its new node needs to
+/// go on as the primary (ReplicaCarry): \p to is no backup of its own.
+void Node::carry_replicas(const Slot &slot, NodeId to, Bytes &state) {
+  ReplicaSet &set = *slot.replicas;
+  std::scoped_lock lock(set.order);
+  std::vector<NodeId> backups = set.backups;
+  std::erase(backups, to);
+  encode(state, SerialContext{}, set.completions, backups);
+}
+
+/// A replicated proclet that migrated here, hosted as the primary it was
+/// on the node it came from (a copy this node kept of it goes).
+std::shared_ptr<Slot> Node::host_moved(ProcletId id, const ProcletType &type,
+                                       void *object, const ChunkInfo &info,
+                                       ReplicaCarry carry) {
+  auto set = std::make_shared<ReplicaSet>(info.replicas);
+  set->seq = info.seq;
+  set->completions = std::move(carry.completions);
+  set->backups = std::move(carry.backups);
+  std::sort(set->backups.begin(), set->backups.end());
+  set->backups.erase(std::unique(set->backups.begin(), set->backups.end()),
+                     set->backups.end());
+  std::erase(set->backups, this->id());
+  backups_.take(id);
+  note_replicated(id);
+  auto slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch,
+                        std::move(set));
+  // Its backups learn, at its new epoch, that it is theirs now: they follow
+  // it from then on, and never take over while it lives. None is found on
+  // the node it came from, which hosts it until this returns.
+  std::scoped_lock lock(slot->replicas->order);
+  send_meta(slot, info.from);
+  return slot;
 }
 
 /// A backup outlived this primary and took over: calls here are refused
@@ -247,26 +410,20 @@ void Node::replicate_weight(const std::shared_ptr<Slot> &slot,
                             std::uint64_t added) {
   std::scoped_lock lock(slot->replicas->order);
   slot->weight.fetch_add(added, std::memory_order_relaxed);
-  ReplicaOp meta;
-  meta.kind = ReplicaOp::Meta;
-  send_op(slot, std::move(meta));
+  send_meta(slot);
 }
 
 /// The proclet is gone: its backups drop their copies (one-way: a backup
 /// that misses it keeps a copy that nobody asks for).
 void Node::drop_backups(const Slot &slot) {
-  wire::FrameHeader header;
-  header.kind = wire::FrameKind::Replicate;
-  header.flags = wire::kOneWay;
-  header.proclet_id = slot.id;
-  header.aux = slot.epoch.load();
   ReplicaOp drop;
   drop.kind = ReplicaOp::Drop;
+  Bytes payload = encode_op(std::move(drop));
   std::scoped_lock lock(slot.replicas->order);
-  header.target = slot.replicas->seq;
+  wire::FrameHeader header = op_header(slot);
+  header.flags = wire::kOneWay;
   for (NodeId backup : slot.replicas->backups) {
-    Bytes frame = wire::start_frame();
-    encode(frame, SerialContext{}, drop);
+    Bytes frame = payload;
     wire::finish_frame(frame, header);
     send_frame(backup, std::move(frame));
   }

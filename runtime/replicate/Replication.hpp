@@ -8,11 +8,14 @@
 #include "nu/ids.hpp"
 #include "nu/wire/frame.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,16 +62,62 @@ private:
   std::size_t bytes_ = 0;
 };
 
+/// A backup's answer to a Replicate frame.
+enum class ReplicaAck : std::uint8_t {
+  applied = 0,
+  stale = 1,      ///< a newer primary took over: the sender must stand down
+  need_state = 2, ///< no copy, or one that missed operations: send it whole
+};
+
+/// What a replicated proclet's state carries after it, to a backup or to
+/// the node it migrates to: the replies of recent calls and its backups.
+struct ReplicaCarry {
+  Completions completions;
+  std::vector<NodeId> backups;
+  template <class A> void serialize(A &ar) { ar(completions, backups); }
+};
+
 /// A primary's side of a replicated proclet (Slot::replicas).
 struct ReplicaSet {
   explicit ReplicaSet(unsigned wanted) : wanted(wanted) {}
   const unsigned wanted;
   Completions completions; // under order
-  /// Held across an invocation and its replication: one at a time, so the
-  /// backups apply them in the order the primary ran them.
+  /// Held while an invocation runs and its operation is sent: one at a
+  /// time, so the backups apply them in the order the primary ran them.
+  /// The acknowledgements are awaited outside it.
   std::mutex order;
   std::vector<NodeId> backups; // under order
   std::uint64_t seq = 0;       // the last operation sent; under order
+  /// The sequence number of the last whole state sent to each backup (a
+  /// repair seeds a backup again only if that one predates the operation).
+  std::map<NodeId, std::uint64_t> seeded; // under order
+  /// Tagged calls whose reply waits for the backups: sent again meanwhile,
+  /// they are told to try again, not answered from `completions` early.
+  std::mutex unacked_mu;
+  std::set<CallTag> unacked;
+};
+
+/// An invocation of a replicated proclet whose reply waits for its
+/// backups' acknowledgements: the last one sends it, or hands a worker
+/// what must be repaired first. Keeps the proclet entered until it is
+/// destroyed, so that a migration waits for it.
+struct PendingOp {
+  PendingOp(std::shared_ptr<Slot> slot, const wire::FrameHeader &request,
+            std::function<void(Bytes)> reply)
+      : slot(std::move(slot)), request(request), reply(std::move(reply)) {}
+  ~PendingOp() { slot->leave(); }
+  PendingOp(const PendingOp &) = delete;
+  PendingOp &operator=(const PendingOp &) = delete;
+
+  std::shared_ptr<Slot> slot;
+  wire::FrameHeader request;
+  std::function<void(Bytes)> reply;
+  std::optional<CallTag> tag;
+  Bytes out; ///< the reply, once the backups applied the operation
+  std::uint64_t seq = 0;
+  std::vector<NodeId> backups;                 ///< the ones it was sent to
+  std::vector<std::optional<ReplicaAck>> acks; ///< nullopt: no answer
+  std::atomic<std::size_t> waiting{0};
 };
 
 /// What a sub-invocation made by a replicated method returned: its reply
@@ -112,21 +161,15 @@ struct ReplicaOp {
   std::uint64_t target = 0;
   std::uint64_t aux = 0;
   std::uint64_t weight = 0; ///< the proclet's reference weight after it
+  NodeId primary = 0;       ///< the sender: backups follow a primary that moved
   Bytes args;
   std::vector<SubCall> calls;
   CallTag tag; ///< caller 0: an untagged call
   template <class A> void serialize(A &ar) {
-    ar(kind, request, target, aux, weight, args, calls, tag);
+    ar(kind, request, target, aux, weight, primary, args, calls, tag);
   }
   /// Throws DecodeError unless the kinds are ones a primary sends.
   void check() const;
-};
-
-/// A backup's answer to a Replicate frame.
-enum class ReplicaAck : std::uint8_t {
-  applied = 0,
-  stale = 1,      ///< a newer primary took over: the sender must stand down
-  need_state = 2, ///< no copy, or one that missed operations: send it whole
 };
 
 /// A copy of a proclet kept for its primary. The slot is never in the

@@ -22,7 +22,8 @@ struct ProcletOptions {
   std::size_t expected_size = 0;
   /// Backups kept on other nodes (0 to kMaxReplicas): every invocation is
   /// applied by them before it returns, and one takes over if the node
-  /// hosting the proclet dies. A replicated proclet never migrates.
+  /// hosting the proclet dies. It migrates like any other; its backups
+  /// follow it.
   unsigned replicas = 0;
 };
 

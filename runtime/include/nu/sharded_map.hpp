@@ -316,8 +316,8 @@ private:
 
 /// Creates a map of \p shards shards (at least 1), spread round-robin over
 /// the live nodes; from then on they migrate like any proclet. With
-/// \p replicas backups each (see ProcletOptions::replicas), they stay put
-/// and survive the death of the node hosting them.
+/// \p replicas backups each (see ProcletOptions::replicas), they survive
+/// the death of the node hosting them.
 template <class K, class V>
 ShardedMap<K, V> make_sharded_map(std::size_t shards, unsigned replicas = 0) {
   if (shards == 0)

@@ -55,29 +55,45 @@ TEST(Replication, BackupKilledUnderWritesFailsNothing) {
 }
 
 // Three server nodes killed one after the other, each replaced by a new
-// one, while two threads write to counters with two backups each.
-TEST(Replication, NodesKilledAndReplacedUnderWritesCountEveryWriteOnce) {
+// one, while two threads write to counters with two backups each and every
+// node moves one of its proclets every 50 ms.
+TEST(Replication,
+     NodesKilledAndReplacedUnderWritesAndMovesCountEveryWriteOnce) {
   Cluster cluster(kPaths);
   cluster.controller_flags = {"--heartbeat-ms", "100", "--heartbeat-timeout-ms",
                               "800"};
   cluster.start_controller();
-  cluster.add_nodes(3);
-  cluster.start_main({"--scenario", "chaos"},
-                     {"--nu-call-timeout-ms=4000", "--nu-log-level=info"});
+  const std::vector<std::string> chaos{"--nu-chaos-migrate-ms=50",
+                                       "--nu-log-level=info"};
+  for (int i = 0; i < 3; ++i)
+    cluster.add_node(chaos);
+  std::vector<std::string> main_flags = chaos; // proclets leave it too
+  main_flags.push_back("--nu-call-timeout-ms=4000");
+  cluster.start_main({"--scenario", "chaos"}, main_flags);
   ASSERT_TRUE(
       cluster.main().wait_for_line(Stream::out, std::regex("^writing$"), 30s));
+  int moved = 0;
+  auto count_moves = [&moved](const nu::e2e::Process &p) {
+    static const std::regex kMigrated("migrated proclet \\d+ from node");
+    for (const std::string &line : p.lines(Stream::err))
+      moved += std::regex_search(line, kMigrated);
+  };
   for (int round = 0; round < 3; ++round) {
     std::this_thread::sleep_for(1500ms);
     cluster.kill_node(cluster.nodes()[round].id); // the oldest left
-    cluster.add_node();
+    cluster.add_node(chaos);
   }
   nu::e2e::expect_scenario_ok(cluster.main(), "chaos", 60s);
   auto failed = cluster.main().wait_for_line(
       Stream::out, std::regex(R"(^failed (\d+) slowest-ms (\d+)$)"), 0ms);
   ASSERT_TRUE(failed);
+  count_moves(cluster.main());
+  for (const auto &node : cluster.nodes()) // the killed ones too
+    count_moves(*node.process);
   std::cerr << "chaos: " << (*failed)[1] << " writes failed, the slowest took "
-            << (*failed)[2] << " ms\n";
+            << (*failed)[2] << " ms, " << moved << " migrations\n";
   EXPECT_EQ((*failed)[1], "0");
+  EXPECT_GE(moved, 20) << "too few migrations during the writes";
 }
 
 } // namespace

@@ -193,14 +193,21 @@ TEST_F(Wire, ForgedReplicateFramesChangeNothing) {
   EXPECT_EQ(c.Run(&Counter::Get), 3);
 }
 
+/// A Migrate frame's header: a Counter's state for \p proclet.
+nu::wire::FrameHeader migrate_header(nu::ProcletId proclet,
+                                     std::uint64_t request_id) {
+  nu::wire::FrameHeader h;
+  h.kind = nu::wire::FrameKind::Migrate;
+  h.request_id = request_id;
+  h.proclet_id = proclet;
+  h.target = nu::detail::proclet_type(typeid(Counter), "").id;
+  return h;
+}
+
 TEST_F(Wire, MalformedMigrationChunkGetsAnErrorAndChangesNothing) {
   auto c = nu::make_proclet<Counter>(3);
   RawPeer peer(cluster_);
-  nu::wire::FrameHeader h;
-  h.kind = nu::wire::FrameKind::Migrate;
-  h.request_id = 11;
-  h.proclet_id = 777;
-  h.target = nu::detail::proclet_type(typeid(Counter), "").id;
+  nu::wire::FrameHeader h = migrate_header(777, 11);
   nu::detail::Bytes bytes;
   auto view = reply_to(peer, h, nu::detail::Bytes(5, std::byte{0x7f}), bytes);
   EXPECT_EQ(view.header.kind, nu::wire::FrameKind::Error);
@@ -220,11 +227,7 @@ std::size_t rss_bytes() {
 nu::wire::FrameKind send_chunk(Cluster &cluster, std::uint64_t offset,
                                std::uint64_t total, std::size_t size) {
   RawPeer peer(cluster);
-  nu::wire::FrameHeader h;
-  h.kind = nu::wire::FrameKind::Migrate;
-  h.request_id = 13;
-  h.proclet_id = 778;
-  h.target = nu::detail::proclet_type(typeid(Counter), "").id;
+  nu::wire::FrameHeader h = migrate_header(778, 13);
   nu::detail::ChunkInfo info{9, 99, offset, total, 1, 1, false};
   nu::detail::Bytes payload;
   nu::detail::encode(payload, nu::detail::SerialContext{}, info);
@@ -262,6 +265,27 @@ TEST_F(Wire, MigrationChunksClaimingAHugeStateHoldOnlyWhatCame) {
   EXPECT_EQ(send_chunk(cluster_, 0, 3 * kChunk, kChunk - 1), FrameKind::Error)
       << "shorter than a chunk, not the last";
   EXPECT_EQ(cluster_.b().proclet_count(), 0u) << "nothing was hosted";
+}
+
+// A replicated proclet's state claiming more backups than any proclet may
+// keep, or lacking the replies and backups it must carry, is refused; the
+// same state of a proclet that is not replicated is hosted.
+TEST_F(Wire, AReplicatedStateThatLiesGetsAnErrorAndIsNotHosted) {
+  for (std::uint32_t replicas : {9u, 1u, 0u}) {
+    RawPeer peer(cluster_);
+    nu::wire::FrameHeader h = migrate_header(779, 14);
+    nu::detail::ChunkInfo info{9, 98, 0, sizeof(int), 1, 1, false};
+    info.replicas = replicas;
+    nu::detail::Bytes payload;
+    nu::detail::encode(payload, nu::detail::SerialContext{}, info,
+                       int{5}); // a Counter's whole state, nothing after
+    nu::detail::Bytes bytes;
+    EXPECT_EQ(reply_to(peer, h, std::move(payload), bytes).header.kind,
+              replicas ? nu::wire::FrameKind::Error
+                       : nu::wire::FrameKind::Result)
+        << replicas << " backups";
+    EXPECT_EQ(cluster_.b().proclet_count(), replicas ? 0u : 1u);
+  }
 }
 
 TEST_F(Wire, MoveOfAnUnknownProcletIsUnavailable) {
