@@ -42,6 +42,29 @@ Expected<NodeId> Placement::place(const PlacementRequest &request) {
   return place_best(size, request.exclude);
 }
 
+Expected<std::vector<NodeId>>
+Placement::place_many(const PlacementLease &lease) {
+  if (lease.count == 0 || lease.count > kMaxLease)
+    return Failure{Errc::invalid_argument, "a placement lease is for 1 to " +
+                                               std::to_string(kMaxLease) +
+                                               " proclets, not " +
+                                               std::to_string(lease.count)};
+  const std::uint64_t size =
+      lease.expected_size != 0 ? lease.expected_size : options_.default_size;
+  std::lock_guard lock(mutex_);
+  nodes_.live_loads(scratch_);
+  std::vector<NodeId> out;
+  while (out.size() < lease.count) {
+    auto where = place_best(size, std::nullopt);
+    if (!where && out.empty())
+      return where.failure();
+    if (!where)
+      break;
+    out.push_back(*where);
+  }
+  return out;
+}
+
 Expected<NodeId> Placement::place_explicit(NodeId id, std::uint64_t size) {
   auto it = std::find_if(scratch_.begin(), scratch_.end(),
                          [id](const NodeLoad &node) { return node.id == id; });

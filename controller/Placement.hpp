@@ -21,6 +21,15 @@ struct PlacementRequest {
   std::optional<NodeId> exclude;   ///< never this node (it is moving off)
 };
 
+/// Where the next `count` proclets of `expected_size` bytes (0: unknown)
+/// that `node` creates go: decided at once, used without asking again.
+struct PlacementLease {
+  NodeId node = 0;
+  std::uint64_t expected_size = 0;
+  std::uint32_t count = 0; ///< 1 to kMaxLease
+};
+inline constexpr std::uint32_t kMaxLease = 256;
+
 struct PlacementOptions {
   /// Size assumed for a proclet whose creator gave none.
   std::uint64_t default_size = 64 * 1024;
@@ -46,6 +55,9 @@ public:
 
   /// The node for a new proclet; never a dead or departed one.
   Expected<NodeId> place(const PlacementRequest &request);
+  /// The nodes for the next lease.count new proclets, as many placements
+  /// in a row would give (fewer if the nodes fill up first).
+  Expected<std::vector<NodeId>> place_many(const PlacementLease &lease);
 
 private:
   struct Reservation {

@@ -28,8 +28,9 @@ enum class Op : std::uint64_t {
   EndProcess = 11, ///< (nothing) -> (nothing); every other node gets Exit
   Exit = 12,       ///< pushed to a node: the logical process has ended
   Claim = 13,      ///< Registration -> bool: a backup takes over
+  PlaceMany = 14,  ///< PlacementLease -> std::vector<NodeId>
 };
-constexpr std::uint64_t kMaxOp = 13;
+constexpr std::uint64_t kMaxOp = 14;
 
 /// A live node as other nodes need to know it.
 struct Peer {
@@ -110,6 +111,9 @@ template <class A> void serialize(A &ar, RejoinRequest &r) {
 template <class A> void serialize(A &ar, IdRange &r) { ar(r.begin, r.end); }
 template <class A> void serialize(A &ar, PlacementRequest &r) {
   ar(r.node, r.expected_size, r.exclude);
+}
+template <class A> void serialize(A &ar, PlacementLease &r) {
+  ar(r.node, r.expected_size, r.count);
 }
 template <class A> void serialize(A &ar, Peer &p) { ar(p.id, p.address); }
 template <class A> void serialize(A &ar, JoinRequest &r) {

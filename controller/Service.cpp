@@ -170,6 +170,8 @@ Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
     return leave(conn, in);
   case Op::Place:
     return place(in);
+  case Op::PlaceMany:
+    return place_many(conn, in);
   case Op::GrantIds:
     return grant_ids(conn, in);
   case Op::Register:
@@ -352,6 +354,14 @@ Bytes Service::leave(const Conn &conn, detail::Decoder &in) {
 
 Bytes Service::place(detail::Decoder &in) {
   return reply(core_.placement().place(read<PlacementRequest>(in)));
+}
+
+/// Only a node may lease placements: each reserves room on the nodes.
+Bytes Service::place_many(const Conn &conn, detail::Decoder &in) {
+  auto lease = read<PlacementLease>(in);
+  if (auto refused = check_bound(conn, "placement lease", lease.node))
+    return failed(*refused);
+  return reply(core_.placement().place_many(lease));
 }
 
 Bytes Service::grant_ids(const Conn &conn, detail::Decoder &in) {

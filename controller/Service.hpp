@@ -73,6 +73,7 @@ private:
   detail::Bytes heartbeat(const Conn &conn, detail::Decoder &in);
   detail::Bytes leave(const Conn &conn, detail::Decoder &in);
   detail::Bytes place(detail::Decoder &in);
+  detail::Bytes place_many(const Conn &conn, detail::Decoder &in);
   detail::Bytes grant_ids(const Conn &conn, detail::Decoder &in);
   detail::Bytes register_proclets(const Conn &conn, detail::Decoder &in);
   detail::Bytes unregister_proclets(const Conn &conn, detail::Decoder &in);

@@ -210,6 +210,28 @@ std::optional<NodeId> ControllerLink::place(std::uint64_t expected_size,
   return where ? std::optional<NodeId>(*where) : std::nullopt;
 }
 
+std::optional<NodeId> ControllerLink::next_place() {
+  constexpr std::uint32_t kLease = 64;
+  std::scoped_lock lock(places_mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (places_.empty() || now >= places_until_) {
+    places_.clear();
+    auto c = client();
+    if (!c)
+      return std::nullopt;
+    WorkerPool::BlockingScope blocking;
+    auto lease = c->call<std::vector<NodeId>>(
+        Op::PlaceMany, controller::PlacementLease{id_, 0, kLease});
+    if (!lease || lease->empty())
+      return std::nullopt;
+    places_.assign(lease->begin(), lease->end());
+    places_until_ = now + heartbeat_;
+  }
+  NodeId next = places_.front();
+  places_.pop_front();
+  return next;
+}
+
 std::optional<Location> ControllerLink::resolve(ProcletId id) {
   auto c = client();
   if (!c)

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,10 @@ public:
   /// Where to put a new proclet, or nullopt if the controller cannot say.
   std::optional<NodeId> place(std::uint64_t expected_size,
                               std::optional<NodeId> exclude = std::nullopt);
+  /// Where to put a new proclet of unknown size: the next of a batch of
+  /// placements the controller decided at once (a new batch when this one
+  /// is used up or older than a heartbeat); nullopt if it cannot say.
+  std::optional<NodeId> next_place();
   /// Where the controller believes \p id lives.
   std::optional<controller::Location> resolve(ProcletId id);
   void registered(ProcletId id, NodeId node, std::uint64_t epoch);
@@ -103,6 +108,10 @@ private:
   controller::IdRange ids_;
   ProcletId next_ = 0;
   ProcletId max_granted_ = 0;
+
+  std::mutex places_mu_;
+  std::deque<NodeId> places_; // leased placements, next first
+  std::chrono::steady_clock::time_point places_until_;
 };
 
 } // namespace nu::detail

@@ -27,11 +27,13 @@ NodeId Node::place(const ProcletOptions &options) {
   }
   if (options_.default_placement)
     return *options_.default_placement;
-  if (!link_ || nodes().size() == 1)
+  if (!link_)
     return id();
-  // The controller spreads proclets by free resources; without an answer
+  // The controller spreads proclets by free resources, a batch of
+  // decisions at a time for proclets of unknown size; without an answer
   // (it may be restarting), the proclet stays here.
-  auto where = link_->place(options.expected_size);
+  auto where = options.expected_size == 0 ? link_->next_place()
+                                          : link_->place(options.expected_size);
   return where && knows(*where) ? *where : id();
 }
 

@@ -77,6 +77,8 @@ bool decodes(Op op, std::span<const std::byte> payload) {
     return decodes<Membership>(payload);
   case Op::Place:
     return decodes<NodeId>(payload);
+  case Op::PlaceMany:
+    return decodes<std::vector<NodeId>>(payload);
   case Op::GrantIds:
     return decodes<IdRange>(payload);
   case Op::Resolve:

@@ -127,11 +127,13 @@ def controller_seeds():
         "resolve": request(9, u64(1)),
         "status": request(10),
         "end-process": request(11),
+        "place-many": request(14, u32(1) + u64(0) + u32(8)),
         "reply-join": reply(1, status_ok() + u32(3) + u64(1) + u64(1001) +
                             vec([peer(1), peer(3)]) + u32(500)),
         "reply-membership": reply(3, status_ok() + vec([peer(1), peer(2)])),
         "reply-status": reply(10, status_ok() +
                               vec([node_info(1), node_info(2, 2)]) + u64(4)),
+        "reply-place-many": reply(14, status_ok() + vec([u32(1), u32(2)])),
         "reply-refused": reply(6, boolean(False) + u8(13) +
                                string("id grant for node 1 refused")),
     }

@@ -50,6 +50,28 @@ TEST_F(PlacementTest, ConsecutivePlacementsGoRoundRobin) {
       EXPECT_EQ(*placement.place({}), id);
 }
 
+TEST_F(PlacementTest, ALeaseIsWhatPlacementsInARowWouldGive) {
+  Placement leased(nodes), one_by_one(nodes);
+  auto lease = leased.place_many({ids[0], 0, 7});
+  ASSERT_TRUE(lease);
+  ASSERT_EQ(lease->size(), 7u);
+  for (NodeId id : *lease)
+    EXPECT_EQ(*one_by_one.place({}), id);
+  EXPECT_FALSE(leased.place_many({ids[0], 0, 0}));
+  EXPECT_FALSE(leased.place_many({ids[0], 0, kMaxLease + 1}));
+}
+
+TEST_F(PlacementTest, ALeaseStopsWhereTheNodesAreFull) {
+  Placement placement(nodes);
+  for (NodeId id : ids)
+    ASSERT_TRUE(nodes.heartbeat(id, Load{3 * kGiB, 0, 0}, at(1)));
+  auto lease = placement.place_many({ids[0], 2 * kGiB, 10});
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(lease->size(), 3u) << "one 2 GiB proclet fits on each node";
+  EXPECT_FALSE(placement.place_many({ids[0], 2 * kGiB, 10}))
+      << "none fits any more";
+}
+
 TEST_F(PlacementTest, PrefersFreeResources) {
   Placement placement(nodes);
   ASSERT_TRUE(nodes.heartbeat(ids[0], Load{2 * kGiB, 0.9, 0}, at(1)));

@@ -1127,11 +1127,10 @@ TEST_F(ServiceTest, AForgedHeartbeatIsRefused) {
   EXPECT_TRUE(other.ask(Op::Heartbeat, heartbeat_of(2)).ok);
 }
 
-/// The answer to a backup's claim of proclet \p id for \p node at \p epoch:
-/// granted or not; nullopt if the claim itself was refused.
-std::optional<bool> claim(RawPeer &p, ProcletId id, NodeId node,
-                          std::uint64_t epoch) {
-  Bytes reply = p.ask_raw(Op::Claim, encoded(Registration{id, {node, epoch}}));
+/// The answer of type T to a request; nullopt if it was refused.
+template <class T>
+std::optional<T> answer(RawPeer &p, Op op, const Bytes &payload) {
+  Bytes reply = p.ask_raw(op, payload);
   auto view = wire::parse_frame(reply);
   if (!view)
     return std::nullopt;
@@ -1140,9 +1139,16 @@ std::optional<bool> claim(RawPeer &p, ProcletId id, NodeId node,
   in(s);
   if (!s.ok)
     return std::nullopt;
-  bool granted = false;
-  in(granted);
-  return granted;
+  T value{};
+  in(value);
+  return value;
+}
+
+/// The answer to a backup's claim of proclet \p id for \p node at \p epoch:
+/// granted or not; nullopt if the claim itself was refused.
+std::optional<bool> claim(RawPeer &p, ProcletId id, NodeId node,
+                          std::uint64_t epoch) {
+  return answer<bool>(p, Op::Claim, encoded(Registration{id, {node, epoch}}));
 }
 
 TEST_F(ServiceTest, AClaimIsGrantedOnceAtANewerEpochAndOnlyToItsNode) {
@@ -1159,6 +1165,27 @@ TEST_F(ServiceTest, AClaimIsGrantedOnceAtANewerEpochAndOnlyToItsNode) {
   EXPECT_EQ(claim(b, 7, 2, 4), true);
   EXPECT_EQ(claim(b, 7, 2, 4), false); // a second copy at the same epoch
   EXPECT_EQ(claim(a, 7, 1, 4), false);
+}
+
+// A node leases placements for itself only, 1 to kMaxLease at a time;
+// they go round the live nodes as single placements would.
+TEST_F(ServiceTest, APlacementLeaseIsForItsOwnNodeAndBounded) {
+  start();
+  RawPeer a = raw_peer(), b = raw_peer(), stranger = raw_peer();
+  ASSERT_EQ(a.join(1), 1u);
+  ASSERT_EQ(b.join(2), 2u);
+  expect_denied(stranger.ask(Op::PlaceMany, encoded(PlacementLease{1, 0, 4})),
+                "placement lease for node 1 refused");
+  expect_denied(b.ask(Op::PlaceMany, encoded(PlacementLease{1, 0, 4})),
+                "placement lease for node 1 refused");
+  for (std::uint32_t count : {0u, kMaxLease + 1})
+    EXPECT_EQ(a.ask(Op::PlaceMany, encoded(PlacementLease{1, 0, count})).code,
+              Errc::invalid_argument)
+        << count;
+  auto placed = answer<std::vector<NodeId>>(a, Op::PlaceMany,
+                                            encoded(PlacementLease{1, 0, 4}));
+  ASSERT_TRUE(placed);
+  EXPECT_EQ(*placed, (std::vector<NodeId>{1, 2, 1, 2}));
 }
 
 TEST_F(ServiceTest, AForgedLeaveIsRefused) {

@@ -45,6 +45,22 @@ TEST_F(ControlledCluster, PlacementSpreadsOverTheNodes) {
   EXPECT_EQ(where.size(), 3u);
 }
 
+// Node 1 joined first: before its first heartbeat it has not heard of the
+// others, and yet its first proclets spread (the controller's lease names
+// them, and node 1 asks who they are).
+TEST_F(ControlledCluster, PlacementSpreadsFromTheFirstProclet) {
+  nu::detail::NodeScope scope(&node(0));
+  std::vector<nu::Proclet<Counter>> counters;
+  std::map<nu::NodeId, int> where;
+  for (int i = 0; i < 9; ++i) {
+    counters.push_back(nu::make_proclet<Counter>());
+    ++where[counters.back().Run(&Counter::Where)];
+  }
+  EXPECT_EQ(where.size(), 3u);
+  for (auto [node, count] : where)
+    EXPECT_GE(count, 2) << "node " << node;
+}
+
 TEST_F(ControlledCluster, ACallToTheWrongNodeIsForwardedAndTheCacheRepaired) {
   ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
   nu::detail::NodeScope scope(&node(0));
