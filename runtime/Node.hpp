@@ -199,14 +199,15 @@ private:
   void retire(std::shared_ptr<Slot> slot);
   void serve_move(const wire::FrameView &frame, const Reply &reply);
   // migrate/Transfer.cpp: the state on the wire, both sides.
-  Bytes save_state(const Slot &slot);
-  void send_state(const Slot &slot, NodeId to, Bytes state, bool copy = false);
-  void serve_migrate(const wire::FrameView &frame, const Reply &reply);
-  void activate(ProcletId id, const ProcletType &type,
-                std::span<const std::byte> state, const ChunkInfo &info);
-  void settle(ProcletId id, const ProcletType &type,
-              std::span<const std::byte> state, const ChunkInfo &info);
-  void *load_object(const ProcletType &type, std::span<const std::byte> state,
+  SavedState save_state(const Slot &slot);
+  void send_state(const Slot &slot, NodeId to, SavedState state,
+                  bool copy = false);
+  void serve_migrate(Bytes frame, const wire::FrameView &f, const Reply &reply);
+  void activate(ProcletId id, const ProcletType &type, StateParts parts,
+                const ChunkInfo &info);
+  void settle(ProcletId id, const ProcletType &type, StateParts parts,
+              const ChunkInfo &info);
+  void *load_object(const ProcletType &type, StateParts parts,
                     ReplicaCarry *carry = nullptr);
 
   // replicate/Primary.cpp: a replicated proclet's primary.
@@ -231,7 +232,7 @@ private:
   bool send_meta(const std::shared_ptr<Slot> &slot, NodeId avoid = 0);
   bool short_of_backups(const ReplicaSet &set);
   Broadcast broadcast(const Slot &slot, ReplicaOp op);
-  void carry_replicas(const Slot &slot, NodeId to, Bytes &state);
+  void carry_replicas(const Slot &slot, NodeId to, SavedState &state);
   std::shared_ptr<Slot> host_moved(ProcletId id, const ProcletType &type,
                                    void *object, const ChunkInfo &info,
                                    ReplicaCarry carry);
@@ -243,8 +244,8 @@ private:
   void replicate_weight(const std::shared_ptr<Slot> &slot, std::uint64_t added);
   void drop_backups(const Slot &slot);
   // replicate/Backup.cpp: copies kept for primaries elsewhere.
-  void keep_copy(ProcletId id, const ProcletType &type,
-                 std::span<const std::byte> state, const ChunkInfo &info);
+  void keep_copy(ProcletId id, const ProcletType &type, StateParts parts,
+                 const ChunkInfo &info);
   void serve_replicate(const wire::FrameView &f, const Reply &reply);
   ReplicaAck apply(const std::shared_ptr<BackupCopy> &copy,
                    const wire::FrameHeader &h, ReplicaOp op);

@@ -82,7 +82,7 @@ void Node::serve(Bytes frame, Reply reply) {
   case wire::FrameKind::Create:
     return serve_create(*view, reply);
   case wire::FrameKind::Migrate:
-    return serve_migrate(*view, reply);
+    return serve_migrate(std::move(frame), *view, reply); // keeps its buffer
   case wire::FrameKind::Replicate:
     return serve_replicate(*view, reply);
   case wire::FrameKind::Move:

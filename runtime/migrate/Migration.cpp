@@ -44,8 +44,8 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
   bool sending = false;
   try {
     drain_calls(slot);
-    Bytes state = save_state(*slot);
-    stats.bytes = state.size() - state_prefix();
+    SavedState state = save_state(*slot);
+    stats.bytes = state.bytes();
     if (slot->replicas)
       carry_replicas(*slot, to, state);
     sending = true;

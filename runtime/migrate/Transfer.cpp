@@ -15,13 +15,6 @@ namespace {
 constexpr std::size_t kChunk = kMigrationChunk;
 constexpr std::size_t kWindow = kMigrationWindow;
 
-Bytes chunk_frame(const ChunkInfo &info, std::span<const std::byte> bytes) {
-  Bytes frame = wire::start_frame();
-  encode(frame, SerialContext{}, info);
-  frame.insert(frame.end(), bytes.begin(), bytes.end());
-  return frame;
-}
-
 } // namespace
 
 std::size_t state_prefix() {
@@ -33,28 +26,29 @@ std::size_t state_prefix() {
   return size;
 }
 
-/// The proclet's saved state after state_prefix() bytes of room, in a
-/// buffer reserved to its estimated size (no regrowth copies).
-Bytes Node::save_state(const Slot &slot) {
-  Bytes state;
-  state.reserve(state_prefix() + slot.type->estimate_size(slot.object) + 4096);
-  state.resize(state_prefix());
-  OutArchive ar(state, SerialContext{this});
+/// The proclet's saved state, straight into the frames that will carry it;
+/// the first is reserved to the estimated size (no regrowth copies).
+SavedState Node::save_state(const Slot &slot) {
+  SavedState state;
+  Bytes &first = state.frames.emplace_back();
+  first.reserve(state_prefix() +
+                std::min(slot.type->estimate_size(slot.object) + 4096, kChunk));
+  first.resize(state_prefix());
+  OutArchive ar = state.archive(SerialContext{this});
   slot.type->save(ar, slot.object);
   return state;
 }
 
 /// Sends \p state (from save_state) to \p to and returns once the proclet
 /// is active there (or, as a backup's \p copy, kept there); throws if it is
-/// not. A state of one chunk leaves in its own buffer.
-void Node::send_state(const Slot &slot, NodeId to, Bytes state, bool copy) {
-  ChunkInfo info{id(),
-                 endpoint_->new_request_id(),
-                 0,
-                 state.size() - state_prefix(),
-                 slot.epoch.load() + (copy ? 0 : 1),
-                 slot.weight.load(),
-                 slot.pinned};
+/// not. Each frame leaves as it was saved, its ChunkInfo written into its
+/// room; at most kWindow are unacknowledged at once.
+void Node::send_state(const Slot &slot, NodeId to, SavedState state,
+                      bool copy) {
+  ChunkInfo info{
+      id(),          endpoint_->new_request_id(),        0,
+      state.bytes(), slot.epoch.load() + (copy ? 0 : 1), slot.weight.load(),
+      slot.pinned};
   if (slot.replicas) { // carried after the state (ReplicaCarry)
     info.replica = copy;
     info.seq = slot.replicas->seq;
@@ -64,36 +58,29 @@ void Node::send_state(const Slot &slot, NodeId to, Bytes state, bool copy) {
   header.kind = wire::FrameKind::Migrate;
   header.proclet_id = slot.id;
   header.target = slot.type->id;
-  if (info.total <= kChunk) {
+  std::deque<std::shared_ptr<TypedState<void>>> window;
+  for (Bytes &frame : state.frames) {
     Bytes encoded;
     encode(encoded, SerialContext{}, info);
-    std::memcpy(state.data() + wire::kHeaderSize, encoded.data(),
+    std::memcpy(frame.data() + wire::kHeaderSize, encoded.data(),
                 encoded.size());
+    info.offset += frame.size() - state_prefix();
     auto ack = std::make_shared<TypedState<void>>();
-    request_rpc(to, header, std::move(state), ack);
-    return ack->take();
-  }
-  std::span<const std::byte> all(state.data() + state_prefix(), info.total);
-  std::deque<std::shared_ptr<TypedState<void>>> window;
-  do {
-    std::size_t n = std::min<std::size_t>(kChunk, info.total - info.offset);
-    auto ack = std::make_shared<TypedState<void>>();
-    request_rpc(to, header, chunk_frame(info, all.subspan(info.offset, n)),
-                ack);
+    request_rpc(to, header, std::move(frame), ack);
     window.push_back(std::move(ack));
-    info.offset += n;
-    if (window.size() == kWindow || info.offset == info.total) {
+    if (window.size() == kWindow) {
       window.front()->take(); // throws what went wrong
       window.pop_front();
     }
-  } while (info.offset < info.total);
+  }
   for (; !window.empty(); window.pop_front())
     window.front()->take();
 }
 
 /// One chunk of a state; the chunk that completes it activates the proclet
 /// before it is acknowledged.
-void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
+void Node::serve_migrate(Bytes frame, const wire::FrameView &f,
+                         const Reply &reply) {
   const wire::FrameHeader &h = f.header;
   try {
     ChunkInfo info;
@@ -104,13 +91,14 @@ void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
     if (!type || !chunk_fits(info, bytes.size()))
       throw DecodeError("bad migration chunk");
     if (bytes.size() == info.total) { // the whole state in one chunk
-      settle(h.proclet_id, *type, bytes, info);
+      settle(h.proclet_id, *type, {&bytes, 1}, info);
       return reply(
           reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
     }
-    std::shared_ptr<Incoming> incoming = incoming_.add(info, bytes);
+    std::shared_ptr<Incoming> incoming =
+        incoming_.add(info, bytes, std::move(frame));
     if (incoming)
-      settle(h.proclet_id, *type, incoming->state(), info);
+      settle(h.proclet_id, *type, incoming->parts(), info);
     reply(reply_frame(h, wire::FrameKind::Result, wire::start_frame()));
   } catch (...) {
     reply(error_reply(h));
@@ -118,21 +106,21 @@ void Node::serve_migrate(const wire::FrameView &f, const Reply &reply) {
 }
 
 Incoming::Added Incoming::add(const ChunkInfo &info,
-                              std::span<const std::byte> bytes) {
+                              std::span<const std::byte> bytes, Bytes frame) {
   std::scoped_lock lock(mu_);
   const std::uint64_t end = info.offset + bytes.size(); // <= total: checked
   std::size_t index = info.offset / kChunk;
   if (info.total != total_ || info.offset % kChunk != 0 ||
       bytes.size() != std::min<std::uint64_t>(kChunk, total_ - info.offset) ||
       end > received_ + kWindow * kChunk ||
-      (index < have_.size() && have_[index]))
+      (index < parts_.size() && !parts_[index].empty()))
     return Added::refused;
-  if (index >= have_.size())
-    have_.resize(index + 1);
-  if (state_.size() < end)
-    state_.resize(end);
-  std::memcpy(state_.data() + info.offset, bytes.data(), bytes.size());
-  have_[index] = true;
+  if (index >= parts_.size()) {
+    parts_.resize(index + 1);
+    frames_.resize(index + 1);
+  }
+  parts_[index] = bytes;
+  frames_[index] = std::move(frame); // its buffer, and so bytes, stay put
   received_ += bytes.size();
   return received_ == total_ ? Added::completed : Added::partly;
 }
@@ -143,8 +131,8 @@ bool chunk_fits(const ChunkInfo &info, std::uint64_t size) {
 }
 
 std::shared_ptr<Incoming>
-IncomingTransfers::add(const ChunkInfo &info,
-                       std::span<const std::byte> bytes) {
+IncomingTransfers::add(const ChunkInfo &info, std::span<const std::byte> bytes,
+                       Bytes frame) {
   Key key{info.from, info.transfer};
   std::shared_ptr<Incoming> incoming;
   {
@@ -154,7 +142,7 @@ IncomingTransfers::add(const ChunkInfo &info,
       entry = std::make_shared<Incoming>(info.total);
     incoming = entry;
   }
-  Incoming::Added added = incoming->add(info, bytes);
+  Incoming::Added added = incoming->add(info, bytes, std::move(frame));
   if (added == Incoming::Added::partly)
     return nullptr;
   std::scoped_lock lock(mu_);
@@ -179,20 +167,21 @@ void IncomingTransfers::drop_from(NodeId peer) {
   });
 }
 
-/// A whole state arrived: a migrated proclet, or a backup's copy.
-void Node::settle(ProcletId id, const ProcletType &type,
-                  std::span<const std::byte> state, const ChunkInfo &info) {
+/// A whole state arrived (in \p parts): a migrated proclet, or a backup's
+/// copy.
+void Node::settle(ProcletId id, const ProcletType &type, StateParts parts,
+                  const ChunkInfo &info) {
   if (info.replica)
-    return keep_copy(id, type, state, info);
-  activate(id, type, state, info);
+    return keep_copy(id, type, parts, info);
+  activate(id, type, parts, info);
 }
 
 /// A proclet built from its saved state.
-void *Node::load_object(const ProcletType &type,
-                        std::span<const std::byte> state, ReplicaCarry *carry) {
+void *Node::load_object(const ProcletType &type, StateParts parts,
+                        ReplicaCarry *carry) {
   void *object = type.construct_for_load();
   try {
-    Decoder in(state, SerialContext{this});
+    Decoder in(parts, SerialContext{this});
     type.load(in.archive(), object);
     if (carry) // a replicated proclet's
       in(*carry);
@@ -205,15 +194,15 @@ void *Node::load_object(const ProcletType &type,
 }
 
 /// Builds the proclet from its state and makes it reachable here.
-void Node::activate(ProcletId id, const ProcletType &type,
-                    std::span<const std::byte> state, const ChunkInfo &info) {
+void Node::activate(ProcletId id, const ProcletType &type, StateParts parts,
+                    const ChunkInfo &info) {
   std::shared_ptr<Slot> slot;
   if (info.replicas == 0) {
-    void *object = load_object(type, state);
+    void *object = load_object(type, parts);
     slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch);
   } else {
     ReplicaCarry carry;
-    void *object = load_object(type, state, &carry);
+    void *object = load_object(type, parts, &carry);
     slot = host_moved(id, type, object, info, std::move(carry));
   }
   // Under proxies_mu_, as a commit unlinks: if the proclet already moved on

@@ -6,6 +6,7 @@
 #include "nu/ids.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,33 +44,58 @@ std::size_t state_prefix();
 inline constexpr std::size_t kMigrationChunk = std::size_t{4} << 20;
 inline constexpr std::size_t kMigrationWindow = 4;
 
-/// A state arriving in chunks, possibly out of order. Its buffer grows with
-/// the chunks that came, never with the size a chunk claims.
+/// A whole state as the pieces it arrived in, read one after the other.
+using StateParts = std::span<const std::span<const std::byte>>;
+
+/// A proclet's state saved straight into the Migrate frames that will
+/// carry it: each starts with state_prefix() bytes of room and holds at
+/// most kMigrationChunk bytes of state, only the last fewer.
+struct SavedState {
+  std::deque<Bytes> frames;
+  /// An archive that appends to the state.
+  OutArchive archive(SerialContext ctx) {
+    return OutArchive(frames, ctx, state_prefix() + kMigrationChunk,
+                      state_prefix());
+  }
+  /// Bytes of state (without the rooms).
+  std::uint64_t bytes() const {
+    return frames.empty() ? 0
+                          : (frames.size() - 1) * kMigrationChunk +
+                                frames.back().size() - state_prefix();
+  }
+};
+
+/// A state arriving in chunks, possibly out of order, kept in the frames
+/// that brought them (no assembly copy). What it holds grows with the
+/// chunks that came, never with the size a chunk claims.
 class Incoming {
 public:
   enum class Added { refused, partly, completed };
 
   explicit Incoming(std::uint64_t total) : total_(total) {}
-  /// Copies in the chunk at its offset: `completed` for the one chunk that
-  /// completes the state; `refused` if it claims another total, is off the
-  /// chunk boundaries or not exactly a chunk long (the last: what is left),
-  /// repeats one, or runs ahead of the window after what came (a sender
-  /// never does).
-  Added add(const ChunkInfo &info, std::span<const std::byte> bytes);
-  /// The whole state, once completed.
-  const Bytes &state() const { return state_; }
-  /// Bytes of the buffer so far.
+  /// Keeps the chunk \p bytes, which lie in \p frame: `completed` for the
+  /// one chunk that completes the state; `refused` if it claims another
+  /// total, is off the chunk boundaries or not exactly a chunk long (the
+  /// last: what is left), repeats one, or runs ahead of the window after
+  /// what came (a sender never does).
+  Added add(const ChunkInfo &info, std::span<const std::byte> bytes,
+            Bytes frame);
+  /// The whole state, once completed: its chunks in order.
+  const std::vector<std::span<const std::byte>> &parts() const {
+    return parts_;
+  }
+  /// Bytes of state held so far.
   std::uint64_t buffered() {
     std::scoped_lock lock(mu_);
-    return state_.size();
+    return received_;
   }
 
 private:
   std::mutex mu_;
   const std::uint64_t total_;
   std::uint64_t received_ = 0;
-  Bytes state_;
-  std::vector<bool> have_; // by chunk index
+  std::vector<Bytes> frames_;                     // by chunk index
+  std::vector<std::span<const std::byte>> parts_; // by chunk index
 };
 
 /// Whether a chunk of \p size bytes fits what \p info claims (within the
@@ -83,7 +109,7 @@ public:
   /// null. A chunk refused ends its transfer (the sender gives up on the
   /// error) and throws DecodeError.
   std::shared_ptr<Incoming> add(const ChunkInfo &info,
-                                std::span<const std::byte> bytes);
+                                std::span<const std::byte> bytes, Bytes frame);
   /// Forgets the transfers from \p peer (it died: it sends no more).
   void drop_from(NodeId peer);
   /// Bytes buffered by the transfers not complete yet.

@@ -75,8 +75,8 @@ std::size_t Backups::size() const {
 
 /// Keeps a copy sent whole by its primary, replacing an older one. Refused
 /// (throws) if this node hosts the proclet: it took over from the sender.
-void Node::keep_copy(ProcletId id, const ProcletType &type,
-                     std::span<const std::byte> state, const ChunkInfo &info) {
+void Node::keep_copy(ProcletId id, const ProcletType &type, StateParts parts,
+                     const ChunkInfo &info) {
   if (find_slot(id))
     throw Error("nu: node " + std::to_string(this->id()) + " hosts proclet " +
                 std::to_string(id) + " itself");
@@ -87,7 +87,7 @@ void Node::keep_copy(ProcletId id, const ProcletType &type,
   copy->slot.epoch = info.epoch;
   copy->slot.weight = info.weight;
   ReplicaCarry carry;
-  copy->slot.object = load_object(type, state, &carry);
+  copy->slot.object = load_object(type, parts, &carry);
   copy->completions = std::move(carry.completions);
   copy->seq = info.seq;
   copy->primary = info.from;

@@ -326,21 +326,21 @@ void Node::add_backups(const Slot &slot, const std::vector<NodeId> &avoid) {
 /// Sends the proclet's whole state to backup \p to, at the current
 /// sequence number and epoch; throws if it was not kept.
 void Node::seed(const Slot &slot, NodeId to) {
-  Bytes state = save_state(slot);
-  encode(state, SerialContext{}, slot.replicas->completions,
-         slot.replicas->backups);
+  SavedState state = save_state(slot);
+  state.archive(SerialContext{})(slot.replicas->completions,
+                                 slot.replicas->backups);
   send_state(slot, to, std::move(state), true);
   slot.replicas->seeded[to] = slot.replicas->seq;
 }
 
 /// Appends to a migrating primary's \p state what its new node needs to
 /// go on as the primary (ReplicaCarry): \p to is no backup of its own.
-void Node::carry_replicas(const Slot &slot, NodeId to, Bytes &state) {
+void Node::carry_replicas(const Slot &slot, NodeId to, SavedState &state) {
   ReplicaSet &set = *slot.replicas;
   std::scoped_lock lock(set.order);
   std::vector<NodeId> backups = set.backups;
   std::erase(backups, to);
-  encode(state, SerialContext{}, set.completions, backups);
+  state.archive(SerialContext{})(set.completions, backups);
 }
 
 /// A replicated proclet that migrated here, hosted as the primary it was

@@ -61,7 +61,10 @@ struct Transfer {
 
 /// A completed state: the chunks taken cover [0, total), each byte once.
 void check_complete(Transfer &t, const Incoming &done, std::uint64_t total) {
-  check(done.state().size() == total, "completed at another size");
+  std::uint64_t size = 0;
+  for (auto part : done.parts())
+    size += part.size();
+  check(size == total, "completed at another size");
   std::sort(t.chunks.begin(), t.chunks.end());
   std::uint64_t at = 0;
   for (auto [from, to] : t.chunks) {
@@ -80,7 +83,9 @@ public:
     Transfer &t = seen_[key];
     std::shared_ptr<Incoming> done;
     try {
-      done = transfers_.add(info, bytes);
+      nu::detail::Bytes frame(bytes.begin(), bytes.end()); // as it came
+      std::span<const std::byte> in(frame); // stays valid: the buffer moves
+      done = transfers_.add(info, in, std::move(frame));
     } catch (const nu::detail::DecodeError &) {
       seen_.erase(key); // refused: the transfer ends
       return check_buffers();

@@ -23,8 +23,11 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <deque>
+#include <limits>
 #include <span>
 #include <stdexcept>
 #include <type_traits>
@@ -49,21 +52,36 @@ struct DecodeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// cereal output archive appending raw little-endian bytes to a buffer.
+/// cereal output archive appending raw little-endian bytes to a buffer, or
+/// to a sequence of buffers of a bounded size (a state saved straight into
+/// the frames that carry it).
 class OutArchive
     : public cereal::OutputArchive<OutArchive, cereal::AllowEmptyClassElision> {
 public:
   OutArchive(Bytes &out, SerialContext ctx)
-      : OutputArchive(this), out_(out), ctx_(ctx) {}
+      : OutputArchive(this), out_(&out), ctx_(ctx) {}
+  /// Appends to the last of \p buffers (one is added if there is none) and
+  /// adds more as each reaches \p limit bytes; each new one starts with
+  /// \p prefix bytes of room (at most \p limit).
+  OutArchive(std::deque<Bytes> &buffers, SerialContext ctx, std::size_t limit,
+             std::size_t prefix)
+      : OutputArchive(this), ctx_(ctx), buffers_(&buffers), limit_(limit),
+        prefix_(prefix) {
+    if (buffers.empty())
+      next_buffer();
+    out_ = &buffers.back();
+  }
   /// Grows the buffer, then copies: GCC 12 at -O3 sees out-of-bounds
   /// copies (-Warray-bounds, -Wstringop-overread) in the reallocating path
   /// of vector::insert(end, first, last) once inlined into user code.
   void saveBinary(const void *data, std::size_t size) {
     if (size == 0) // data may be null (an empty vector's bytes)
       return;
-    const std::size_t old = out_.size();
-    out_.resize(old + size);
-    std::memcpy(out_.data() + old, data, size);
+    const std::size_t old = out_->size();
+    if (size > limit_ - old)
+      return spill(static_cast<const std::byte *>(data), size);
+    out_->resize(old + size);
+    std::memcpy(out_->data() + old, data, size);
   }
   const SerialContext &context() const { return ctx_; }
 #ifdef __NUC__
@@ -74,35 +92,92 @@ public:
 #endif
 
 private:
-  Bytes &out_;
+  /// Fills the buffer to its limit and goes on in new ones.
+  void spill(const std::byte *data, std::size_t size) {
+    while (size > 0) {
+      if (out_->size() == limit_)
+        out_ = &next_buffer();
+      std::size_t n = std::min(size, limit_ - out_->size());
+      const std::size_t old = out_->size();
+      out_->resize(old + n);
+      std::memcpy(out_->data() + old, data, n);
+      data += n;
+      size -= n;
+    }
+  }
+  Bytes &next_buffer() {
+    Bytes &next = buffers_->emplace_back();
+    next.reserve(limit_);
+    next.resize(prefix_);
+    return next;
+  }
+
+  Bytes *out_ = nullptr;
   SerialContext ctx_;
+  std::deque<Bytes> *buffers_ = nullptr;
+  std::size_t limit_ = std::numeric_limits<std::size_t>::max();
+  std::size_t prefix_ = 0;
 };
 
-/// cereal input archive over a span; reads past the end and lengths longer
-/// than what is left throw DecodeError.
+/// cereal input archive over a span, or a sequence of spans read as one;
+/// reads past the end and lengths longer than what is left throw
+/// DecodeError.
 class InArchive
     : public cereal::InputArchive<InArchive, cereal::AllowEmptyClassElision> {
 public:
   InArchive(std::span<const std::byte> in, SerialContext ctx)
       : InputArchive(this), in_(in), ctx_(ctx) {}
+  /// Reads \p parts one after the other; they must outlive the archive.
+  InArchive(std::span<const std::span<const std::byte>> parts,
+            SerialContext ctx)
+      : InputArchive(this), ctx_(ctx), parts_(parts) {
+    for (auto part : parts)
+      later_ += part.size();
+    next_part();
+  }
   void loadBinary(void *data, std::size_t size) {
     if (size > in_.size() - pos_)
-      throw DecodeError("truncated payload");
+      return load_across(static_cast<std::byte *>(data), size);
     if (size == 0) // an empty vector's data() may be null
       return;
     std::memcpy(data, in_.data() + pos_, size);
     pos_ += size;
   }
-  std::size_t remaining() const { return in_.size() - pos_; }
+  std::size_t remaining() const { return in_.size() - pos_ + later_; }
   const SerialContext &context() const { return ctx_; }
 #ifdef __NUC__
   template <class... Ts> InArchive &operator()(Ts &&...) { return *this; }
 #endif
 
 private:
+  /// Reads bytes that run past the current part into the next ones.
+  void load_across(std::byte *data, std::size_t size) {
+    if (size > remaining())
+      throw DecodeError("truncated payload");
+    while (size > 0) {
+      if (pos_ == in_.size())
+        next_part();
+      std::size_t n = std::min(size, in_.size() - pos_);
+      std::memcpy(data, in_.data() + pos_, n);
+      pos_ += n;
+      data += n;
+      size -= n;
+    }
+  }
+  void next_part() {
+    while (!parts_.empty() && (in_.size() == pos_)) {
+      in_ = parts_.front();
+      parts_ = parts_.subspan(1);
+      later_ -= in_.size();
+      pos_ = 0;
+    }
+  }
+
   std::span<const std::byte> in_;
   std::size_t pos_ = 0;
   SerialContext ctx_;
+  std::span<const std::span<const std::byte>> parts_; // after in_
+  std::size_t later_ = 0;                             // bytes in parts_
 };
 
 /// Appends the serialized form of \p values to \p out.
@@ -120,6 +195,8 @@ inline Node *archive_node(const InArchive &ar) { return ar.context().node; }
 class Decoder {
 public:
   Decoder(std::span<const std::byte> in, SerialContext ctx) : ar_(in, ctx) {}
+  Decoder(std::span<const std::span<const std::byte>> parts, SerialContext ctx)
+      : ar_(parts, ctx) {}
   InArchive &archive() { return ar_; }
   template <class... Ts> void operator()(Ts &...values) { ar_(values...); }
   /// Throws DecodeError unless every byte was read.
