@@ -232,6 +232,7 @@ private:
   bool send_meta(const std::shared_ptr<Slot> &slot, NodeId avoid = 0);
   bool short_of_backups(const ReplicaSet &set);
   Broadcast broadcast(const Slot &slot, ReplicaOp op);
+  Broadcast broadcast_meta(const Slot &slot);
   void carry_replicas(const Slot &slot, NodeId to, SavedState &state);
   std::shared_ptr<Slot> host_moved(ProcletId id, const ProcletType &type,
                                    void *object, const ChunkInfo &info,

@@ -188,10 +188,7 @@ std::string Node::superseded(ProcletId id) const {
 /// for each. Backups lost are replaced, never by \p avoid; false if one
 /// says a newer primary took over: this one then stands down.
 bool Node::send_meta(const std::shared_ptr<Slot> &slot, NodeId avoid) {
-  ReplicaOp meta;
-  meta.kind = ReplicaOp::Meta;
-  meta.weight = slot->weight.load();
-  auto sent = broadcast(*slot, std::move(meta));
+  auto sent = broadcast_meta(*slot);
   if (sent.stale) {
     stand_down(slot);
     return false;
@@ -240,6 +237,14 @@ Node::Broadcast Node::broadcast(const Slot &slot, ReplicaOp op) {
   return out;
 }
 
+/// Tells every backup the current epoch and weight (a Meta operation).
+Node::Broadcast Node::broadcast_meta(const Slot &slot) {
+  ReplicaOp meta;
+  meta.kind = ReplicaOp::Meta;
+  meta.weight = slot.weight.load();
+  return broadcast(slot, std::move(meta));
+}
+
 /// A Replicate frame's header: at the current sequence number and epoch.
 wire::FrameHeader Node::op_header(const Slot &slot) const {
   wire::FrameHeader header;
@@ -279,10 +284,7 @@ bool Node::fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost) {
   };
   std::erase_if(set.backups, dropped);
   auto epoch = slot->epoch.fetch_add(1) + 1;
-  ReplicaOp meta;
-  meta.kind = ReplicaOp::Meta;
-  meta.weight = slot->weight.load();
-  auto sent = broadcast(*slot, std::move(meta));
+  auto sent = broadcast_meta(*slot);
   if (sent.stale) {
     stand_down(slot);
     return false;

@@ -33,16 +33,22 @@ TEST_F(ControlledCluster, ProcletIdsComeFromDisjointRanges) {
   EXPECT_NE(a.id() >> 20, b.id() >> 20); // different grants
 }
 
-TEST_F(ControlledCluster, PlacementSpreadsOverTheNodes) {
-  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
-  nu::detail::NodeScope scope(&node(0));
+/// How many of \p count proclets made with default placement (all alive
+/// at once) landed on each node.
+std::map<nu::NodeId, int> placed(int count) {
   std::vector<nu::Proclet<Counter>> counters;
   std::map<nu::NodeId, int> where;
-  for (int i = 0; i < 30; ++i) {
+  for (int i = 0; i < count; ++i) {
     counters.push_back(nu::make_proclet<Counter>());
     ++where[counters.back().Run(&Counter::Where)];
   }
-  EXPECT_EQ(where.size(), 3u);
+  return where;
+}
+
+TEST_F(ControlledCluster, PlacementSpreadsOverTheNodes) {
+  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  nu::detail::NodeScope scope(&node(0));
+  EXPECT_EQ(placed(30).size(), 3u);
 }
 
 // Node 1 joined first: before its first heartbeat it has not heard of the
@@ -50,12 +56,7 @@ TEST_F(ControlledCluster, PlacementSpreadsOverTheNodes) {
 // them, and node 1 asks who they are).
 TEST_F(ControlledCluster, PlacementSpreadsFromTheFirstProclet) {
   nu::detail::NodeScope scope(&node(0));
-  std::vector<nu::Proclet<Counter>> counters;
-  std::map<nu::NodeId, int> where;
-  for (int i = 0; i < 9; ++i) {
-    counters.push_back(nu::make_proclet<Counter>());
-    ++where[counters.back().Run(&Counter::Where)];
-  }
+  auto where = placed(9);
   EXPECT_EQ(where.size(), 3u);
   for (auto [node, count] : where)
     EXPECT_GE(count, 2) << "node " << node;
