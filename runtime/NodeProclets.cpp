@@ -265,7 +265,6 @@ void Node::destroy(std::shared_ptr<Slot> slot) {
   slot->state.store(SlotState::Gone, std::memory_order_seq_cst);
   while (slot->guarded_calls.load(std::memory_order_acquire) != 0)
     std::this_thread::yield();
-  SlotScope scope(slot.get());
   slot->type->destroy(slot->object);
   slot->object = nullptr;
 }

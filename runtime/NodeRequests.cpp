@@ -153,7 +153,6 @@ Bytes Node::invoke(Slot &slot, const wire::FrameHeader &h,
   try {
     Decoder in(args, SerialContext{this});
     OutArchive ar(out, SerialContext{this});
-    SlotScope scope(&slot);
     if (h.kind == wire::FrameKind::Call) {
       const MethodEntry *m = slot.type->find_method(h.target);
       if (!m)

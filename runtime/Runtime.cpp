@@ -48,7 +48,6 @@ int run_in_main_proclet(Node &node, const std::function<int(int, char **)> &fn,
   NodeScope node_scope(&node);
   Proclet<MainProclet> main(
       node.host(main_proclet_type(), new MainProclet, {.pinned = true}));
-  SlotScope slot_scope(node.find_slot(main.id()).get());
   try {
     return fn(argc, argv);
   } catch (const std::exception &e) {

@@ -130,6 +130,31 @@ print_table() {
     }' "$results"
 }
 
+# The goals of bench/README.md, each as a ratio with MET or MISSED.
+print_goals() {
+  awk '
+    { calls[$1, $2, $3] = $4; p50[$1, $2, $3] = $5 }
+    function goal(what, top, bottom, low, high,   r) {
+      if (top == "" || bottom == "" || bottom == 0) {
+        printf "%-52s %8s %s\n", what, "-", "NOT RUN"; return
+      }
+      r = top / bottom
+      printf "%-52s %7.2fx %s\n", what, r, \
+             (r >= low && r <= high) ? "MET" : "MISSED"
+    }
+    END {
+      print "goal                                                   ratio"
+      goal("nu p50@1 <= 1.3x raw TCP round trip, unpinned", \
+           p50["nu", "unpinned", 1], p50["rawtcp", "unpinned", 1], 0, 1.3)
+      goal("nu p50@1 <= 1.3x raw TCP round trip, cpu0", \
+           p50["nu", "cpu0", 1], p50["rawtcp", "cpu0", 1], 0, 1.3)
+      goal("nu calls/s@1 >= Thrift, unpinned", \
+           calls["nu", "unpinned", 1], calls["thrift", "unpinned", 1], 1, 1e9)
+      goal("nu calls/s@64 >= 5x Thrift, unpinned", \
+           calls["nu", "unpinned", 64], calls["thrift", "unpinned", 64], 5, 1e9)
+    }' "$results"
+}
+
 for system in rawtcp thrift grpc; do run_peer "$system"; done
 run_nu
 # nu again with a cluster secret: every connection authenticated.
@@ -148,4 +173,6 @@ echo
 echo "Add(a, b) over 127.0.0.1, ${seconds}s per run; cpu0 = server and" \
   "client under taskset -c 0"
 print_table
+echo
+print_goals
 exit "$failed"

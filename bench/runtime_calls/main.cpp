@@ -100,6 +100,11 @@ void print(const Row *rows, int count, double base) {
                 rows[i].ns / base);
 }
 
+void goal(const char *what, double ratio) {
+  std::printf("%-44s %9.2fx %s\n", what, ratio,
+              ratio <= 1.5 ? "MET" : "MISSED");
+}
+
 nu::detail::Node::Options options(nu::NodeId id,
                                   std::shared_ptr<nu::net::MemoryHub> hub,
                                   std::optional<nu::NodeId> placement) {
@@ -130,6 +135,11 @@ int main() {
                                             for (long i = 0; i < n; ++i)
                                               keep(direct.Get());
                                           })},
+      {"direct call Add(1) (noinline)", per_call(20'000'000,
+                                                 [&](long n) {
+                                                   for (long i = 0; i < n; ++i)
+                                                     keep(direct.Add(1));
+                                                 })},
       {"local Run(&Target::Get)", per_call(20'000'000,
                                            [&](long n) {
                                              for (long i = 0; i < n; ++i)
@@ -183,5 +193,9 @@ int main() {
                 })},
   };
   print(rows, static_cast<int>(std::size(rows)), rows[0].ns);
+  std::printf("\ngoal: local Run <= 1.5x the direct call\n");
+  goal("local Run(&Target::Get) / direct Get()", rows[2].ns / rows[0].ns);
+  goal("local Run(&Target::Add, 1) / direct Add(1)", rows[3].ns / rows[1].ns);
+  goal("local Run(closure) / direct Get()", rows[4].ns / rows[0].ns);
   return 0;
 }

@@ -12,6 +12,8 @@ namespace nu::detail {
 namespace {
 
 std::atomic<ThreadCalls *> all_threads{nullptr};
+/// True when the process-wide barrier works; else entering fences itself.
+std::atomic<bool> asymmetric_fences{false};
 
 long membarrier(int cmd) { return syscall(__NR_membarrier, cmd, 0, 0); }
 
@@ -58,6 +60,7 @@ ThreadCalls *claim() {
 ThreadCalls *register_thread_calls() {
   enable_barrier();
   ThreadCalls *t = claim();
+  t->self_fence = !asymmetric_fences.load(std::memory_order_relaxed);
   release_at_exit.calls = t;
   tls_calls = t;
   return t;

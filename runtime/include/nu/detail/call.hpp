@@ -31,11 +31,9 @@ struct Target {
   NodeId location;
 };
 
-/// Runs `call()` in `slot` on this thread; user exceptions become
-/// nu::RemoteError as they would remotely.
-template <class Call>
-NU_INLINE decltype(auto) call_in_slot(Slot *slot, Call &&call) {
-  SlotScope scope(slot);
+/// Runs `call()` on this thread; user exceptions become nu::RemoteError as
+/// they would remotely.
+template <class Call> NU_INLINE decltype(auto) call_local(Call &&call) {
   try {
     return call();
   } catch (...) {
@@ -109,7 +107,7 @@ auto send_closure(const Target &t, const F &fn, A &&...args) {
 template <class T, class M, class... A>
 NU_INLINE decltype(auto) call_method_local(Slot *slot, M method, A &&...args) {
   using Args = typename MethodTraits<M>::Args;
-  return call_in_slot(slot, [&]() NU_LAMBDA_INLINE -> decltype(auto) {
+  return call_local([&]() NU_LAMBDA_INLINE -> decltype(auto) {
     return [&]<class... P>(std::tuple<P...> *)
                NU_LAMBDA_INLINE -> decltype(auto) {
                  return (static_cast<T *>(slot->object)->*method)(
@@ -122,7 +120,7 @@ template <class T, class F, class... A>
 NU_INLINE decltype(auto) call_closure_local(Slot *slot, const F &fn,
                                             A &&...args) {
   using Args = typename ClosureTraits<F, T, A...>::Args;
-  return call_in_slot(slot, [&]() NU_LAMBDA_INLINE -> decltype(auto) {
+  return call_local([&]() NU_LAMBDA_INLINE -> decltype(auto) {
     return [&]<class... P>(
                std::tuple<P...> *) NU_LAMBDA_INLINE -> decltype(auto) {
       return fn(*static_cast<T *>(slot->object), P(std::forward<A>(args))...);

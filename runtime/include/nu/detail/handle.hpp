@@ -89,19 +89,4 @@ inline void drop_ref(Proxy *proxy) {
     release_proxy(proxy);
 }
 
-/// The proclet the calling thread is running a method of, if any.
-constinit inline thread_local Slot *tls_slot = nullptr;
-
-/// Marks the calling thread as running inside \p slot for its lifetime.
-class SlotScope {
-public:
-  explicit SlotScope(Slot *slot) : saved_(tls_slot) { tls_slot = slot; }
-  ~SlotScope() { tls_slot = saved_; }
-  SlotScope(const SlotScope &) = delete;
-  SlotScope &operator=(const SlotScope &) = delete;
-
-private:
-  Slot *saved_;
-};
-
 } // namespace nu::detail

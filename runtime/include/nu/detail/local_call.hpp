@@ -18,14 +18,15 @@ namespace nu::detail {
 struct ThreadCalls {
   static constexpr unsigned kDepth = 32;
   std::atomic<unsigned> depth{0};
+  /// True when the process has no process-wide barrier: entering then
+  /// fences itself (kept here, on the line entering touches anyway).
+  bool self_fence = true;
   std::atomic<Slot *> slots[kDepth] = {};
   std::atomic<bool> in_use{false};
   ThreadCalls *next = nullptr;
 };
 
 constinit inline thread_local ThreadCalls *tls_calls = nullptr;
-/// True when the process-wide barrier works; else entering fences itself.
-inline std::atomic<bool> asymmetric_fences{false};
 
 #if defined(__SANITIZE_THREAD__)
 #define NU_TSAN 1
@@ -67,10 +68,10 @@ public:
       return;
     calls_->slots[depth_].store(s, std::memory_order_relaxed);
     calls_->depth.store(depth_ + 1, std::memory_order_relaxed);
-    if (asymmetric_fences.load(std::memory_order_relaxed))
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-    else
+    if (calls_->self_fence)
       full_fence();
+    else
+      std::atomic_signal_fence(std::memory_order_seq_cst);
     // Still this proxy's slot (not retired by a migration) and active.
     // Acquire: a slot retired and a new one hosted at the same address
     // (the proclet moved away and back) must be seen initialized.
