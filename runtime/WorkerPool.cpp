@@ -228,9 +228,11 @@ void WorkerPool::submit(std::function<void()> task) {
     return;
   }
   impl_->queue.push_back(std::move(task));
-  if (impl_->idle > 0)
-    impl_->work_ready.notify_one();
   impl_->maybe_spawn_locked();
+  bool wake = impl_->idle > 0;
+  lock.unlock(); // the woken worker must not block on the mutex we hold
+  if (wake)
+    impl_->work_ready.notify_one();
 }
 
 WorkerPool *WorkerPool::current() { return t_pool; }
