@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the exactly-once chaos e2e (test/e2e/migration) RUNS times in a row
-# (default 20) while BUSY busy loops (default 2) hold the CPUs; stops at the
-# first failure. Uses an existing Release build dir (default build/).
+# (default 20) while BUSY busy loops (default 2) hold the CPUs, printing each
+# run's migrations and pauses; stops at the first failure. Uses an existing
+# Release build dir (default build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +36,11 @@ for ((run = 1; run <= runs; ++run)); do
     exit 1
   fi
   summary=$(grep -o 'chaos: [0-9]* migrations' <<<"$log" | head -1 || true)
+  # The exactly-once test's pauses, then the sharded map's.
+  pauses=$(grep -o 'p50 [0-9]* us p99 [0-9]* us' <<<"$log" | paste -sd';' || true)
+  summary="${summary:-?}; pauses ${pauses:-?}"
   awk -v run="$run" -v runs="$runs" -v start="$start" -v now="$(date +%s.%N)" \
-    -v what="${summary:-?}" 'BEGIN {
+    -v what="$summary" 'BEGIN {
       printf "run %2d/%d passed in %5.1f s (%s)\n", run, runs, now - start, what
     }'
 done

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ const ClusterPaths kPaths{NU_E2E_CONTROLLER, NU_E2E_NUCTL,
 constexpr auto kScenarioTimeout = 60s;
 const std::regex kMigrated(
     R"(^nu\[migrate\] info: migrated proclet \d+ from node (\d+) to)");
+const std::regex
+    kPaused(R"(^nu\[migrate\] info: migrated .*, paused (\d+) us$)");
 
 // "migrated" log lines in \p p's stderr, from node \p from (0: any).
 int migrations(const Process &p, std::uint32_t from = 0) {
@@ -33,6 +36,26 @@ int migrations(const Process &p, std::uint32_t from = 0) {
         (from == 0 || std::stoul(m[1]) == from))
       ++n;
   return n;
+}
+
+// The pauses of the migrations in \p p's stderr, in microseconds.
+void add_pauses(const Process &p, std::vector<long> &out) {
+  std::smatch m;
+  for (const std::string &line : p.lines(Stream::err))
+    if (std::regex_search(line, m, kPaused))
+      out.push_back(std::stol(m[1]));
+}
+
+// Prints the pauses' median and 99th percentile (scripts/soak.sh reads it).
+void print_pauses(std::vector<long> pauses) {
+  if (pauses.empty())
+    return;
+  std::sort(pauses.begin(), pauses.end());
+  auto at = [&](double q) {
+    return pauses[static_cast<std::size_t>(q * (pauses.size() - 1))];
+  };
+  std::cerr << "chaos pauses: n " << pauses.size() << " p50 " << at(0.5)
+            << " us p99 " << at(0.99) << " us\n";
 }
 
 // The main node exits 0 after "OK <name>"; the server nodes follow it.
@@ -62,8 +85,13 @@ int run_under_chaos(Cluster &cluster, const std::string &scenario) {
   if (testing::Test::HasFailure())
     return -1;
   int moved = migrations(cluster.main());
-  for (auto &node : cluster.nodes())
+  std::vector<long> pauses;
+  add_pauses(cluster.main(), pauses);
+  for (auto &node : cluster.nodes()) {
     moved += migrations(*node.process);
+    add_pauses(*node.process, pauses);
+  }
+  print_pauses(std::move(pauses));
   return moved;
 }
 
