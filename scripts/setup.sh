@@ -10,6 +10,7 @@ packages=(
   clang-format-16 libclang-rt-16-dev
   libcereal-dev libasio-dev libgtest-dev libspdlog-dev libssl-dev openssl
   redis-tools python3-redis gnuplot-nox
+  libucx-dev ucx-utils
 )
 
 # The peers of bench/rpc and bench/kvstore; Thrift's headers need Boost's,

@@ -1,7 +1,8 @@
 // The transport conformance suite for the transports nu builds: memory and
 // tcp from the list, the loopback test plugin loaded by its path, and
 // memory and tcp again with a cluster secret (the handshake in front), and
-// tcp with TLS, without and with a secret.
+// tcp with TLS, without and with a secret; and the ucx plugin when built,
+// without and with a secret.
 #include "nu/net/secret.hpp"
 #include "nu/net/testing/transport_conformance.hpp"
 #include "nu/net/tls.hpp"
@@ -41,3 +42,7 @@ NU_TRANSPORT_CONFORMANCE(MemorySecret, with("memory", true, false));
 NU_TRANSPORT_CONFORMANCE(TcpSecret, with("tcp", true, false));
 NU_TRANSPORT_CONFORMANCE(TcpTls, with("tcp", false, true));
 NU_TRANSPORT_CONFORMANCE(TcpTlsSecret, with("tcp", true, true));
+#ifdef NU_TEST_UCX // the plugin, found by its name
+NU_TRANSPORT_CONFORMANCE(Ucx, "ucx");
+NU_TRANSPORT_CONFORMANCE(UcxSecret, with("ucx", true, false));
+#endif

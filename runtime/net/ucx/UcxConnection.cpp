@@ -1,0 +1,168 @@
+// Sending frames as UCP active messages, receiving them (eager or through
+// the rendezvous protocol straight into the frame's buffer) in order, and
+// ending a connection once, from whichever side or error comes first.
+#include "UcxConnection.hpp"
+
+#include "nu/wire/frame.hpp"
+
+#include <cstring>
+
+namespace nu::net::ucx {
+namespace {
+
+std::error_code code(std::errc e) { return std::make_error_code(e); }
+
+// A frame being sent: kept alive until UCX is done with its bytes.
+struct Send {
+  std::shared_ptr<UcxConnection> connection;
+  Bytes frame;
+};
+
+} // namespace
+
+// A rendezvous frame being received into its slot of arriving_.
+struct UcxConnection::Receive {
+  std::shared_ptr<UcxConnection> connection;
+  Pending *slot;
+};
+
+std::error_code UcxConnection::send(Bytes frame) {
+  if (int ended = ended_.load())
+    return code(static_cast<std::errc>(ended));
+  if (closing_.load())
+    return code(std::errc::not_connected);
+  auto core = core_.lock();
+  if (!core)
+    return code(std::errc::not_connected);
+  core->post([self = shared_from_this(), frame = std::move(frame)]() mutable {
+    if (self->ended_.load() || !self->ep_)
+      return;
+    auto *send = new Send{self, std::move(frame)};
+    ucp_request_param_t param{};
+    param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
+                         UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS;
+    param.flags = UCP_AM_SEND_FLAG_REPLY; // the receiver learns our endpoint
+    param.cb.send = &UcxConnection::on_sent;
+    param.user_data = send;
+    ucs_status_ptr_t request =
+        ucp_am_send_nbx(self->ep_, kFrameAm, nullptr, 0, send->frame.data(),
+                        send->frame.size(), &param);
+    if (!UCS_PTR_IS_PTR(request))
+      delete send; // done at once, or failed (the error handler ends it)
+  });
+  return {};
+}
+
+void UcxConnection::on_sent(void *request, ucs_status_t, void *user_data) {
+  delete static_cast<Send *>(user_data);
+  ucp_request_free(request);
+}
+
+void UcxConnection::close() {
+  auto core = core_.lock();
+  if (!core || ended_.load() || closing_.exchange(true))
+    return;
+  core->post([self = shared_from_this(), core] { self->end(*core, {}, true); });
+}
+
+void UcxConnection::attach(Core &core, ucp_ep_h ep) {
+  ep_ = ep;
+  core.connections[ep] = shared_from_this();
+}
+
+void UcxConnection::abandon(Core &core) {
+  Handlers none;
+  std::swap(handlers_, none);
+  end(core, std::make_error_code(std::errc::connection_refused), false);
+}
+
+bool UcxConnection::end(Core &core, std::error_code error, bool flush) {
+  // send() then fails with the reason, or not_connected after our own
+  // close or shutdown.
+  bool ours = !error || error == std::errc::operation_canceled;
+  int why = ours ? static_cast<int>(std::errc::not_connected) : error.value();
+  int open = 0;
+  if (!ended_.compare_exchange_strong(open, why))
+    return false;
+  if (ep_) {
+    core.connections.erase(ep_);
+    ucp_request_param_t param{};
+    param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+    param.flags = flush ? 0 : UCP_EP_CLOSE_FLAG_FORCE;
+    ucs_status_ptr_t request = ucp_ep_close_nbx(ep_, &param);
+    if (UCS_PTR_IS_PTR(request))
+      ucp_request_free(request); // completes in the background
+    ep_ = nullptr;
+  }
+  arriving_.clear();
+  if (handlers_.on_close)
+    handlers_.on_close(shared_from_this(), error);
+  return true;
+}
+
+void UcxConnection::on_eager(const void *data, std::size_t length) {
+  if (ended_.load())
+    return;
+  auto *bytes = static_cast<const std::byte *>(data);
+  arriving_.push_back({Bytes(bytes, bytes + length), true});
+  deliver_ready();
+}
+
+void UcxConnection::on_rendezvous(Core &core, void *data, std::size_t length) {
+  if (ended_.load() || length > wire::kHeaderSize + wire::kMaxPayload) {
+    ucp_am_data_release(core.worker(), data);
+    if (!ended_.load())
+      end(core, code(std::errc::message_size), false);
+    return;
+  }
+  Pending &slot = arriving_.emplace_back();
+  slot.frame.resize(length);
+  auto *receive = new Receive{shared_from_this(), &slot};
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+  param.cb.recv_am = &UcxConnection::on_received;
+  param.user_data = receive;
+  ucs_status_ptr_t request = ucp_am_recv_data_nbx(
+      core.worker(), data, slot.frame.data(), length, &param);
+  if (UCS_PTR_IS_PTR(request))
+    return;
+  on_received(nullptr, UCS_PTR_STATUS(request), length, receive);
+}
+
+void UcxConnection::on_received(void *request, ucs_status_t status, std::size_t,
+                                void *user_data) {
+  std::unique_ptr<Receive> receive(static_cast<Receive *>(user_data));
+  if (request)
+    ucp_request_free(request);
+  UcxConnection &self = *receive->connection;
+  if (self.ended_.load())
+    return; // arriving_ was cleared: the slot is gone
+  if (status != UCS_OK) {
+    if (auto core = self.core_.lock())
+      self.end(*core, code(std::errc::connection_reset), false);
+    return;
+  }
+  receive->slot->ready = true;
+  self.deliver_ready();
+}
+
+// Hands over the frames that are complete, in order; closes the connection
+// over a malformed one.
+void UcxConnection::deliver_ready() {
+  while (!arriving_.empty() && arriving_.front().ready) {
+    Bytes frame = std::move(arriving_.front().frame);
+    arriving_.pop_front();
+    auto parsed = wire::parse_frame(frame);
+    if (!parsed) {
+      if (auto core = core_.lock())
+        end(*core, parsed.failure().code, false);
+      return;
+    }
+    if (handlers_.on_frame)
+      handlers_.on_frame(shared_from_this(), std::move(frame));
+    if (ended_.load())
+      return;
+  }
+}
+
+} // namespace nu::net::ucx

@@ -1,0 +1,153 @@
+// The UCX transport's context, worker and I/O thread: the worker is
+// progressed when its event fd fires and after every posted task, never by
+// spinning.
+#include "UcxCore.hpp"
+
+#include <future>
+
+namespace nu::net::ucx {
+namespace {
+
+// UCX settings the transport needs, unless the environment sets them.
+void configure(ucp_config_t *config) {
+  struct Setting {
+    const char *name, *env, *value;
+  };
+  // A dead peer on shared memory is noticed within a second (keepalive),
+  // not twenty.
+  static constexpr Setting kSettings[] = {
+      {"KEEPALIVE_INTERVAL", "UCX_KEEPALIVE_INTERVAL", "1s"},
+  };
+  for (const Setting &s : kSettings)
+    if (!std::getenv(s.env))
+      ucp_config_modify(config, s.name, s.value);
+}
+
+} // namespace
+
+detail::Failure ucx_failure(std::errc code, const std::string &what,
+                            ucs_status_t status) {
+  return {std::make_error_code(code), what + ": " + ucs_status_string(status)};
+}
+
+Expected<std::shared_ptr<Core>> Core::create() {
+  std::shared_ptr<Core> core(new Core);
+  ucp_config_t *config = nullptr;
+  ucs_status_t status = ucp_config_read(nullptr, nullptr, &config);
+  if (status != UCS_OK)
+    return ucx_failure(std::errc::invalid_argument, "ucx: reading UCX_*",
+                       status);
+  configure(config);
+  ucp_params_t params{};
+  params.field_mask = UCP_PARAM_FIELD_FEATURES;
+  params.features = UCP_FEATURE_AM | UCP_FEATURE_WAKEUP;
+  status = ucp_init(&params, config, &core->context_);
+  ucp_config_release(config);
+  if (status != UCS_OK)
+    return ucx_failure(std::errc::io_error, "ucx: ucp_init", status);
+  ucp_worker_params_t worker{};
+  worker.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
+  worker.thread_mode = UCS_THREAD_MODE_SINGLE;
+  status = ucp_worker_create(core->context_, &worker, &core->worker_);
+  if (status != UCS_OK)
+    return ucx_failure(std::errc::io_error, "ucx: ucp_worker_create", status);
+  int fd = -1;
+  status = ucp_worker_get_efd(core->worker_, &fd);
+  if (status != UCS_OK)
+    return ucx_failure(std::errc::io_error, "ucx: ucp_worker_get_efd", status);
+  core->event_ =
+      std::make_unique<asio::posix::stream_descriptor>(core->io_, fd);
+  return core;
+}
+
+Core::~Core() {
+  if (event_)
+    event_->release(); // the fd is the worker's
+  event_.reset();
+  if (worker_)
+    ucp_worker_destroy(worker_);
+  if (context_)
+    ucp_cleanup(context_);
+}
+
+void Core::start() {
+  std::lock_guard lock(thread_mu_);
+  thread_ = std::thread([self = shared_from_this()] {
+    self->thread_id_ = std::this_thread::get_id();
+    self->watch();
+    self->io_.run();
+    self->connections.clear();
+  });
+}
+
+void Core::post(std::function<void()> task) {
+  asio::post(io_, [this, task = std::move(task)] {
+    task();
+    progress();
+  });
+}
+
+bool Core::run(const std::function<void()> &task) {
+  if (on_io_thread()) {
+    task();
+    progress();
+    return true;
+  }
+  if (stopped_.load())
+    return false;
+  auto done = std::make_shared<std::promise<void>>();
+  auto ran = done->get_future();
+  post([&task, done] {
+    task();
+    done->set_value();
+  });
+  // A stopped thread drops the task, and with it the promise.
+  try {
+    ran.get();
+    return true;
+  } catch (const std::future_error &) {
+    return false;
+  }
+}
+
+bool Core::on_io_thread() const {
+  return std::this_thread::get_id() == thread_id_;
+}
+
+void Core::stop() {
+  stopped_.store(true);
+  guard_.reset();
+  io_.stop();
+  std::lock_guard lock(thread_mu_);
+  if (!thread_.joinable())
+    return;
+  if (on_io_thread())
+    thread_.detach();
+  else
+    thread_.join();
+}
+
+// Progresses until nothing is left, then arms the worker's event fd.
+void Core::progress() {
+  if (progressing_)
+    return; // a handler called from progress: the outer loop goes on
+  progressing_ = true;
+  for (;;) {
+    while (ucp_worker_progress(worker_) != 0) {
+    }
+    if (ucp_worker_arm(worker_) != UCS_ERR_BUSY)
+      break;
+  }
+  progressing_ = false;
+}
+
+void Core::watch() {
+  progress();
+  event_->async_wait(asio::posix::descriptor_base::wait_read,
+                     [this](std::error_code error) {
+                       if (!error)
+                         watch();
+                     });
+}
+
+} // namespace nu::net::ucx
