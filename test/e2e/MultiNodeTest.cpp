@@ -161,13 +161,19 @@ TEST_F(MultiNode, ControllerRestart) {
 
 // Both spellings of the flags; every server node exits 0 after main.
 TEST_F(MultiNode, ServerNodesExitAfterMain) {
-  Process extra(kPaths.app, {"--nu-join=" + cluster.address()}, "node4");
+  std::vector<std::string> transport;
+  if (!cluster.transport.empty())
+    transport.push_back("--nu-transport=" + cluster.transport);
+  std::vector<std::string> join{"--nu-join=" + cluster.address()};
+  join.insert(join.end(), transport.begin(), transport.end());
+  Process extra(kPaths.app, join, "node4");
   ASSERT_TRUE(extra.wait_for_line(
       Stream::err, std::regex(R"(nu: node \d+ serving at \S+)"), 15s));
-  Process main(kPaths.app,
-               {"--nu-controller=" + cluster.address(), "--nodes",
-                std::to_string(kServerNodes + 2), "--scenario", "accumulator"},
-               "main");
+  std::vector<std::string> args{"--nu-controller=" + cluster.address(),
+                                "--nodes", std::to_string(kServerNodes + 2),
+                                "--scenario", "accumulator"};
+  args.insert(args.end(), transport.begin(), transport.end());
+  Process main(kPaths.app, args, "main");
   expect_success(main, "accumulator");
   for (auto &node : cluster.nodes()) {
     auto status = node.process->wait(10s);

@@ -31,6 +31,9 @@ detail::Failure ucx_failure(std::errc code, const std::string &what,
 }
 
 Expected<std::shared_ptr<Core>> Core::create() {
+  // A listener's port must be reusable at once after a restart; UCX reads
+  // its connection manager's settings from the environment only.
+  setenv("UCX_TCP_CM_REUSEADDR", "y", 0);
   std::shared_ptr<Core> core(new Core);
   ucp_config_t *config = nullptr;
   ucs_status_t status = ucp_config_read(nullptr, nullptr, &config);

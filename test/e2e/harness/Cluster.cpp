@@ -3,6 +3,7 @@
 #include "Cluster.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -29,7 +30,17 @@ void reap(Process &p, milliseconds timeout) {
 
 } // namespace
 
-Cluster::Cluster(ClusterPaths paths) : paths_(std::move(paths)) {}
+Cluster::Cluster(ClusterPaths paths) : paths_(std::move(paths)) {
+  if (const char *name = std::getenv("NU_E2E_TRANSPORT"))
+    transport = name;
+}
+
+// Adds \p flag with the transport to \p args, when one is chosen.
+void Cluster::add_transport(std::vector<std::string> &args,
+                            const std::string &flag) const {
+  if (!transport.empty())
+    args.insert(args.end(), {flag, transport});
+}
 
 std::string Cluster::address() const {
   return "127.0.0.1:" + std::to_string(port_);
@@ -44,6 +55,7 @@ std::unique_ptr<Process> Cluster::launch_controller(int port) {
     args.push_back("--recover");
   }
   args.insert(args.end(), controller_flags.begin(), controller_flags.end());
+  add_transport(args, "--transport");
   return std::make_unique<Process>(paths_.controller, std::move(args), label);
 }
 
@@ -78,6 +90,7 @@ void Cluster::restart_controller() {
 
 ClusterNode &Cluster::add_node(std::vector<std::string> extra) {
   std::vector<std::string> args{"--nu-join", address()};
+  add_transport(args, "--nu-transport");
   args.insert(args.end(), extra.begin(), extra.end());
   ClusterNode node;
   node.process = std::make_unique<Process>(
@@ -112,6 +125,7 @@ void Cluster::kill_node(std::uint32_t id) {
 Process &Cluster::start_main(std::vector<std::string> app_args,
                              std::vector<std::string> nu_flags) {
   std::vector<std::string> args{"--nu-controller", address()};
+  add_transport(args, "--nu-transport");
   args.insert(args.end(), nu_flags.begin(), nu_flags.end());
   args.insert(args.end(), app_args.begin(), app_args.end());
   main_ = std::make_unique<Process>(paths_.app, args, "main");
@@ -119,7 +133,9 @@ Process &Cluster::start_main(std::vector<std::string> app_args,
 }
 
 RunResult Cluster::nuctl(std::vector<std::string> args) {
-  args.insert(args.begin(), {"--controller", address()});
+  std::vector<std::string> front{"--controller", address()};
+  add_transport(front, "--transport");
+  args.insert(args.begin(), front.begin(), front.end());
   return run(paths_.nuctl, args, "nuctl", start_timeout);
 }
 

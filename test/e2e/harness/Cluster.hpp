@@ -44,6 +44,11 @@ public:
   /// Flags every controller start adds (e.g. a shorter heartbeat timeout).
   std::vector<std::string> controller_flags;
 
+  /// The transport every process uses: NU_E2E_TRANSPORT when set (e.g.
+  /// "ucx"; the CTest label of that name runs the suite with it), else the
+  /// programs' default (tcp).
+  std::string transport;
+
   explicit Cluster(ClusterPaths paths);
 
   /// Starts `nu-controller --listen 127.0.0.1:0` and reads its port.
@@ -89,6 +94,8 @@ public:
                        std::chrono::milliseconds timeout);
 
 private:
+  void add_transport(std::vector<std::string> &args,
+                     const std::string &flag) const;
   std::unique_ptr<Process> launch_controller(int port);
 
   ClusterPaths paths_;
