@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the RPC benchmark: Add(a, b) through raw TCP, Thrift, gRPC and nu
-# (plain, with a cluster secret, with TLS and the secret) on loopback, unpinned and all on CPU 0,
+# (plain, on ucx, with a cluster secret, with TLS and the secret) on
+# loopback, unpinned and all on CPU 0,
 # and prints one comparison table.
 set -euo pipefail
 
@@ -110,7 +111,7 @@ print_table() {
              : sprintf("%.2f", top / bottom)
     }
     END {
-      n = split("rawtcp thrift grpc nu nu_auth nu_tls", systems, " ")
+      n = split("rawtcp thrift grpc nu nu_ucx nu_auth nu_tls", systems, " ")
       split("unpinned cpu0", placements, " ")
       printf "%-8s %-9s %12s %12s %10s %10s %12s %12s\n", "system", \
              "placement", "calls/s@1", "calls/s@64", "p50us@1", "p99us@1", \
@@ -152,11 +153,25 @@ print_goals() {
            calls["nu", "unpinned", 1], calls["thrift", "unpinned", 1], 1, 1e9)
       goal("nu calls/s@64 >= 5x Thrift, unpinned", \
            calls["nu", "unpinned", 64], calls["thrift", "unpinned", 64], 5, 1e9)
+      goal("nu_ucx p50@1 <= 0.5x nu over tcp, unpinned", \
+           p50["nu_ucx", "unpinned", 1], p50["nu", "unpinned", 1], 0, 0.5)
+      goal("nu_ucx p50@1 <= 0.5x nu over tcp, cpu0", \
+           p50["nu_ucx", "cpu0", 1], p50["nu", "cpu0", 1], 0, 0.5)
+      goal("nu_ucx calls/s@64 >= 1.5x nu over tcp, unpinned", \
+           calls["nu_ucx", "unpinned", 64], calls["nu", "unpinned", 64], 1.5, 1e9)
     }' "$results"
 }
 
 for system in rawtcp thrift grpc; do run_peer "$system"; done
 run_nu
+# nu on the ucx transport plugin, when it was built.
+if [[ -f $1/transports/libnu-transport-ucx.so ]]; then
+  ctl_flags=(--transport ucx) node_flags=(--nu-transport ucx)
+  system_as=nu_ucx run_nu
+  ctl_flags=() node_flags=()
+else
+  echo "== nu_ucx: $1/transports/libnu-transport-ucx.so not built, skipped"
+fi
 # nu again with a cluster secret: every connection authenticated.
 (umask 077 && head -c 32 /dev/urandom | base64 >"$tmp/secret")
 NU_SECRET_FILE=$tmp/secret system_as=nu_auth run_nu

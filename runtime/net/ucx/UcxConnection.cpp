@@ -20,10 +20,11 @@ struct Send {
 
 } // namespace
 
-// A rendezvous frame being received into its slot of arriving_.
+// A rendezvous frame being received into its slot of arriving_, which it
+// keeps alive until UCX is done with it (even when the connection ends).
 struct UcxConnection::Receive {
   std::shared_ptr<UcxConnection> connection;
-  Pending *slot;
+  std::shared_ptr<Pending> slot;
 };
 
 std::error_code UcxConnection::send(Bytes frame) {
@@ -34,23 +35,43 @@ std::error_code UcxConnection::send(Bytes frame) {
   auto core = core_.lock();
   if (!core)
     return code(std::errc::not_connected);
-  core->post([self = shared_from_this(), frame = std::move(frame)]() mutable {
-    if (self->ended_.load() || !self->ep_)
-      return;
-    auto *send = new Send{self, std::move(frame)};
-    ucp_request_param_t param{};
-    param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
-                         UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS;
-    param.flags = UCP_AM_SEND_FLAG_REPLY; // the receiver learns our endpoint
-    param.cb.send = &UcxConnection::on_sent;
-    param.user_data = send;
-    ucs_status_ptr_t request =
-        ucp_am_send_nbx(self->ep_, kFrameAm, nullptr, 0, send->frame.data(),
-                        send->frame.size(), &param);
-    if (!UCS_PTR_IS_PTR(request))
-      delete send; // done at once, or failed (the error handler ends it)
-  });
+  if (try_send(*core, frame))
+    return {};
+  // Not attached yet (a connect() made on the I/O thread), or ending.
+  core->post(
+      [self = shared_from_this(), core, frame = std::move(frame)]() mutable {
+        if (!self->ended_.load())
+          self->try_send(*core, frame);
+      });
   return {};
+}
+
+// Sends from the calling thread (the worker is thread-safe), unless the
+// endpoint is gone; end() closes it only once no send is using it.
+bool UcxConnection::try_send(Core &core, Bytes &frame) {
+  senders_.fetch_add(1);
+  ucp_ep_h ep = ep_.load();
+  if (!ep) {
+    senders_.fetch_sub(1);
+    return false;
+  }
+  auto *send = new Send{shared_from_this(), std::move(frame)};
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
+                       UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS;
+  param.flags = UCP_AM_SEND_FLAG_REPLY; // the receiver learns our endpoint
+  param.cb.send = &UcxConnection::on_sent;
+  param.user_data = send;
+  ucs_status_ptr_t request = ucp_am_send_nbx(
+      ep, kFrameAm, nullptr, 0, send->frame.data(), send->frame.size(), &param);
+  senders_.fetch_sub(1);
+  if (!UCS_PTR_IS_PTR(request)) {
+    delete send; // done at once, or failed (the error handler ends it)
+    return true;
+  }
+  if (!core.on_io_thread())
+    ucp_worker_signal(core.worker()); // its completion needs progress
+  return true;
 }
 
 void UcxConnection::on_sent(void *request, ucs_status_t, void *user_data) {
@@ -66,8 +87,8 @@ void UcxConnection::close() {
 }
 
 void UcxConnection::attach(Core &core, ucp_ep_h ep) {
-  ep_ = ep;
   core.connections[ep] = shared_from_this();
+  ep_.store(ep);
 }
 
 void UcxConnection::abandon(Core &core) {
@@ -76,7 +97,7 @@ void UcxConnection::abandon(Core &core) {
   end(core, std::make_error_code(std::errc::connection_refused), false);
 }
 
-bool UcxConnection::end(Core &core, std::error_code error, bool flush) {
+bool UcxConnection::end(Core &core, std::error_code error, bool graceful) {
   // send() then fails with the reason, or not_connected after our own
   // close or shutdown.
   bool ours = !error || error == std::errc::operation_canceled;
@@ -84,15 +105,9 @@ bool UcxConnection::end(Core &core, std::error_code error, bool flush) {
   int open = 0;
   if (!ended_.compare_exchange_strong(open, why))
     return false;
-  if (ep_) {
-    core.connections.erase(ep_);
-    ucp_request_param_t param{};
-    param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-    param.flags = flush ? 0 : UCP_EP_CLOSE_FLAG_FORCE;
-    ucs_status_ptr_t request = ucp_ep_close_nbx(ep_, &param);
-    if (UCS_PTR_IS_PTR(request))
-      ucp_request_free(request); // completes in the background
-    ep_ = nullptr;
+  if (ucp_ep_h ep = ep_.exchange(nullptr)) {
+    core.connections.erase(ep);
+    close_endpoint(core, ep, graceful);
   }
   arriving_.clear();
   if (handlers_.on_close)
@@ -100,11 +115,33 @@ bool UcxConnection::end(Core &core, std::error_code error, bool flush) {
   return true;
 }
 
+// Closes \p ep once no send() is inside it (one that loaded it before
+// end() took it is finishing on its thread: try again after it).
+void UcxConnection::close_endpoint(Core &core, ucp_ep_h ep, bool graceful) {
+  if (senders_.load() != 0) {
+    core.post([self = shared_from_this(), &core, ep, graceful] {
+      self->close_endpoint(core, ep, graceful);
+    });
+    return;
+  }
+  if (!graceful)
+    return core.close_endpoint(ep, false);
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+  param.flags = UCP_AM_SEND_FLAG_REPLY;
+  ucs_status_ptr_t bye =
+      ucp_am_send_nbx(ep, kByeAm, nullptr, 0, nullptr, 0, &param);
+  if (UCS_PTR_IS_PTR(bye))
+    ucp_request_free(bye); // released once sent
+  core.linger(ep);
+}
+
 void UcxConnection::on_eager(const void *data, std::size_t length) {
   if (ended_.load())
     return;
   auto *bytes = static_cast<const std::byte *>(data);
-  arriving_.push_back({Bytes(bytes, bytes + length), true});
+  arriving_.push_back(
+      std::make_shared<Pending>(Pending{Bytes(bytes, bytes + length), true}));
   deliver_ready();
 }
 
@@ -115,15 +152,15 @@ void UcxConnection::on_rendezvous(Core &core, void *data, std::size_t length) {
       end(core, code(std::errc::message_size), false);
     return;
   }
-  Pending &slot = arriving_.emplace_back();
-  slot.frame.resize(length);
-  auto *receive = new Receive{shared_from_this(), &slot};
+  auto slot = arriving_.emplace_back(std::make_shared<Pending>());
+  slot->frame.resize(length);
+  auto *receive = new Receive{shared_from_this(), slot};
   ucp_request_param_t param{};
   param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
   param.cb.recv_am = &UcxConnection::on_received;
   param.user_data = receive;
   ucs_status_ptr_t request = ucp_am_recv_data_nbx(
-      core.worker(), data, slot.frame.data(), length, &param);
+      core.worker(), data, slot->frame.data(), length, &param);
   if (UCS_PTR_IS_PTR(request))
     return;
   on_received(nullptr, UCS_PTR_STATUS(request), length, receive);
@@ -136,7 +173,7 @@ void UcxConnection::on_received(void *request, ucs_status_t status, std::size_t,
     ucp_request_free(request);
   UcxConnection &self = *receive->connection;
   if (self.ended_.load())
-    return; // arriving_ was cleared: the slot is gone
+    return; // arriving_ was cleared; the slot goes with `receive`
   if (status != UCS_OK) {
     if (auto core = self.core_.lock())
       self.end(*core, code(std::errc::connection_reset), false);
@@ -149,8 +186,8 @@ void UcxConnection::on_received(void *request, ucs_status_t status, std::size_t,
 // Hands over the frames that are complete, in order; closes the connection
 // over a malformed one.
 void UcxConnection::deliver_ready() {
-  while (!arriving_.empty() && arriving_.front().ready) {
-    Bytes frame = std::move(arriving_.front().frame);
+  while (!arriving_.empty() && arriving_.front()->ready) {
+    Bytes frame = std::move(arriving_.front()->frame);
     arriving_.pop_front();
     auto parsed = wire::parse_frame(frame);
     if (!parsed) {

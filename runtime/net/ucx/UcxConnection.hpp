@@ -14,6 +14,11 @@ namespace nu::net::ucx {
 
 /// The active message id of nu frames.
 inline constexpr unsigned kFrameAm = 17;
+/// The active message a connection closed by close() sends last: the peer
+/// ends its side when it arrives, after every frame sent before it. (UCX
+/// drops what a peer sent over shared memory once it sees the peer
+/// disconnect, so the closing side waits for the peer to go first.)
+inline constexpr unsigned kByeAm = 18;
 
 class UcxConnection final : public Connection,
                             public std::enable_shared_from_this<UcxConnection> {
@@ -34,9 +39,10 @@ public:
   /// (eager) or still to come (rendezvous: `data` is UCX's descriptor).
   void on_eager(const void *data, std::size_t length);
   void on_rendezvous(Core &core, void *data, std::size_t length);
-  /// Ends the connection: closes the endpoint (flushing what was sent when
-  /// \p flush) and runs on_close with \p error; false if already ended.
-  bool end(Core &core, std::error_code error, bool flush);
+  /// Ends the connection and runs on_close with \p error; false if already
+  /// ended. \p graceful: says bye and lets the peer disconnect first (what
+  /// was sent arrives); else disconnects at once.
+  bool end(Core &core, std::error_code error, bool graceful);
   /// Ends a connection whose connect() failed, without on_close.
   void abandon(Core &core);
 
@@ -50,6 +56,8 @@ private:
   };
   struct Receive;
 
+  bool try_send(Core &core, Bytes &frame);
+  void close_endpoint(Core &core, ucp_ep_h ep, bool graceful);
   void deliver_ready();
   static void on_received(void *request, ucs_status_t status,
                           std::size_t length, void *user_data);
@@ -61,8 +69,10 @@ private:
   /// Why send() fails now; empty while open.
   std::atomic<int> ended_{0};
   std::atomic<bool> closing_{false}; // close() was called
-  ucp_ep_h ep_ = nullptr;
-  std::deque<Pending> arriving_; // in the order the frames were sent
+  std::atomic<ucp_ep_h> ep_{nullptr};
+  std::atomic<int> senders_{0}; // send() calls using ep_ now
+  /// In the order the frames were sent (shared with rendezvous receives).
+  std::deque<std::shared_ptr<Pending>> arriving_;
 };
 
 } // namespace nu::net::ucx

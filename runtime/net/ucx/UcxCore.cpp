@@ -3,24 +3,30 @@
 // spinning.
 #include "UcxCore.hpp"
 
+#include <chrono>
+#include <cstdlib>
 #include <future>
+#include <utility>
 
 namespace nu::net::ucx {
 namespace {
 
-// UCX settings the transport needs, unless the environment sets them.
-void configure(ucp_config_t *config) {
-  struct Setting {
-    const char *name, *env, *value;
+// UCX settings the transport needs, unless the environment sets them. UCX
+// reads these from the environment only (ucp_config_modify reaches neither
+// transport nor connection manager settings), so they are set there before
+// UCX reads it. Shared memory stays in use with per-peer error handling (UCX
+// leaves it out by default), a dead peer on it is noticed within a second
+// (keepalive) instead of twenty, and a listener's port is reusable at once
+// after a restart.
+void configure() {
+  static constexpr std::pair<const char *, const char *> kSettings[] = {
+      {"UCX_POSIX_ERROR_HANDLING", "y"},
+      {"UCX_SYSV_ERROR_HANDLING", "y"},
+      {"UCX_KEEPALIVE_INTERVAL", "1s"},
+      {"UCX_TCP_CM_REUSEADDR", "y"},
   };
-  // A dead peer on shared memory is noticed within a second (keepalive),
-  // not twenty.
-  static constexpr Setting kSettings[] = {
-      {"KEEPALIVE_INTERVAL", "UCX_KEEPALIVE_INTERVAL", "1s"},
-  };
-  for (const Setting &s : kSettings)
-    if (!std::getenv(s.env))
-      ucp_config_modify(config, s.name, s.value);
+  for (auto [name, value] : kSettings)
+    setenv(name, value, 0);
 }
 
 } // namespace
@@ -31,16 +37,13 @@ detail::Failure ucx_failure(std::errc code, const std::string &what,
 }
 
 Expected<std::shared_ptr<Core>> Core::create() {
-  // A listener's port must be reusable at once after a restart; UCX reads
-  // its connection manager's settings from the environment only.
-  setenv("UCX_TCP_CM_REUSEADDR", "y", 0);
+  configure();
   std::shared_ptr<Core> core(new Core);
   ucp_config_t *config = nullptr;
   ucs_status_t status = ucp_config_read(nullptr, nullptr, &config);
   if (status != UCS_OK)
     return ucx_failure(std::errc::invalid_argument, "ucx: reading UCX_*",
                        status);
-  configure(config);
   ucp_params_t params{};
   params.field_mask = UCP_PARAM_FIELD_FEATURES;
   params.features = UCP_FEATURE_AM | UCP_FEATURE_WAKEUP;
@@ -50,7 +53,7 @@ Expected<std::shared_ptr<Core>> Core::create() {
     return ucx_failure(std::errc::io_error, "ucx: ucp_init", status);
   ucp_worker_params_t worker{};
   worker.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
-  worker.thread_mode = UCS_THREAD_MODE_SINGLE;
+  worker.thread_mode = UCS_THREAD_MODE_MULTI; // send() runs anywhere
   status = ucp_worker_create(core->context_, &worker, &core->worker_);
   if (status != UCS_OK)
     return ucx_failure(std::errc::io_error, "ucx: ucp_worker_create", status);
@@ -67,6 +70,10 @@ Core::~Core() {
   if (event_)
     event_->release(); // the fd is the worker's
   event_.reset();
+  // Endpoints still closing keep requests the worker must see end first.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (worker_ && closing_ > 0 && std::chrono::steady_clock::now() < deadline)
+    ucp_worker_progress(worker_);
   if (worker_)
     ucp_worker_destroy(worker_);
   if (context_)
@@ -111,6 +118,44 @@ bool Core::run(const std::function<void()> &task) {
   } catch (const std::future_error &) {
     return false;
   }
+}
+
+void Core::close_endpoint(ucp_ep_h ep, bool flush) {
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS | UCP_OP_ATTR_FIELD_CALLBACK |
+                       UCP_OP_ATTR_FIELD_USER_DATA;
+  param.flags = flush ? 0 : UCP_EP_CLOSE_FLAG_FORCE;
+  param.cb.send = [](void *request, ucs_status_t, void *core) {
+    --static_cast<Core *>(core)->closing_;
+    ucp_request_free(request);
+  };
+  param.user_data = this;
+  ucs_status_ptr_t request = ucp_ep_close_nbx(ep, &param);
+  if (UCS_PTR_IS_PTR(request))
+    ++closing_;
+}
+
+void Core::linger(ucp_ep_h ep) {
+  constexpr auto kLinger = std::chrono::seconds(5);
+  lingering_.insert(ep);
+  auto timer = std::make_shared<asio::steady_timer>(io_, kLinger);
+  timer->async_wait([this, timer, ep](std::error_code error) {
+    if (!error)
+      end_linger(ep);
+  });
+}
+
+bool Core::end_linger(ucp_ep_h ep) {
+  if (lingering_.erase(ep) == 0)
+    return false;
+  close_endpoint(ep, false);
+  return true;
+}
+
+void Core::end_lingering() {
+  for (ucp_ep_h ep : lingering_)
+    close_endpoint(ep, false);
+  lingering_.clear();
 }
 
 bool Core::on_io_thread() const {

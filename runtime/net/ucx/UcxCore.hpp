@@ -14,12 +14,14 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace nu::net::ucx {
 
 class UcxConnection;
 
-/// Every UCP call runs on the I/O thread; other threads post work to it.
+/// Every UCP call but a send runs on the I/O thread; other threads post
+/// work to it. Sends run on the sender's thread (the worker is thread-safe).
 class Core : public std::enable_shared_from_this<Core> {
 public:
   /// A context and worker with active messages and wake-ups, or why not.
@@ -41,6 +43,14 @@ public:
   void stop();
 
   ucp_worker_h worker() const { return worker_; }
+  /// Closes \p ep in the background; the worker outlives the close.
+  void close_endpoint(ucp_ep_h ep, bool flush);
+  /// Keeps \p ep (said bye) until its peer disconnects, kLinger at most.
+  void linger(ucp_ep_h ep);
+  /// Closes \p ep if it lingers; false if it does not.
+  bool end_linger(ucp_ep_h ep);
+  /// Closes every lingering endpoint (shutdown).
+  void end_lingering();
 
   /// The connections by endpoint (I/O thread only).
   std::unordered_map<ucp_ep_h, std::shared_ptr<UcxConnection>> connections;
@@ -58,11 +68,14 @@ private:
   asio::executor_work_guard<asio::io_context::executor_type> guard_{
       io_.get_executor()};
   std::unique_ptr<asio::posix::stream_descriptor> event_;
+
   std::mutex thread_mu_;
   std::thread thread_;
   std::atomic<std::thread::id> thread_id_;
   std::atomic<bool> stopped_{false};
   bool progressing_ = false; // I/O thread only
+  int closing_ = 0;          // endpoints still closing (I/O thread only)
+  std::unordered_set<ucp_ep_h> lingering_; // I/O thread only
 };
 
 /// A UCS status as an error code and its text.

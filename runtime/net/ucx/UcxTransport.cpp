@@ -57,14 +57,20 @@ std::string format_address(const sockaddr_storage &address) {
 
 void on_ep_error(void *arg, ucp_ep_h ep, ucs_status_t) {
   auto &core = *static_cast<Core *>(arg);
+  if (core.end_linger(ep))
+    return; // the peer went after our bye, as it should
   auto it = core.connections.find(ep);
   if (it == core.connections.end())
     return;
   auto connection = it->second;
   if (connection->connecting)
     return; // its flush fails too, and connect() reports it
-  connection->end(core, std::make_error_code(std::errc::connection_reset),
-                  false);
+  // Ends it after this round of progress: the frames the peer sent before
+  // it went (over another lane than the disconnect) are delivered first.
+  core.post([connection, &core] {
+    connection->end(core, std::make_error_code(std::errc::connection_reset),
+                    false);
+  });
 }
 
 ucp_ep_params_t endpoint_params(Core &core) {
@@ -97,6 +103,23 @@ ucs_status_t on_frame(void *arg, const void *, std::size_t, void *data,
   return UCS_OK;
 }
 
+// The peer closed its side after sending what it had: ends ours.
+ucs_status_t on_bye(void *arg, const void *, std::size_t, void *data,
+                    std::size_t, const ucp_am_recv_param_t *param) {
+  auto &core = *static_cast<Core *>(arg);
+  if (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV)
+    ucp_am_data_release(core.worker(), data);
+  if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP))
+    return UCS_OK;
+  auto it = core.connections.find(param->reply_ep);
+  if (it != core.connections.end()) {
+    auto connection = it->second;
+    connection->end(core, std::make_error_code(std::errc::connection_reset),
+                    false);
+  }
+  return UCS_OK;
+}
+
 void on_connect_request(ucp_conn_request_h request, void *arg) {
   auto &core = *static_cast<Core *>(arg);
   ucp_conn_request_attr_t attr{};
@@ -125,6 +148,9 @@ public:
     am.id = kFrameAm;
     am.cb = &on_frame;
     am.arg = core_.get();
+    ucp_worker_set_am_recv_handler(core_->worker(), &am);
+    am.id = kByeAm;
+    am.cb = &on_bye;
     ucp_worker_set_am_recv_handler(core_->worker(), &am);
     core_->start();
   }
@@ -162,6 +188,7 @@ public:
       for (auto &[ep, connection] : connections)
         connection->end(
             *core_, std::make_error_code(std::errc::operation_canceled), false);
+      core_->end_lingering();
     });
     core_->stop();
   }
