@@ -27,9 +27,10 @@ runtime_tests=(nu_runtime_tests nu_net_tests nu_rpc_tests nu_support_tests
                nu_transport_conformance_tests
                nu_controller_service_tests)
 cmake --build build-tsan -j "$jobs" --target "${runtime_tests[@]}"
+# UCX is not instrumented: TSan cannot see its locks, so its cases stay out.
 for t in "${runtime_tests[@]}"; do
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/test/tsan.supp" \
-    "$(find build-tsan/test -type f -name "$t")"
+    "$(find build-tsan/test -type f -name "$t")" --gtest_filter='-Ucx*'
 done
 
 ./scripts/fuzz.sh 10

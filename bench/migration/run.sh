@@ -5,13 +5,19 @@ set -euo pipefail
 
 if [[ $# -ne 1 || ! -d $1 ]]; then
   echo "usage: $0 <build-dir>  (seconds of calls per case:" \
-    "MIGRATION_CALL_SECONDS=4)" >&2
+    "MIGRATION_CALL_SECONDS=4; transport: NU_BENCH_TRANSPORT=tcp)" >&2
   exit 2
 fi
 binary=$1/bench/migration/bench_migration
 controller=$1/controller/nu-controller
 call_seconds=${MIGRATION_CALL_SECONDS:-4}
 nu_flags=(--nu-monitor-ms 0) # no policy: only the benchmark moves proclets
+ctl_flags=()
+transport=${NU_BENCH_TRANSPORT:-tcp} # e.g. ucx: every process on that one
+if [[ $transport != tcp ]]; then
+  nu_flags+=(--nu-transport "$transport")
+  ctl_flags+=(--transport "$transport")
+fi
 for program in "$binary" "$controller"; do
   if [[ ! -x $program ]]; then
     echo "run.sh: $program not built" >&2
@@ -30,7 +36,8 @@ run_placement() {
   local placement=$1 address pin=()
   if [[ $placement == cpu0 ]]; then pin=(taskset -c 0); fi
   echo "== $placement" >&2
-  start_bg controller "${pin[@]}" "$controller" --listen 127.0.0.1:0 --quiet
+  start_bg controller "${pin[@]}" "$controller" --listen 127.0.0.1:0 --quiet \
+    "${ctl_flags[@]}"
   if await_line controller '^nu-controller: listening on ([0-9.]+:[0-9]+)'
   then
     address=$ready
@@ -69,7 +76,7 @@ print_tables() {
 
 for placement in unpinned cpu0; do run_placement "$placement"; done
 echo
-echo "loopback, 2 processes (+ controller); cpu0 = all of them under" \
-  "taskset -c 0; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "loopback, 2 processes (+ controller), transport $transport; cpu0 = all" \
+  "of them under taskset -c 0; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 print_tables
 exit "$failed"
