@@ -16,14 +16,16 @@ namespace {
 // transport nor connection manager settings), so they are set there before
 // UCX reads it. Shared memory stays in use with per-peer error handling (UCX
 // leaves it out by default), a dead peer on it is noticed within a second
-// (keepalive) instead of twenty, and a listener's port is reusable at once
-// after a restart.
+// (keepalive) instead of twenty, a listener's port is reusable at once
+// after a restart, and the worker's lock is a mutex (a spinlock whose holder
+// is descheduled stalls a sender on the same CPU for a time slice: 8 ms).
 void configure() {
   static constexpr std::pair<const char *, const char *> kSettings[] = {
       {"UCX_POSIX_ERROR_HANDLING", "y"},
       {"UCX_SYSV_ERROR_HANDLING", "y"},
       {"UCX_KEEPALIVE_INTERVAL", "1s"},
       {"UCX_TCP_CM_REUSEADDR", "y"},
+      {"UCX_USE_MT_MUTEX", "y"},
   };
   for (auto [name, value] : kSettings)
     setenv(name, value, 0);
