@@ -215,7 +215,7 @@ TEST(Plugin, UnknownNameMentionsPlugins) {
   auto message = load_error("shm");
   EXPECT_EQ(message.rfind("unknown transport 'shm' (available: memory", 0), 0u)
       << message;
-  EXPECT_NE(message.find("path to a transport plugin .so"), std::string::npos)
+  EXPECT_NE(message.find("path of a transport plugin .so"), std::string::npos)
       << message;
 }
 
