@@ -25,6 +25,9 @@ squeeze_at=${DEMO_SQUEEZE_AT:-15}
 squeeze_to=${DEMO_SQUEEZE_TO:-60%}
 # Nodes share this host's free memory: only the squeeze may move shards.
 node_flags=(--port 0 --nu-min-free=0)
+# The transport between the processes (tcp, or ucx: docs/transports.md).
+transport=${DEMO_TRANSPORT:-tcp}
+node_flags+=(--nu-transport "$transport")
 
 tmp=$(mktemp -d)
 pids=() # everything started, ended on any exit
@@ -129,7 +132,7 @@ await_frontends() {
 }
 
 start_cluster() {
-  start controller "$controller" --listen 127.0.0.1:0
+  start controller "$controller" --listen 127.0.0.1:0 --transport "$transport"
   await controller "$started" 'nu-controller: listening on ([0-9.]+:[0-9]+)'
   controller_address=${match[1]}
   start_server b
