@@ -5,7 +5,6 @@
 
 #include "nu/wire/frame.hpp"
 
-#include <cstring>
 
 namespace nu::net::ucx {
 namespace {
