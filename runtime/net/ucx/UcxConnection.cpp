@@ -5,7 +5,6 @@
 
 #include "nu/wire/frame.hpp"
 
-
 namespace nu::net::ucx {
 namespace {
 

@@ -21,10 +21,8 @@ namespace {
 // is descheduled stalls a sender on the same CPU for a time slice: 8 ms).
 void configure() {
   static constexpr std::pair<const char *, const char *> kSettings[] = {
-      {"UCX_POSIX_ERROR_HANDLING", "y"},
-      {"UCX_SYSV_ERROR_HANDLING", "y"},
-      {"UCX_KEEPALIVE_INTERVAL", "1s"},
-      {"UCX_TCP_CM_REUSEADDR", "y"},
+      {"UCX_POSIX_ERROR_HANDLING", "y"}, {"UCX_SYSV_ERROR_HANDLING", "y"},
+      {"UCX_KEEPALIVE_INTERVAL", "1s"},  {"UCX_TCP_CM_REUSEADDR", "y"},
       {"UCX_USE_MT_MUTEX", "y"},
   };
   for (auto [name, value] : kSettings)
@@ -107,19 +105,14 @@ bool Core::run(const std::function<void()> &task) {
   }
   if (stopped_.load())
     return false;
-  auto done = std::make_shared<std::promise<void>>();
-  auto ran = done->get_future();
-  post([&task, done] {
+  std::promise<void> done;
+  auto ran = done.get_future();
+  post([&task, &done] {
     task();
-    done->set_value();
+    done.set_value();
   });
-  // A stopped thread drops the task, and with it the promise.
-  try {
-    ran.get();
-    return true;
-  } catch (const std::future_error &) {
-    return false;
-  }
+  ran.wait();
+  return true;
 }
 
 void Core::close_endpoint(ucp_ep_h ep, bool flush) {
