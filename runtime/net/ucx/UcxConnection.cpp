@@ -67,8 +67,10 @@ bool UcxConnection::try_send(Core &core, Bytes &frame) {
     delete send; // done at once, or failed (the error handler ends it)
     return true;
   }
-  if (!core.on_io_thread())
-    ucp_worker_signal(core.worker()); // its completion needs progress
+  if (core.on_io_thread()) // its completion needs progress
+    core.want_progress();
+  else
+    ucp_worker_signal(core.worker());
   return true;
 }
 
@@ -108,6 +110,9 @@ bool UcxConnection::end(Core &core, std::error_code error, bool graceful) {
     close_endpoint(core, ep, graceful);
   }
   arriving_.clear();
+  for (auto &announced : announced_)
+    ucp_am_data_release(core.worker(), announced.data);
+  announced_.clear();
   if (handlers_.on_close)
     handlers_.on_close(shared_from_this(), error);
   return true;
@@ -140,49 +145,72 @@ void UcxConnection::on_eager(const void *data, std::size_t length) {
   auto *bytes = static_cast<const std::byte *>(data);
   arriving_.push_back(
       std::make_shared<Pending>(Pending{Bytes(bytes, bytes + length), true}));
-  deliver_ready();
+  if (auto core = core_.lock())
+    core->deliver_later(shared_from_this());
 }
 
-void UcxConnection::on_rendezvous(Core &core, void *data, std::size_t length) {
+ucs_status_t UcxConnection::on_rendezvous(Core &core, void *data,
+                                          std::size_t length) {
   if (ended_.load() || length > wire::kHeaderSize + wire::kMaxPayload) {
     ucp_am_data_release(core.worker(), data);
     if (!ended_.load())
       end(core, code(std::errc::message_size), false);
-    return;
+    return UCS_OK;
   }
   auto slot = arriving_.emplace_back(std::make_shared<Pending>());
-  slot->frame.resize(length);
-  auto *receive = new Receive{shared_from_this(), slot};
-  ucp_request_param_t param{};
-  param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
-  param.cb.recv_am = &UcxConnection::on_received;
-  param.user_data = receive;
-  ucs_status_ptr_t request = ucp_am_recv_data_nbx(
-      core.worker(), data, slot->frame.data(), length, &param);
-  if (UCS_PTR_IS_PTR(request))
-    return;
-  on_received(nullptr, UCS_PTR_STATUS(request), length, receive);
+  announced_.push_back({data, length, std::move(slot)});
+  receive_next(core);
+  // A descriptor kept for later is valid only if UCX is told so.
+  return announced_.empty() ? UCS_OK : UCS_INPROGRESS;
+}
+
+// Receives the announced frames one at a time, as tcp reads them: a peer
+// announcing many large frames at once has memory taken for one of them.
+void UcxConnection::receive_next(Core &core) {
+  while (!receiving_ && !announced_.empty()) {
+    Announced next = std::move(announced_.front());
+    announced_.pop_front();
+    next.slot->frame.resize(next.length);
+    auto *receive = new Receive{shared_from_this(), next.slot};
+    ucp_request_param_t param{};
+    param.op_attr_mask =
+        UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
+    param.cb.recv_am = &UcxConnection::on_received;
+    param.user_data = receive;
+    receiving_ = true;
+    ucs_status_ptr_t request = ucp_am_recv_data_nbx(
+        core.worker(), next.data, next.slot->frame.data(), next.length, &param);
+    if (UCS_PTR_IS_PTR(request))
+      return;
+    finish_receive(core, UCS_PTR_STATUS(request), *receive);
+    delete receive;
+  }
 }
 
 void UcxConnection::on_received(void *request, ucs_status_t status, std::size_t,
                                 void *user_data) {
   std::unique_ptr<Receive> receive(static_cast<Receive *>(user_data));
-  if (request)
-    ucp_request_free(request);
-  UcxConnection &self = *receive->connection;
-  if (self.ended_.load())
-    return; // arriving_ was cleared; the slot goes with `receive`
-  if (status != UCS_OK) {
-    if (auto core = self.core_.lock())
-      self.end(*core, code(std::errc::connection_reset), false);
+  ucp_request_free(request);
+  auto core = receive->connection->core_.lock();
+  if (!core)
     return;
-  }
-  receive->slot->ready = true;
-  self.deliver_ready();
+  receive->connection->finish_receive(*core, status, *receive);
+  receive->connection->receive_next(*core);
 }
 
-// Hands over the frames that are complete, in order; closes the connection
-// over a malformed one.
+void UcxConnection::finish_receive(Core &core, ucs_status_t status,
+                                   Receive &receive) {
+  receiving_ = false;
+  if (ended_.load())
+    return; // arriving_ was cleared; the slot goes with `receive`
+  if (status != UCS_OK) {
+    end(core, code(std::errc::connection_reset), false);
+    return;
+  }
+  receive.slot->ready = true;
+  core.deliver_later(receive.connection);
+}
+
 void UcxConnection::deliver_ready() {
   while (!arriving_.empty() && arriving_.front()->ready) {
     Bytes frame = std::move(arriving_.front()->frame);

@@ -35,9 +35,13 @@ public:
   /// Takes \p ep as this connection's endpoint.
   void attach(Core &core, ucp_ep_h ep);
   /// A frame arrived in the active message callback: its bytes copied
-  /// (eager) or still to come (rendezvous: `data` is UCX's descriptor).
+  /// (eager) or still to come (rendezvous: `data` is UCX's descriptor;
+  /// UCS_INPROGRESS when it is kept for later).
   void on_eager(const void *data, std::size_t length);
-  void on_rendezvous(Core &core, void *data, std::size_t length);
+  ucs_status_t on_rendezvous(Core &core, void *data, std::size_t length);
+  /// Hands over the frames that are complete, in order; closes the
+  /// connection over a malformed one.
+  void deliver_ready();
   /// Ends the connection and runs on_close with \p error; false if already
   /// ended. \p graceful: says bye and lets the peer disconnect first (what
   /// was sent arrives); else disconnects at once.
@@ -54,10 +58,17 @@ private:
     bool ready = false;
   };
   struct Receive;
+  /// A rendezvous frame whose bytes are still the peer's.
+  struct Announced {
+    void *data; // UCX's descriptor
+    std::size_t length;
+    std::shared_ptr<Pending> slot;
+  };
 
   bool try_send(Core &core, Bytes &frame);
   void close_endpoint(Core &core, ucp_ep_h ep, bool graceful);
-  void deliver_ready();
+  void receive_next(Core &core);
+  void finish_receive(Core &core, ucs_status_t status, Receive &receive);
   static void on_received(void *request, ucs_status_t status,
                           std::size_t length, void *user_data);
   static void on_sent(void *request, ucs_status_t status, void *user_data);
@@ -72,6 +83,9 @@ private:
   std::atomic<int> senders_{0}; // send() calls using ep_ now
   /// In the order the frames were sent (shared with rendezvous receives).
   std::deque<std::shared_ptr<Pending>> arriving_;
+  /// Announced rendezvous frames, received one at a time (I/O thread only).
+  std::deque<Announced> announced_;
+  bool receiving_ = false;
 };
 
 } // namespace nu::net::ucx

@@ -2,6 +2,7 @@
 // progressed when its event fd fires and after every posted task, never by
 // spinning.
 #include "UcxCore.hpp"
+#include "UcxConnection.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -170,18 +171,43 @@ void Core::stop() {
     thread_.join();
 }
 
-// Progresses until nothing is left, then arms the worker's event fd.
+// Progresses until nothing is left and arms the worker's event fd, then
+// hands the frames that arrived to their handlers: the worker's lock is
+// free by then, so a worker thread replying at once does not wait for it.
+// Again if a handler asked for progress.
 void Core::progress() {
-  if (progressing_)
-    return; // a handler called from progress: the outer loop goes on
-  progressing_ = true;
-  for (;;) {
-    while (ucp_worker_progress(worker_) != 0) {
-    }
-    if (ucp_worker_arm(worker_) != UCS_ERR_BUSY)
-      break;
+  if (progressing_) {
+    again_ = true; // a handler called from progress: the outer loop goes on
+    return;
   }
+  progressing_ = true;
+  do {
+    again_ = false;
+    for (;;) {
+      while (ucp_worker_progress(worker_) != 0) {
+      }
+      if (ucp_worker_arm(worker_) != UCS_ERR_BUSY)
+        break;
+    }
+    auto ready = std::move(delivering_);
+    delivering_.clear();
+    for (auto &connection : ready)
+      connection->deliver_ready();
+  } while (again_);
   progressing_ = false;
+}
+
+void Core::want_progress() {
+  if (progressing_)
+    again_ = true;
+  else
+    post([] {});
+}
+
+void Core::deliver_later(std::shared_ptr<UcxConnection> connection) {
+  if (!progressing_)
+    return connection->deliver_ready();
+  delivering_.push_back(std::move(connection));
 }
 
 void Core::watch() {

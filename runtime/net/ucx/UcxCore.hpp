@@ -15,6 +15,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace nu::net::ucx {
 
@@ -51,6 +52,12 @@ public:
   bool end_linger(ucp_ep_h ep);
   /// Closes every lingering endpoint (shutdown).
   void end_lingering();
+  /// Progresses the worker soon (I/O thread only).
+  void want_progress();
+  /// Has \p connection hand over its complete frames once the worker is
+  /// armed (at once outside progress), so that a handler's thread replying
+  /// does not wait for the worker's lock while progress still holds it.
+  void deliver_later(std::shared_ptr<UcxConnection> connection);
 
   /// The connections by endpoint (I/O thread only).
   std::unordered_map<ucp_ep_h, std::shared_ptr<UcxConnection>> connections;
@@ -74,8 +81,10 @@ private:
   std::atomic<std::thread::id> thread_id_;
   std::atomic<bool> stopped_{false};
   bool progressing_ = false; // I/O thread only
+  bool again_ = false;       // progress() was asked for during it
   int closing_ = 0;          // endpoints still closing (I/O thread only)
-  std::unordered_set<ucp_ep_h> lingering_; // I/O thread only
+  std::unordered_set<ucp_ep_h> lingering_;                 // I/O thread only
+  std::vector<std::shared_ptr<UcxConnection>> delivering_; // I/O thread only
 };
 
 /// A UCS status as an error code and its text.

@@ -97,9 +97,8 @@ ucs_status_t on_frame(void *arg, const void *, std::size_t, void *data,
   }
   auto connection = it->second;
   if (rendezvous)
-    connection->on_rendezvous(core, data, length);
-  else
-    connection->on_eager(data, length);
+    return connection->on_rendezvous(core, data, length);
+  connection->on_eager(data, length);
   return UCS_OK;
 }
 
@@ -114,6 +113,7 @@ ucs_status_t on_bye(void *arg, const void *, std::size_t, void *data,
   auto it = core.connections.find(param->reply_ep);
   if (it != core.connections.end()) {
     auto connection = it->second;
+    connection->deliver_ready(); // what came before the bye goes first
     connection->end(core, std::make_error_code(std::errc::connection_reset),
                     false);
   }
