@@ -8,7 +8,6 @@
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
-#include "clang/Lex/Lexer.h"
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -58,6 +57,13 @@ void BoundaryTypesCheck::run(const MatchFinder::MatchResult &R) {
   if (const auto *Call = R.Nodes.getNodeAs<CallExpr>("make"))
     if (matchMakeProclet(Call, Make))
       checkCreation(Make);
+}
+
+// Where the parameter types are not known (make_proclet, a generic
+// closure), a string literal travels as std::string, as the runtime ships it.
+static bool travelsAsString(const Expr *Arg) {
+  const auto *Literal = dyn_cast<StringLiteral>(Arg->IgnoreParenImpCasts());
+  return Literal && Literal->isOrdinary();
 }
 
 void BoundaryTypesCheck::checkMethod(const CXXMethodDecl *M,
@@ -119,6 +125,8 @@ void BoundaryTypesCheck::checkClosure(const RunCall &Call) {
   }
   // A generic lambda: check what is actually shipped.
   for (size_t I = 0; I < Call.Args.size(); ++I) {
+    if (travelsAsString(Call.Args[I]))
+      continue;
     QualType T = Call.Args[I]->getType();
     Verdict V = types().classifyBoundary(T, false);
     if (!V.ok())
@@ -133,21 +141,14 @@ void BoundaryTypesCheck::checkCreation(const MakeProcletCall &Call) {
                      Call.Proclet.getAsString(ctx().getPrintingPolicy()) + ">'";
   for (size_t I = 0; I < Call.Args.size(); ++I) {
     const Expr *Arg = Call.Args[I];
+    if (travelsAsString(Arg))
+      continue;
     QualType T = Arg->getType();
     Verdict V = types().classifyBoundary(T, false);
-    if (V.ok())
-      continue;
-    std::vector<FixItHint> FixIts;
-    if (isa<StringLiteral>(Arg->IgnoreParenImpCasts()))
-      FixIts = {FixItHint::CreateInsertion(Arg->getBeginLoc(), "std::string("),
-                FixItHint::CreateInsertion(
-                    Lexer::getLocForEndOfToken(Arg->getEndLoc(), 0,
-                                               ctx().getSourceManager(),
-                                               ctx().getLangOpts()),
-                    ")")};
-    reportVerdict(Arg->getExprLoc(),
-                  "argument " + std::to_string(I + 1) + " of " + What, T, V,
-                  std::move(FixIts), nullptr);
+    if (!V.ok())
+      reportVerdict(Arg->getExprLoc(),
+                    "argument " + std::to_string(I + 1) + " of " + What, T, V,
+                    {}, nullptr);
   }
 }
 

@@ -24,6 +24,7 @@ enum class StdKind {
   Policy,    ///< allocator, comparator, hasher: not data
   Recreated, ///< mutex, condition variable
   Atomic,
+  Random, ///< engines and distributions: their textual state
 };
 
 StdKind stdKind(llvm::StringRef Name) {
@@ -50,6 +51,22 @@ StdKind stdKind(llvm::StringRef Name) {
       .Cases("shared_mutex", "shared_timed_mutex", "condition_variable",
              "condition_variable_any", StdKind::Recreated)
       .Case("atomic", StdKind::Atomic)
+      .Cases("linear_congruential_engine", "mersenne_twister_engine",
+             "subtract_with_carry_engine", "discard_block_engine",
+             "independent_bits_engine", "shuffle_order_engine", StdKind::Random)
+      .Cases("uniform_int_distribution", "uniform_real_distribution",
+             "bernoulli_distribution", "binomial_distribution",
+             "geometric_distribution", "negative_binomial_distribution",
+             StdKind::Random)
+      .Cases("poisson_distribution", "exponential_distribution",
+             "gamma_distribution", "weibull_distribution",
+             "extreme_value_distribution", "normal_distribution",
+             StdKind::Random)
+      .Cases("lognormal_distribution", "chi_squared_distribution",
+             "cauchy_distribution", "fisher_f_distribution",
+             "student_t_distribution", "discrete_distribution", StdKind::Random)
+      .Cases("piecewise_constant_distribution", "piecewise_linear_distribution",
+             StdKind::Random)
       .Default(StdKind::Unknown);
 }
 
@@ -60,6 +77,14 @@ bool isFunctionLocal(const CXXRecordDecl *RD) {
     if (DC->isFunctionOrMethod())
       return true;
   return false;
+}
+
+/// A local class cannot have the member template 'serialize' that cereal
+/// calls, nor can generated code name it: it must move.
+std::string moveOutOfFunction(const CXXRecordDecl *RD) {
+  return "move '" + RD->getNameAsString() +
+         "' out of the function (a class declared in a function body cannot "
+         "have a member template such as 'serialize')";
 }
 
 bool isPlainAggregate(const CXXRecordDecl *RD) {
@@ -163,13 +188,16 @@ Verdict Serializability::classifyRecord(QualType T, const CXXRecordDecl *RD,
          "proclets are passed as 'nu::Proclet<" + RD->getNameAsString() +
              ">', never by value"};
   } else if (isPlainAggregate(RD) && isFunctionLocal(RD)) {
-    V = {Problem::LocalAggregate, T, RD,
-         "move '" + RD->getNameAsString() +
-             "' out of the function, or give it a 'serialize' function"};
+    V = {Problem::LocalAggregate, T, RD, moveOutOfFunction(RD)};
   } else if (isPlainAggregate(RD)) {
     InProgress.insert(RD);
     V = classifyAggregate(RD, U);
     InProgress.erase(RD);
+  } else if (isFunctionLocal(RD)) {
+    V = {Problem::NotSerializable, T, RD,
+         moveOutOfFunction(RD) + ", then add 'template <class Archive> void "
+                                 "serialize(Archive &)' or make it an "
+                                 "aggregate"};
   } else {
     V = {Problem::NotSerializable, T, RD,
          "add 'template <class Archive> void serialize(Archive &)' to '" +
@@ -184,6 +212,7 @@ Verdict Serializability::classifyStd(QualType T, const CXXRecordDecl *RD,
   switch (stdKind(RD->getName())) {
   case StdKind::String:
   case StdKind::Policy:
+  case StdKind::Random:
     return {};
   case StdKind::View:
     return bad(Problem::View, T);

@@ -20,12 +20,53 @@ void StateCheck::registerMatchers(MatchFinder &Finder) {
 
 void StateCheck::run(const MatchFinder::MatchResult &R) {
   const auto *RD = R.Nodes.getNodeAs<CXXRecordDecl>("proclet");
+  checkConstruction(RD);
   forEachField(RD, [&](const FieldDecl *F) { checkField(F, RD); });
+}
+
+static bool hasPublicDefaultConstructor(const CXXRecordDecl *RD) {
+  if (RD->needsImplicitDefaultConstructor())
+    return true; // declared implicitly, public
+  for (const CXXConstructorDecl *C : RD->ctors())
+    if (C->isDefaultConstructor() && C->getAccess() == AS_public &&
+        !C->isDeleted())
+      return true;
+  return false;
+}
+
+// A migrated proclet is created before its fields are loaded: with its
+// public default constructor, or else field by field, which cannot give a
+// polymorphic class its vtable.
+void StateCheck::checkConstruction(const CXXRecordDecl *RD) {
+  if (!RD->hasDefinition() || RD->isDependentContext() ||
+      !RD->isPolymorphic() || hasPublicDefaultConstructor(RD))
+    return;
+  report({RD->getLocation(),
+          "polymorphic proclet '" + className(RD, ctx()) +
+              "' needs a public default constructor: a migrated proclet is "
+              "created with it, then its fields are loaded",
+          DiagnosticsEngine::Error,
+          {},
+          {}});
 }
 
 void StateCheck::checkField(const FieldDecl *F, const CXXRecordDecl *RD) {
   if (isTransientField(F) || !needsCheck(F->getType(), patternFieldType(F)))
     return;
+  if (ctx().getBaseElementType(F->getType()).isConstQualified()) {
+    const auto *Owner = cast<CXXRecordDecl>(F->getParent());
+    Finding Out{F->getLocation(),
+                "field '" + F->getNameAsString() + "' of '" +
+                    className(Owner, ctx()) +
+                    "' is const: a migrated proclet's fields are loaded "
+                    "after it is created; drop 'const' (a private field "
+                    "stays read-only), or make it 'static constexpr'",
+                DiagnosticsEngine::Error,
+                {},
+                {}};
+    noteInstantiation(Out, RD);
+    return report(std::move(Out));
+  }
   Verdict V = types().classify(F->getType(), Use::State);
   if (V.ok())
     return;

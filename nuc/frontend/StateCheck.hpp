@@ -13,6 +13,7 @@ public:
   void run(const clang::ast_matchers::MatchFinder::MatchResult &R) override;
 
 private:
+  void checkConstruction(const clang::CXXRecordDecl *RD);
   void checkField(const clang::FieldDecl *F, const clang::CXXRecordDecl *RD);
 };
 

@@ -15,7 +15,7 @@ RANK = {"log": 0, "wire": 0, "net": 1, "rpc": 2, "controller": 3,
         "runtime": 4}
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 WIRE_HEADERS = {"nu/detail/archive.hpp", "nu/detail/expected.hpp",
-                "nu/ids.hpp"}
+                "nu/detail/random.hpp", "nu/ids.hpp"}
 
 
 def layer_of_path(root, path):

@@ -11,5 +11,6 @@
 #include "nu/ids.hpp"
 #include "nu/migrate.hpp"
 #include "nu/options.hpp"
+#include "nu/overload.hpp"
 #include "nu/proclet.hpp"
 #include "nu/runtime.hpp"

@@ -98,7 +98,7 @@ public:
   /// result. The callee's exception comes back as nu::RemoteError.
   template <class M, class... A>
     requires detail::MemberFunction<M>
-  NU_INLINE detail::MethodResult<M> Run(M method, A &&...args) {
+  NU_INLINE detail::MethodResult<M> Run(M method, A &&...args) const {
     if constexpr (!detail::method_fits<T, M, A...>) {
       detail::check_method<T, M, A...>();
       __builtin_unreachable();
@@ -115,10 +115,10 @@ public:
   /// Runs a capture-less closure `fn(T &, args...)` on the proclet.
   template <class F, class... A>
     requires(!detail::MemberFunction<std::decay_t<F>>)
-  NU_INLINE auto Run(F &&fn, A &&...args) {
+  NU_INLINE auto Run(F &&fn, A &&...args) const {
     if constexpr (!detail::closure_fits<std::decay_t<F>, T, A...>) {
       detail::check_closure<std::decay_t<F>, T, A...>();
-      __builtin_unreachable();
+      return detail::not_reached<detail::ClosureResult<T, F, A...>>();
     } else {
       using Fn = std::decay_t<F>;
       const Fn &f = fn;
@@ -133,7 +133,7 @@ public:
   /// Like Run, without waiting: the result comes through the future.
   template <class M, class... A>
     requires detail::MemberFunction<M>
-  Future<detail::MethodResult<M>> RunAsync(M method, A &&...args) {
+  Future<detail::MethodResult<M>> RunAsync(M method, A &&...args) const {
     if constexpr (!detail::method_fits<T, M, A...>) {
       detail::check_method<T, M, A...>();
       __builtin_unreachable();
@@ -158,10 +158,10 @@ public:
 
   template <class F, class... A>
     requires(!detail::MemberFunction<std::decay_t<F>>)
-  auto RunAsync(F &&fn, A &&...args) {
+  auto RunAsync(F &&fn, A &&...args) const {
     if constexpr (!detail::closure_fits<std::decay_t<F>, T, A...>) {
       detail::check_closure<std::decay_t<F>, T, A...>();
-      __builtin_unreachable();
+      return detail::not_reached<Future<detail::ClosureResult<T, F, A...>>>();
     } else {
       using Fn = std::decay_t<F>;
       using R = detail::ClosureResult<T, F, A...>;
@@ -182,10 +182,10 @@ public:
   }
 
   /// Lower-case spellings of the original Nu code base.
-  template <class... A> decltype(auto) run(A &&...args) {
+  template <class... A> decltype(auto) run(A &&...args) const {
     return Run(std::forward<A>(args)...);
   }
-  template <class... A> decltype(auto) run_async(A &&...args) {
+  template <class... A> decltype(auto) run_async(A &&...args) const {
     return RunAsync(std::forward<A>(args)...);
   }
 
@@ -222,6 +222,9 @@ private:
   detail::Proxy &proxy() const {
     if (!p_)
       throw Error("nu: call through an empty nu::Proclet");
+    if (!p_->node)
+      throw Error("nu: call through a nu::Proclet whose node has shut down "
+                  "(nu::main returned)");
     return *p_;
   }
   // Through proxy(): the compiler then knows p_ is not null here.
@@ -244,7 +247,7 @@ public:
 
   template <class M, class... A>
     requires detail::MemberFunction<M>
-  detail::MethodResult<M> Run(M method, A &&...args) {
+  detail::MethodResult<M> Run(M method, A &&...args) const {
     if constexpr (!detail::method_fits<T, M, A...>) {
       detail::check_method<T, M, A...>();
       __builtin_unreachable();
@@ -262,11 +265,11 @@ public:
 
   template <class F, class... A>
     requires(!detail::MemberFunction<std::decay_t<F>>)
-  auto Run(F &&fn, A &&...args) {
+  auto Run(F &&fn, A &&...args) const {
     using Fn = std::decay_t<F>;
     if constexpr (!detail::closure_fits<Fn, T, A...>) {
       detail::check_closure<Fn, T, A...>();
-      __builtin_unreachable();
+      return detail::not_reached<detail::ClosureResult<T, F, A...>>();
     } else {
       const Fn &f = fn;
       if (auto slot = entered())
@@ -279,7 +282,7 @@ public:
     }
   }
 
-  template <class... A> auto RunAsync(A &&...args) {
+  template <class... A> auto RunAsync(A &&...args) const {
     using R = decltype(this->Run(std::forward<A>(args)...));
     auto call = [self = *this, ... a = std::forward<A>(args)]() mutable -> R {
       return self.Run(std::move(a)...);
@@ -347,7 +350,7 @@ template <class T> WeakProclet<T> Proclet<T>::get_weak() const {
 /// the runtime or as `options` say.
 template <class T, class... A>
 Proclet<T> make_proclet(ProcletOptions options, A &&...args) {
-  static_assert(std::is_constructible_v<T, std::decay_t<A>...>,
+  static_assert(std::is_constructible_v<T, detail::Shipped<A>...>,
                 "nu: no constructor of the proclet class takes these "
                 "arguments");
   detail::Node *node = detail::current_node();
@@ -358,13 +361,13 @@ Proclet<T> make_proclet(ProcletOptions options, A &&...args) {
     T *object = nullptr;
     try {
       object =
-          detail::new_proclet<T>(std::decay_t<A>(std::forward<A>(args))...);
+          detail::new_proclet<T>(detail::Shipped<A>(std::forward<A>(args))...);
     } catch (...) {
       std::rethrow_exception(detail::as_remote_error(std::current_exception()));
     }
     return Proclet<T>(detail::host_proclet(node, type, object, options));
   }
-  using Args = std::tuple<std::decay_t<A>...>;
+  using Args = std::tuple<detail::Shipped<A>...>;
   detail::Bytes frame =
       detail::encode_request<Args>(node, std::forward<A>(args)...);
   return Proclet<T>(detail::create_remote(node, where, type,

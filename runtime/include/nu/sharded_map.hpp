@@ -136,7 +136,7 @@ public:
     shard(key).Run(&Shard::Put, key, value);
   }
   /// The value of \p key, if any.
-  std::optional<V> Get(const K &key) {
+  std::optional<V> Get(const K &key) const {
     return shard(key).Run(&Shard::Get, key);
   }
   /// Removes \p key; true if it was there.
@@ -145,7 +145,7 @@ public:
   Future<void> PutAsync(const K &key, const V &value) {
     return shard(key).RunAsync(&Shard::Put, key, value);
   }
-  Future<std::optional<V>> GetAsync(const K &key) {
+  Future<std::optional<V>> GetAsync(const K &key) const {
     return shard(key).RunAsync(&Shard::Get, key);
   }
   Future<bool> RemoveAsync(const K &key) {
@@ -175,7 +175,7 @@ public:
 
   /// The values of \p keys, in order: one request per shard involved,
   /// all at once.
-  std::vector<std::optional<V>> GetMany(const std::vector<K> &keys) {
+  std::vector<std::optional<V>> GetMany(const std::vector<K> &keys) const {
     std::vector<std::optional<V>> values(keys.size());
     scatter(keys, &Shard::GetMany, [&](const auto &positions, auto got) {
       for (std::size_t i = 0; i < positions.size(); ++i)
@@ -196,7 +196,7 @@ public:
   }
 
   /// The number of pairs (a sum over the shards, each read at once).
-  std::size_t Size() {
+  std::size_t Size() const {
     std::size_t total = 0;
     for (auto &f : on_all_shards(&Shard::Size))
       total += f.get();
@@ -210,7 +210,7 @@ public:
     return total;
   }
   /// Every pair, shard by shard (each shard's pairs read atomically).
-  std::vector<std::pair<K, V>> Collect() {
+  std::vector<std::pair<K, V>> Collect() const {
     std::vector<std::pair<K, V>> all;
     for (auto &f : on_all_shards(&Shard::Items)) {
       auto items = f.get();
@@ -245,7 +245,9 @@ private:
       throw Error("nu: call through an empty nu::ShardedMap");
     return shards_;
   }
-  Proclet<Shard> &shard(const K &key) { return shards_[shard_index(key)]; }
+  const Proclet<Shard> &shard(const K &key) const {
+    return shards_[shard_index(key)];
+  }
 
   template <class F>
   static constexpr bool capture_less =
@@ -278,7 +280,8 @@ private:
   /// items, all at once, then `take(positions in items, result)` shard by
   /// shard.
   template <class Item, class M, class Take = std::nullptr_t>
-  void scatter(const std::vector<Item> &items, M method, Take take = nullptr) {
+  void scatter(const std::vector<Item> &items, M method,
+               Take take = nullptr) const {
     std::vector<std::vector<std::size_t>> positions(check().size());
     for (std::size_t i = 0; i < items.size(); ++i)
       positions[shard_index(key_of(items[i]))].push_back(i);
@@ -303,7 +306,7 @@ private:
     }
   }
 
-  template <class M> auto on_all_shards(M method) {
+  template <class M> auto on_all_shards(M method) const {
     std::vector<Future<detail::MethodResult<M>>> futures;
     futures.reserve(check().size());
     for (auto &s : shards_)

@@ -24,4 +24,14 @@ void use(nu::Proclet<Sink> P) {
 }
 
 // CHECK: local-aggregate.cpp:18:24: error: parameter 'A' of closure passed to 'Run' cannot cross a proclet boundary: 'Pt' is declared in a function body, where nuc cannot write its serializer [nu-boundary-types]
-// CHECK: local-aggregate.cpp:17:10: note: move 'Pt' out of the function, or give it a 'serialize' function
+// CHECK: local-aggregate.cpp:17:10: note: move 'Pt' out of the function (a class declared in a function body cannot have a member template such as 'serialize')
+// CHECK: local-aggregate.cpp:[[@LINE+2]]:9: note: move 'Opaque' out of the function (a class declared in a function body cannot have a member template such as 'serialize'), then add 'template <class Archive> void serialize(Archive &)' or make it an aggregate
+void more(nu::Proclet<Sink> P) {
+  class Opaque {
+  public:
+    int X = 0;
+  private:
+    int Y = 0;
+  };
+  P.Run(+[](Sink &, Opaque O) { return O.X; }, Opaque{}); // expected-error {{parameter 'O' of closure passed to 'Run' cannot cross a proclet boundary: 'Opaque' cannot be serialized}}
+}

@@ -97,15 +97,17 @@ void closures(nu::Proclet<Store> P, int X) {
   P.Run(shipped, std::string_view("x"));
   P.Run([](Store &S, auto V) { return 0; }, &X);      // expected-error {{argument 1 of closure passed to 'Run' cannot cross a proclet boundary: 'int *' is a raw pointer}}
   P.Run(&Store::ByValue, 1, 2.0, "c", Point{}, Pair{});
+  P.Run([](Store &S, auto Text) { return 0; }, "a literal"); // as std::string
 }
 
 void creations() {
   int X = 0;
   auto A = nu::make_proclet<Other>();
   auto B = nu::make_proclet<Store>(nu::ProcletOptions{}, 1, std::string("ok"));
-  auto C = nu::make_proclet<Store>("literal"); // expected-error {{argument 1 of 'make_proclet<Store>' cannot cross a proclet boundary: array 'const char[8]' decays to a pointer}}
-  // CHECK: fix-it:"{{.*}}boundary-types.cpp":{[[@LINE-1]]:36-[[@LINE-1]]:36}:"std::string("
-  // CHECK: fix-it:"{{.*}}boundary-types.cpp":{[[@LINE-2]]:45-[[@LINE-2]]:45}:")"
+  auto C = nu::make_proclet<Store>("literal"); // travels as std::string
+  const char *Name = "name";
+  auto E = nu::make_proclet<Store>(Name);      // expected-error {{argument 1 of 'make_proclet<Store>' cannot cross a proclet boundary: 'const char *' is a raw pointer}}
+  auto F = nu::make_proclet<Store>(u8"text");  // expected-error {{argument 1 of 'make_proclet<Store>' cannot cross a proclet boundary: array 'const char8_t[5]' decays to a pointer}}
   auto D = nu::make_proclet<Store>(&X);        // expected-error {{argument 1 of 'make_proclet<Store>' cannot cross a proclet boundary: 'int *' is a raw pointer}}
 }
 

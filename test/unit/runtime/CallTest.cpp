@@ -42,6 +42,34 @@ TEST_P(Calls, ClosuresWithAndWithoutUnaryPlus) {
   EXPECT_EQ(c.Run([](auto &k, auto n) { return k.Get() * n; }, 3), 15);
 }
 
+// A handle is a name, like shared_ptr: calls go through const ones too.
+TEST_P(Calls, ConstHandlesAreCallable) {
+  const auto c = nu::make_proclet<Counter>(3);
+  const nu::WeakProclet<Counter> w = c.get_weak();
+  auto twice = [](const nu::Proclet<Counter> &p) {
+    return p.Run(&Counter::Get) + p.RunAsync(&Counter::Get).get();
+  };
+  EXPECT_EQ(twice(c), 6);
+  c.Run(&Counter::Add, 1);
+  EXPECT_EQ(c.Run([](Counter &k) { return k.Get(); }), 4);
+  EXPECT_EQ(c.RunAsync([](Counter &k, int n) { return k.Get() * n; }, 2).get(),
+            8);
+  EXPECT_EQ(w.Run(&Counter::Get), 4);
+  EXPECT_EQ(w.RunAsync(&Counter::Get).get(), 4);
+}
+
+// Where the parameter types are not known, a string literal travels as
+// std::string: to a constructor, and to a generic closure.
+TEST_P(Calls, StringLiteralsTravelAsStrings) {
+  auto c = nu::make_proclet<Counter>("41");
+  EXPECT_EQ(c.Run(&Counter::Get), 41);
+  EXPECT_EQ(c.Run([](Counter &, auto text) { return text + "!"; }, "hi"),
+            "hi!");
+  EXPECT_EQ(
+      c.RunAsync([](Counter &, auto text) { return text.size(); }, "abc").get(),
+      3u);
+}
+
 TEST_P(Calls, HandleAsClosureArgument) { // the paper's Figure 4
   auto p1 = nu::make_proclet<Counter>(10);
   auto p2 = nu::make_proclet<Counter>(10);

@@ -76,4 +76,26 @@ TEST(Main, NoRuntimeOutsideMain) {
   EXPECT_THROW(nu::make_proclet<nutest::Counter>(), nu::Error);
 }
 
+// A handle kept past nu::main is a clear error to call, not a crash, and
+// frees itself.
+TEST(Main, HandlesOutlivingMainAreAClearError) {
+  nu::Proclet<nutest::Counter> kept;
+  run({"app"}, [&](int, char **) {
+    kept = nu::make_proclet<nutest::Counter>(1);
+    return 0;
+  });
+  try {
+    kept.Run(&nutest::Counter::Get);
+    ADD_FAILURE() << "a call after nu::main returned did not throw";
+  } catch (const nu::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("nu::main returned"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(kept.RunAsync(&nutest::Counter::Get), nu::Error);
+  EXPECT_THROW(kept.Run([](nutest::Counter &c) { return c.Get(); }), nu::Error);
+  EXPECT_THROW(nu::make_proclet<nutest::Counter>(), nu::Error);
+  kept.reset();
+}
+
 } // namespace

@@ -77,6 +77,18 @@ TEST_F(ShardedMap, PutGetRemove) {
   EXPECT_EQ(map.Size(), 0u);
 }
 
+TEST_F(ShardedMap, ReadsGoThroughAConstMap) {
+  Map map = nu::make_sharded_map<std::string, long>(3);
+  map.PutMany({{"a", 1}, {"b", 2}});
+  const Map &reader = map;
+  EXPECT_EQ(reader.Get("a"), 1);
+  EXPECT_EQ(reader.GetAsync("b").get(), 2);
+  EXPECT_EQ(reader.GetMany({"b", "c"}),
+            (std::vector<std::optional<long>>{2, std::nullopt}));
+  EXPECT_EQ(reader.Size(), 2u);
+  EXPECT_EQ(reader.Collect().size(), 2u);
+}
+
 TEST_F(ShardedMap, ManyKeysAtOnceKeepTheirOrder) {
   Map map = nu::make_sharded_map<std::string, long>(6);
   std::vector<std::pair<std::string, long>> pairs;

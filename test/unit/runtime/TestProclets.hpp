@@ -25,6 +25,8 @@ struct CustomError {
 class [[nu::proclet]] Counter {
 public:
   explicit Counter(int start = 0) : value_(start) {}
+  /// From its decimal text (make_proclet with a string literal).
+  explicit Counter(std::string start) : value_(std::stoi(start)) {}
   ~Counter() { ++counters_destroyed; }
   void Add(int n) {
     std::scoped_lock lock(mu_);

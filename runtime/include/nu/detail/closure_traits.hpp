@@ -30,8 +30,8 @@ concept NonGenericLambda = requires { &F::operator(); };
 /// Closure facts for a callable `F` (decayed) called on `T` with
 /// arguments `A...` as given at the call site.
 template <class F, class T, class... A> struct ClosureTraits {
-  using Args = std::tuple<std::decay_t<A>...>;
-  using Result = std::invoke_result_t<const F &, T &, std::decay_t<A>...>;
+  using Args = std::tuple<Shipped<A>...>;
+  using Result = std::invoke_result_t<const F &, T &, Shipped<A>...>;
   static constexpr bool is_function = false;
 };
 
@@ -64,22 +64,37 @@ inline constexpr bool closure_fits =
     (FunctionPointer<F> ||
      (std::is_empty_v<F> && std::is_default_constructible_v<F>)) &&
     ArgsFit<typename ClosureTraits<F, T, A...>::Args, A...>::value &&
-    std::is_invocable_v<const F &, T &, std::decay_t<A>...>;
+    std::is_invocable_v<const F &, T &, Shipped<A>...>;
+
+#ifdef __NUC__
+// While nuc reads a program, what a closure captures is nuc's to report
+// ([nu-closure-captures], every capture at its own line, in one run).
+inline constexpr bool kHeadersCheckCaptures = false;
+#else
+inline constexpr bool kHeadersCheckCaptures = true;
+#endif
 
 /// Checks a closure at compile time; each failure says what to write.
 template <class F, class T, class... A> constexpr void check_closure() {
-  static_assert(FunctionPointer<F> || std::is_empty_v<F>,
+  constexpr bool function = FunctionPointer<F>;
+  static_assert(!kHeadersCheckCaptures || function || std::is_empty_v<F>,
                 "nu: a closure passed to Run must not capture anything; pass "
                 "the values it needs as arguments after the closure");
-  static_assert(FunctionPointer<F> || std::is_default_constructible_v<F>,
-                "nu: a closure passed to Run must be a capture-less lambda "
-                "or a function pointer");
+  static_assert(!kHeadersCheckCaptures || function || !std::is_empty_v<F> ||
+                    std::is_default_constructible_v<F>,
+                "nu: a closure passed to Run must not have a default capture "
+                "(write [] instead of [&] or [=]); a function object must be "
+                "default constructible");
   using Traits = ClosureTraits<F, T, A...>;
   static_assert(ArgsFit<typename Traits::Args, A...>::value,
                 "nu: the arguments given to Run do not match the closure's "
                 "parameters after its first (T &) parameter");
-  static_assert(std::is_invocable_v<const F &, T &, std::decay_t<A>...>,
+  static_assert(std::is_invocable_v<const F &, T &, Shipped<A>...>,
                 "nu: a closure's first parameter must be the proclet (T &)");
 }
+
+/// The value of a call that cannot compile, for the result's type: a call
+/// nuc reports (it reads the rest of the program as if the call worked).
+template <class R> R not_reached() { __builtin_unreachable(); }
 
 } // namespace nu::detail

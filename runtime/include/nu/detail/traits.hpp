@@ -6,6 +6,7 @@
 #pragma GCC system_header
 #endif
 
+#include <string>
 #include <tuple>
 #include <type_traits>
 
@@ -43,6 +44,16 @@ struct FunctionTraits<R (*)(Self, P...)> {
 template <class R, class Self, class... P>
 struct FunctionTraits<R (*)(Self, P...) noexcept>
     : FunctionTraits<R (*)(Self, P...)> {};
+
+/// What an argument given as `A` travels as where the callee's parameter
+/// types are not known (make_proclet, generic closures): its decayed type,
+/// and a string literal (an array of const char) as std::string.
+template <class A>
+using Shipped = std::conditional_t<
+    std::is_same_v<std::remove_extent_t<std::remove_reference_t<A>>,
+                   const char> &&
+        std::is_array_v<std::remove_reference_t<A>>,
+    std::string, std::decay_t<A>>;
 
 /// The value a shipped argument becomes in the callee: never an alias of
 /// the caller's object.

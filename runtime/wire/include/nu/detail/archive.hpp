@@ -23,6 +23,8 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "nu/detail/random.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
