@@ -9,8 +9,21 @@ namespace nu::detail {
 
 void CallState::finish(std::unique_lock<std::mutex> &lock) {
   done_ = true;
+  auto hooks = std::move(hooks_);
   lock.unlock();
   cv_.notify_all();
+  for (auto &hook : hooks)
+    hook();
+}
+
+void CallState::on_done(std::function<void()> hook) {
+  std::unique_lock lock(mu_);
+  if (!done_) {
+    hooks_.push_back(std::move(hook));
+    return;
+  }
+  lock.unlock();
+  hook();
 }
 
 void CallState::complete_local() {
@@ -99,6 +112,7 @@ void CallState::rethrow_if_failed() {
     throw ProcletUnavailable(target_, first);
   }
   in(first, second);
+  throw_registered(first, second);
   throw RemoteError(std::move(first), std::move(second));
 }
 

@@ -1,5 +1,6 @@
-// How exceptions cross a proclet boundary: any exception thrown by user
-// code becomes a nu::RemoteError keeping its type name and message; and
+// How exceptions cross a proclet boundary: an exception thrown by user
+// code becomes a nu::RemoteError keeping its type name and message, unless
+// its type is registered (then it stays itself); and
 // how the runtime's internal failures become nu::Error.
 #include "Errors.hpp"
 #include "Demangle.hpp"
@@ -9,7 +10,10 @@
 #include <cstdlib>
 #include <cxxabi.h>
 #include <memory>
+#include <shared_mutex>
+#include <string>
 #include <typeinfo>
+#include <unordered_map>
 
 namespace nu::detail {
 
@@ -27,12 +31,55 @@ void raise(std::string_view context, const Failure &failure) {
   throw Error(text + failure.message);
 }
 
+namespace {
+
+// The program's registered exception types, by demangled name: one table
+// for the process (the types are the program's, the same on every node).
+struct ExceptionTable {
+  std::shared_mutex mu;
+  std::unordered_map<std::string, ExceptionThrower> throwers;
+};
+
+ExceptionTable &exception_table() {
+  static ExceptionTable table;
+  return table;
+}
+
+} // namespace
+
+void register_exception(const std::type_info &type, ExceptionThrower thrower) {
+  auto &table = exception_table();
+  std::unique_lock lock(table.mu);
+  table.throwers[demangle(type.name())] = thrower;
+}
+
+bool is_registered(const std::type_info &type) {
+  auto &table = exception_table();
+  std::shared_lock lock(table.mu);
+  return table.throwers.contains(demangle(type.name()));
+}
+
+void throw_registered(const std::string &type_name, const std::string &what) {
+  ExceptionThrower thrower = nullptr;
+  {
+    auto &table = exception_table();
+    std::shared_lock lock(table.mu);
+    if (auto it = table.throwers.find(type_name); it != table.throwers.end())
+      thrower = it->second;
+  }
+  if (thrower)
+    thrower(what);
+}
+
+// A registered type stays itself on the local path too.
 std::exception_ptr as_remote_error(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const RemoteError &) {
     return std::current_exception();
   } catch (const std::exception &e) {
+    if (is_registered(typeid(e)))
+      return std::current_exception();
     return std::make_exception_ptr(
         RemoteError(demangle(typeid(e).name()), e.what()));
   } catch (...) {

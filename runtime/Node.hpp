@@ -105,6 +105,8 @@ public:
                        Bytes frame);
   Proxy *adopt(ProcletId id, std::uint64_t type_id, NodeId location,
                std::uint64_t weight);
+  /// A new reference to the proclet hosted here whose object is \p object.
+  Proxy *self(const void *object, const std::type_info &cpp);
   std::uint64_t split(Proxy *proxy);
   void release(Proxy *proxy);
   std::shared_ptr<Slot> find_slot(ProcletId id) const;
@@ -265,6 +267,8 @@ private:
                                   bool pinned, std::uint64_t weight,
                                   ProcletId id = 0, std::uint64_t epoch = 1,
                                   std::shared_ptr<ReplicaSet> replicas = {});
+  Proxy *merge_proxy(ProcletId id, const ProcletType &type, NodeId location,
+                     std::uint64_t weight);
   Proxy *new_proxy(ProcletId id, const ProcletType &type, NodeId location,
                    std::uint64_t weight);
   void return_weight(ProcletId id, NodeId location, std::uint64_t weight);

@@ -138,6 +138,12 @@ Proxy *Node::adopt(ProcletId id, std::uint64_t type_id, NodeId location,
     throw DecodeError("proclet handle with unknown type or no weight");
   if (current_replayer()) // the primary holds that weight: ask for ours
     weight = own_weight(id, *type, location);
+  return merge_proxy(id, *type, location, weight);
+}
+
+/// Adds \p weight to this node's live proxy of \p id, or makes one.
+Proxy *Node::merge_proxy(ProcletId id, const ProcletType &type, NodeId location,
+                         std::uint64_t weight) {
   {
     std::scoped_lock lock(proxies_mu_);
     if (auto it = proxies_.find(id); it != proxies_.end()) {
@@ -151,7 +157,27 @@ Proxy *Node::adopt(ProcletId id, std::uint64_t type_id, NodeId location,
       }
     }
   }
-  return new_proxy(id, *type, location, weight);
+  return new_proxy(id, type, location, weight);
+}
+
+// A scan of the hosted proclets: nothing on the call path keeps which
+// proclet a thread runs (it would cost every call).
+Proxy *Node::self(const void *object, const std::type_info &cpp) {
+  std::shared_ptr<Slot> found;
+  {
+    std::shared_lock lock(slots_mu_);
+    for (const auto &[id, slot] : slots_)
+      if (slot->object == object) {
+        found = slot;
+        break;
+      }
+  }
+  if (!found || found->type->cpp_type != std::type_index(cpp))
+    throw Error("nu::get_current_proclet: the object is not a proclet of "
+                "that type hosted on this node (call it with `this` from a "
+                "method of the proclet)");
+  std::uint64_t weight = own_weight(found->id, *found->type, id());
+  return merge_proxy(found->id, *found->type, id(), weight);
 }
 
 /// Weight for a handle a backup reads while it replays an invocation: the

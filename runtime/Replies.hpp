@@ -2,9 +2,12 @@
 // handled) and other kinds; shared by the node's request handlers.
 #pragma once
 
+#include "Demangle.hpp"
 #include "nu/detail/node_api.hpp"
 #include "nu/errors.hpp"
 #include "nu/wire/frame.hpp"
+
+#include <typeinfo>
 
 namespace nu::detail {
 
@@ -34,6 +37,9 @@ inline Bytes error_reply(const wire::FrameHeader &request) {
   } catch (const RemoteError &e) {
     return reply_with(request, wire::FrameKind::Error, e.type_name(),
                       std::string(e.what()));
+  } catch (const std::exception &e) { // a registered type: its own name
+    return reply_with(request, wire::FrameKind::Error,
+                      demangle(typeid(e).name()), std::string(e.what()));
   }
 }
 

@@ -96,6 +96,10 @@ Proxy *create_remote(Node *node, NodeId where, const ProcletType &type,
   return node->create_remote(where, type, ctor_id, options, std::move(frame));
 }
 
+Proxy *self_proxy(Node *node, const void *object, const std::type_info &cpp) {
+  return node->self(object, cpp);
+}
+
 Proxy *adopt_proxy(Node *node, ProcletId id, std::uint64_t type_id,
                    NodeId location, std::uint64_t weight) {
   if (!node)

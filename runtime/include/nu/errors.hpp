@@ -11,6 +11,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
 
 namespace nu {
 
@@ -65,5 +67,26 @@ public:
 private:
   ProcletId id_;
 };
+
+namespace detail {
+using ExceptionThrower = void (*)(const std::string &what);
+void register_exception(const std::type_info &type, ExceptionThrower thrower);
+/// Throws the registered exception named \p type_name, if there is one.
+void throw_registered(const std::string &type_name, const std::string &what);
+bool is_registered(const std::type_info &type);
+} // namespace detail
+
+/// Callees' exceptions of type `E` reach callers as `E` (built from their
+/// `what()`), not as nu::RemoteError: register each such type once, before
+/// the calls (typically before nu::main), in the program every node runs.
+/// The exact type counts (not its bases); `E` must be constructible from a
+/// std::string. Other exceptions stay nu::RemoteError.
+template <class E> void register_exception() {
+  static_assert(std::is_constructible_v<E, std::string>,
+                "nu::register_exception: the exception type must be "
+                "constructible from its message (a std::string)");
+  detail::register_exception(typeid(E),
+                             [](const std::string &what) { throw E(what); });
+}
 
 } // namespace nu

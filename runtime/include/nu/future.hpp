@@ -48,6 +48,12 @@ public:
     return state->take();
   }
 
+  /// The shared state (runtime use: nu::when_all, nu::when_any).
+  const std::shared_ptr<detail::TypedState<R>> &state() const {
+    check();
+    return state_;
+  }
+
 private:
   detail::TypedState<R> &check() const {
     if (!state_)

@@ -14,3 +14,4 @@
 #include "nu/overload.hpp"
 #include "nu/proclet.hpp"
 #include "nu/runtime.hpp"
+#include "nu/when.hpp"

@@ -379,4 +379,15 @@ template <class T, class... A> Proclet<T> make_proclet(A &&...args) {
   return make_proclet<T>(ProcletOptions{}, std::forward<A>(args)...);
 }
 
+/// A handle to the proclet whose method is running, from inside that
+/// method: `nu::get_current_proclet(this)` (to pass itself to others). It
+/// keeps the proclet alive like any handle. Throws nu::Error if \p self is
+/// not a proclet hosted on the caller's node.
+template <class T>
+Proclet<std::remove_const_t<T>> get_current_proclet(T *self) {
+  using Plain = std::remove_const_t<T>;
+  return Proclet<Plain>(
+      detail::self_proxy(detail::current_node(), self, typeid(Plain)));
+}
+
 } // namespace nu

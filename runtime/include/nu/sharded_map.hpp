@@ -99,6 +99,15 @@ public:
       F{}(key, value, args...);
   }
 
+  /// Folds every pair into \p acc with `fn(acc, key, value, args...)`
+  /// under the lock; returns it.
+  template <class F, class R, class... A> R Fold(R acc, A &&...args) {
+    std::scoped_lock lock(mu_);
+    for (const auto &[key, value] : map_)
+      F{}(acc, key, value, args...);
+    return acc;
+  }
+
 private:
   std::mutex mu_;
   std::unordered_map<K, V> map_;
@@ -234,6 +243,31 @@ public:
           args...));
     for (auto &f : done)
       f.get();
+  }
+
+  /// Reduces the map where its pairs live: each shard folds its pairs into
+  /// a copy of \p init with the capture-less `fold(R &acc, const K &,
+  /// const V &, args...)` (atomically per shard), all shards at once; only
+  /// those results travel, and `combine(R, R)` merges them here in shard
+  /// order. \p init should be the identity of `combine` (0 for a sum).
+  template <class R, class F, class C, class... A>
+  R Reduce(R init, F fold, C combine, A &&...args) const {
+    if constexpr (!capture_less<F>) {
+      check_capture_less(fold);
+      return init;
+    } else {
+      std::vector<Future<R>> parts;
+      for (const auto &s : check())
+        parts.push_back(s.RunAsync(
+            [](Shard &shard, R acc, std::decay_t<A>... a) {
+              return shard.template Fold<F>(std::move(acc), a...);
+            },
+            init, args...));
+      R out = parts.front().get();
+      for (std::size_t i = 1; i < parts.size(); ++i)
+        out = combine(std::move(out), parts[i].get());
+      return out;
+    }
   }
 
   /// A map handle travels as its shards' handles.

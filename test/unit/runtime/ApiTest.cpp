@@ -9,17 +9,31 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace nutest {
 namespace {
 
+// An exception type the program registers: callers catch it as itself.
+struct Overdrawn : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class [[nu::proclet]] Box {
 public:
+  void Withdraw(long n) {
+    if (n > value_)
+      throw Overdrawn("short by " + std::to_string(n - value_));
+    value_ -= n;
+  }
+  void Fail() { throw std::logic_error("not registered"); }
   long Get() const { return value_; }
   void Add(long n) { value_ += n; }
   void Add(long n, long times) { value_ += n * times; }
   long Scale(long factor = 2) { return value_ *= factor; }
+  nu::Proclet<Box> Self() const { return nu::get_current_proclet(this); }
 
 private:
   long value_ = 0;
@@ -59,6 +73,41 @@ TEST_F(Api, OverloadsArePickedByTheirParameterTypes) {
     EXPECT_EQ(box.Run(nu::overload<>(&Box::Get)), 12) << "on node " << where;
     // A default argument is not part of a member pointer: pass it.
     EXPECT_EQ(box.Run(&Box::Scale, 2L), 24) << "on node " << where;
+  }
+}
+
+TEST_F(Api, AProcletGetsItsOwnHandle) {
+  for (nu::NodeId where : {1u, 2u}) {
+    auto box = nu::make_proclet<Box>(nu::ProcletOptions{.node = where});
+    box.Run(nu::overload<long>(&Box::Add), 3L);
+    nu::Proclet<Box> self = box.Run(&Box::Self);
+    EXPECT_EQ(self, box);
+    box.reset(); // the handle it gave out keeps it alive
+    EXPECT_EQ(self.Run(nu::overload<>(&Box::Get)), 3) << "on node " << where;
+  }
+  Box plain;
+  EXPECT_THROW(nu::get_current_proclet(&plain), nu::Error);
+}
+
+TEST_F(Api, RegisteredExceptionsArriveAsThemselves) {
+  nu::register_exception<Overdrawn>();
+  for (nu::NodeId where : {1u, 2u}) {
+    auto box = nu::make_proclet<Box>(nu::ProcletOptions{.node = where});
+    box.Run(nu::overload<long>(&Box::Add), 2L);
+    try {
+      box.Run(&Box::Withdraw, 5L);
+      ADD_FAILURE() << "no exception";
+    } catch (const Overdrawn &e) {
+      EXPECT_STREQ(e.what(), "short by 3") << "on node " << where;
+    }
+    EXPECT_THROW(box.RunAsync(&Box::Withdraw, 5L).get(), Overdrawn);
+    EXPECT_THROW(box.Run([](Box &b) { b.Withdraw(9); }), Overdrawn);
+    try { // the rest stay nu::RemoteError
+      box.Run(&Box::Fail);
+      ADD_FAILURE() << "no exception";
+    } catch (const nu::RemoteError &e) {
+      EXPECT_EQ(e.type_name(), "std::logic_error");
+    }
   }
 }
 

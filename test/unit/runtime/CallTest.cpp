@@ -70,6 +70,50 @@ TEST_P(Calls, StringLiteralsTravelAsStrings) {
       3u);
 }
 
+TEST_P(Calls, WhenAllGathersResultsInOrder) {
+  auto c = nu::make_proclet<Counter>(1);
+  std::vector<nu::Future<std::string>> echoes;
+  for (int i = 0; i < 5; ++i)
+    echoes.push_back(c.RunAsync(&Counter::Echo, std::to_string(i)));
+  EXPECT_EQ(nu::when_all(std::move(echoes)).get(),
+            (std::vector<std::string>{"0!", "1!", "2!", "3!", "4!"}));
+  std::vector<nu::Future<void>> adds;
+  for (int i = 0; i < 3; ++i)
+    adds.push_back(c.RunAsync(&Counter::Add, 1));
+  nu::when_all(std::move(adds)).get();
+  EXPECT_EQ(c.Run(&Counter::Get), 4);
+  EXPECT_TRUE(nu::when_all(std::vector<nu::Future<int>>{}).get().empty());
+}
+
+TEST_P(Calls, WhenAllFailsWithTheFirstFailure) {
+  auto c = nu::make_proclet<Counter>(1);
+  std::vector<nu::Future<void>> calls;
+  calls.push_back(c.RunAsync(&Counter::Add, 1));
+  calls.push_back(c.RunAsync(&Counter::Throw, "first"));
+  calls.push_back(c.RunAsync(&Counter::Throw, "second"));
+  try {
+    nu::when_all(std::move(calls)).get();
+    ADD_FAILURE() << "when_all did not fail";
+  } catch (const nu::RemoteError &e) {
+    EXPECT_STREQ(e.what(), "first");
+  }
+  EXPECT_THROW(nu::when_all(std::vector<nu::Future<int>>(1)), nu::Error);
+}
+
+TEST_P(Calls, WhenAnyIsTheFirstReady) {
+  auto c = nu::make_proclet<Counter>(1);
+  std::vector<nu::Future<int>> race;
+  race.push_back(c.RunAsync([](Counter &k) {
+    k.Sleep(300);
+    return 1;
+  }));
+  race.push_back(c.RunAsync([](Counter &) { return 2; }));
+  EXPECT_EQ(nu::when_any(race).get(), 1u);
+  EXPECT_EQ(race[1].get(), 2);
+  EXPECT_EQ(race[0].get(), 1);
+  EXPECT_THROW(nu::when_any(std::vector<nu::Future<int>>{}), nu::Error);
+}
+
 TEST_P(Calls, HandleAsClosureArgument) { // the paper's Figure 4
   auto p1 = nu::make_proclet<Counter>(10);
   auto p2 = nu::make_proclet<Counter>(10);

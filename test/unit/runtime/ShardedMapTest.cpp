@@ -89,6 +89,39 @@ TEST_F(ShardedMap, ReadsGoThroughAConstMap) {
   EXPECT_EQ(reader.Collect().size(), 2u);
 }
 
+// Only each shard's partial result travels: a sum and a count of the
+// values over a threshold, and a word list gathered shard by shard.
+TEST_F(ShardedMap, ReduceFoldsWhereThePairsLive) {
+  Map map = nu::make_sharded_map<std::string, long>(6);
+  for (int i = 0; i < 100; ++i)
+    map.Put("k" + std::to_string(i), i);
+  using Sums = std::pair<long, long>;
+  Sums sums = map.Reduce(
+      Sums{0, 0},
+      [](Sums &acc, const std::string &, const long &v, long over) {
+        acc.first += v;
+        acc.second += v > over ? 1 : 0;
+      },
+      [](Sums a, Sums b) {
+        return Sums{a.first + b.first, a.second + b.second};
+      },
+      89L);
+  EXPECT_EQ(sums, (Sums{4950, 10}));
+  const Map &reader = map;
+  auto keys = reader.Reduce(
+      std::vector<std::string>{},
+      [](std::vector<std::string> &acc, const std::string &k, const long &v) {
+        if (v % 25 == 0)
+          acc.push_back(k);
+      },
+      [](std::vector<std::string> a, std::vector<std::string> b) {
+        a.insert(a.end(), b.begin(), b.end());
+        return a;
+      });
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"k0", "k25", "k50", "k75"}));
+}
+
 TEST_F(ShardedMap, ManyKeysAtOnceKeepTheirOrder) {
   Map map = nu::make_sharded_map<std::string, long>(6);
   std::vector<std::pair<std::string, long>> pairs;

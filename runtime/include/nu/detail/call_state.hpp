@@ -13,10 +13,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace nu::detail {
 
@@ -44,6 +46,9 @@ public:
                   Clock::time_point deadline);
 
   bool ready() const;
+  /// Runs \p hook once the call is done: at once if it is, else on the
+  /// thread that completes it (keep it short: it may be an I/O thread).
+  void on_done(std::function<void()> hook);
   /// Waits until done or the deadline passed; true when done.
   bool wait_until(Clock::time_point until);
   /// Waits until done or the call's own deadline, then throws
@@ -72,6 +77,7 @@ private:
   std::uint64_t request_id_ = 0;
   ProcletId target_ = 0;
   std::optional<Clock::time_point> deadline_;
+  std::vector<std::function<void()>> hooks_;
 };
 
 /// A call state holding a typed result.

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <typeinfo>
 
 namespace nu::detail {
 
@@ -63,6 +64,9 @@ Proxy *create_remote(Node *node, NodeId where, const ProcletType &type,
                      Bytes frame);
 
 /// The proxy for a handle read from the wire, holding \p weight more.
+/// A new reference to the proclet whose object is \p object, hosted by
+/// \p node and of C++ type \p cpp; throws nu::Error if there is none.
+Proxy *self_proxy(Node *node, const void *object, const std::type_info &cpp);
 Proxy *adopt_proxy(Node *node, ProcletId id, std::uint64_t type_id,
                    NodeId location, std::uint64_t weight);
 /// Takes a share of \p proxy's weight for a handle being written out.
