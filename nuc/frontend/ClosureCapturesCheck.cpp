@@ -1,5 +1,6 @@
 // nu-closure-captures: reports every capture (explicit, default or `this`)
-// of a lambda that reaches Run/RunAsync, directly or through a variable.
+// of a lambda that reaches Run/RunAsync or a ShardedMap operation that
+// ships it, directly or through a variable.
 #include "ClosureCapturesCheck.hpp"
 
 #include "Matchers.hpp"
@@ -24,11 +25,13 @@ static std::string captureName(const LambdaCapture &Cap) {
 
 void ClosureCapturesCheck::registerMatchers(MatchFinder &Finder) {
   Finder.addMatcher(matchers::runCall(), this);
+  Finder.addMatcher(matchers::mapClosureCall(), this);
 }
 
 void ClosureCapturesCheck::run(const MatchFinder::MatchResult &R) {
   RunCall Call;
-  if (!matchRunCall(R.Nodes.getNodeAs<CXXMemberCallExpr>("run"), Call))
+  const auto *E = R.Nodes.getNodeAs<CXXMemberCallExpr>("run");
+  if (!matchRunCall(E, Call) && !matchMapClosureCall(E, Call))
     return;
   Closure C = resolveClosure(Call.Closure);
   if (!C.Lambda)

@@ -25,6 +25,15 @@ inline auto runCall() {
       .bind("run");
 }
 
+/// Candidate `nu::ShardedMap` calls that ship a closure (confirmed by
+/// nuc::matchMapClosureCall).
+inline auto mapClosureCall() {
+  using namespace clang::ast_matchers;
+  return cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(
+                               "Apply", "ApplyAsync", "ForEach", "Reduce"))))
+      .bind("run");
+}
+
 /// Candidate `make_proclet` calls (confirmed by nuc::matchMakeProclet).
 inline auto makeProcletCall() {
   using namespace clang::ast_matchers;

@@ -5,6 +5,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace clang;
 
@@ -50,6 +51,24 @@ bool matchRunCall(const CXXMemberCallExpr *Call, RunCall &Out) {
   if (T.isNull() || Call->getNumArgs() < 1)
     return false;
   Out = {Call, T, M->getName(), Call->getArg(0), argsFrom(Call, 1)};
+  return true;
+}
+
+bool matchMapClosureCall(const CXXMemberCallExpr *Call, RunCall &Out) {
+  const CXXMethodDecl *M = Call->getMethodDecl();
+  const auto *Map = Call->getObjectType().isNull()
+                        ? nullptr
+                        : Call->getObjectType()->getAsCXXRecordDecl();
+  if (!M || !M->getIdentifier() || !Map || !isNuDecl(Map, "ShardedMap"))
+    return false;
+  unsigned Index = llvm::StringSwitch<unsigned>(M->getName())
+                       .Cases("Apply", "ApplyAsync", "Reduce", 1)
+                       .Case("ForEach", 0)
+                       .Default(~0u);
+  if (Index >= Call->getNumArgs())
+    return false;
+  Out = {Call, QualType(), M->getName(), Call->getArg(Index),
+         argsFrom(Call, Index + 1)};
   return true;
 }
 

@@ -31,6 +31,9 @@ struct RunCall {
   llvm::ArrayRef<const clang::Expr *> Args; ///< shipped arguments
 };
 bool matchRunCall(const clang::CXXMemberCallExpr *Call, RunCall &Out);
+/// A `nu::ShardedMap` operation that ships its closure to the shards
+/// (Apply, ApplyAsync, ForEach, Reduce's fold): `Proclet` stays null.
+bool matchMapClosureCall(const clang::CXXMemberCallExpr *Call, RunCall &Out);
 
 /// A call to `nu::make_proclet<T>(...)`.
 struct MakeProcletCall {

@@ -167,17 +167,20 @@ public:
   /// absent); what it holds afterwards is stored (empty: the key is
   /// removed). Returns what `fn` returns.
   template <class F, class... A> auto Apply(const K &key, F fn, A &&...args) {
-    if constexpr (!apply_fits<F, A...>)
+    if constexpr (!apply_fits<F, A...>) {
       check_apply<F, A...>(fn); // fails, saying what to write
-    else
+      return detail::not_reached<apply_result<F, A...>>();
+    } else {
       return shard(key).Run(update_closure<F, std::decay_t<A>...>(), key,
                             std::forward<A>(args)...);
+    }
   }
   template <class F, class... A>
   auto ApplyAsync(const K &key, F fn, A &&...args) {
-    if constexpr (!apply_fits<F, A...>)
+    if constexpr (!apply_fits<F, A...>) {
       check_apply<F, A...>(fn);
-    else
+      return detail::not_reached<Future<apply_result<F, A...>>>();
+    } else
       return shard(key).RunAsync(update_closure<F, std::decay_t<A>...>(), key,
                                  std::forward<A>(args)...);
   }
@@ -231,18 +234,19 @@ public:
   /// Runs the capture-less closure `fn(const K &, V &, args...)` on every
   /// pair where the pair lives, all shards at once; returns when done.
   template <class F, class... A> void ForEach(F fn, A &&...args) {
-    if constexpr (!capture_less<F>)
-      return check_capture_less(fn);
-    check();
-    std::vector<Future<void>> done;
-    for (auto &s : shards_)
-      done.push_back(s.RunAsync(
-          [](Shard &shard, std::decay_t<A>... a) {
-            shard.template Visit<F>(a...);
-          },
-          args...));
-    for (auto &f : done)
-      f.get();
+    if constexpr (!capture_less<F>) {
+      check_capture_less(fn);
+    } else {
+      std::vector<Future<void>> done;
+      for (auto &s : check())
+        done.push_back(s.RunAsync(
+            [](Shard &shard, std::decay_t<A>... a) {
+              shard.template Visit<F>(a...);
+            },
+            args...));
+      for (auto &f : done)
+        f.get();
+    }
   }
 
   /// Reduces the map where its pairs live: each shard folds its pairs into
@@ -290,8 +294,16 @@ private:
   static constexpr bool apply_fits =
       capture_less<F> && std::is_invocable_v<F, std::optional<V> &, A...>;
 
+  /// What `fn` returns (void when it does not fit: that fails anyway).
+  template <class F, class... A>
+  using apply_result = typename std::conditional_t<
+      std::is_invocable_v<F, std::optional<V> &, A...>,
+      std::invoke_result<F, std::optional<V> &, A...>,
+      std::type_identity<void>>::type;
+
+  // While nuc reads a program, it reports captures ([nu-closure-captures]).
   template <class F> static void check_capture_less(const F &) {
-    static_assert(capture_less<F>,
+    static_assert(!detail::kHeadersCheckCaptures || capture_less<F>,
                   "nu::ShardedMap: the closure must be a capture-less lambda; "
                   "pass what it needs as arguments after it");
   }

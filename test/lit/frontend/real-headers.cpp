@@ -1,7 +1,7 @@
 // With the real runtime headers, nuc's diagnostics are the ones a user sees:
 // the headers leave the rules to nuc (no static_assert of theirs fires for a
-// capturing closure), every violation comes in one run, and calls through
-// const handles compile.
+// capturing closure, to Run or to a ShardedMap operation), every violation
+// comes in one run, and calls through const handles compile.
 // RUN: %nuc %s -- -std=c++20 -ferror-limit=0 %runtime_includes -Xclang -verify -Xclang -verify-ignore-unexpected=note
 // RUN: not %nuc %s -- -std=c++20 %runtime_includes 2>&1 | FileCheck %s --implicit-check-not="static assertion"
 #include <nu/nu.hpp>
@@ -33,6 +33,14 @@ long capturing(nu::Proclet<Box> P, long X) {
   long R = P.Run([&](Box &B) { return B.Get(); }); // expected-error {{has a default capture '&'}}
   auto F = P.RunAsync([=](Box &B) { return B.Get() + X; }); // expected-error {{closure passed to 'RunAsync' has a default capture '='}}
   return R + F.get();
+}
+
+long mapCaptures(nu::ShardedMap<int, std::string> M, long X) {
+  M.Apply(1, [X](std::optional<std::string> &V) { return X; });  // expected-error {{closure passed to 'Apply' captures 'X'}}
+  M.ForEach([&](const int &, std::string &) {});                  // expected-error {{closure passed to 'ForEach' has a default capture '&'}}
+  return M.Reduce(
+      0L, [X](long &A, const int &, const std::string &) { A += X; }, // expected-error {{closure passed to 'Reduce' captures 'X'}}
+      [X](long A, long B) { return A + B + X; }); // runs here: fine
 }
 
 // CHECK: real-headers.cpp:16:{{[0-9]+}}: error: {{.*}} [nu-boundary-types]
