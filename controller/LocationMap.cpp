@@ -138,6 +138,16 @@ std::size_t LocationMap::size() const {
   return total;
 }
 
+std::unordered_map<NodeId, std::uint64_t> LocationMap::count_by_node() const {
+  std::unordered_map<NodeId, std::uint64_t> counts;
+  for (const Shard &shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto &[id, location] : shard.entries)
+      ++counts[location.node];
+  }
+  return counts;
+}
+
 void LocationMap::reserve(std::size_t proclets) {
   for (Shard &shard : shards_) {
     std::lock_guard lock(shard.mutex);

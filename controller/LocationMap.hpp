@@ -48,6 +48,9 @@ public:
   RebuildStats rebuild(NodeId node, std::span<const ProcletReport> reports);
 
   std::size_t size() const;
+  /// How many proclets each node hosts, as registered (nodes with none are
+  /// absent).
+  std::unordered_map<NodeId, std::uint64_t> count_by_node() const;
   /// Pre-sizes the shards for about \p proclets entries in total.
   void reserve(std::size_t proclets);
 

@@ -439,8 +439,15 @@ Bytes Service::resolve(detail::Decoder &in) {
   return reply(core_.locations().resolve(read<ProcletId>(in)));
 }
 
+// A live node's proclet count is the location map's, which every
+// registration updates at once (its heartbeat's lags a migration).
 Bytes Service::status() {
-  return ok(StatusReply{core_.nodes().all_nodes(), core_.locations().size()});
+  StatusReply reply{core_.nodes().all_nodes(), core_.locations().size()};
+  auto counts = core_.locations().count_by_node();
+  for (NodeInfo &n : reply.nodes)
+    if (n.state == NodeState::live)
+      n.load.proclet_count = counts[n.id];
+  return ok(reply);
 }
 
 Bytes Service::end_process(const Conn &conn) {

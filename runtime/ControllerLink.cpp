@@ -126,6 +126,8 @@ void ControllerLink::beat() {
     return; // lost or slow: reconnect on the next beat if lost
   if (peers.failure().code == Errc::node_dead) // paused or cut off: back now
     return rejoin_after_death(*c);
+  if (leaving()) // a heartbeat that crossed this node's own Leave
+    return;
   log::get("node").error("node {}: the controller says: {}; exiting", id_,
                          peers.failure().message);
   request_exit();
@@ -267,13 +269,25 @@ void ControllerLink::unregistered(ProcletId id) {
 }
 
 void ControllerLink::end_process() {
+  set_leaving();
   if (auto c = client())
     (void)c->call<None>(Op::EndProcess);
 }
 
 void ControllerLink::leave() {
+  set_leaving();
   if (auto c = client())
     (void)c->call<None>(Op::Leave, id_);
+}
+
+void ControllerLink::set_leaving() {
+  std::scoped_lock lock(mu_);
+  leaving_ = true;
+}
+
+bool ControllerLink::leaving() {
+  std::scoped_lock lock(mu_);
+  return leaving_;
 }
 
 void ControllerLink::request_exit() {

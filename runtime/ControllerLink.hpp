@@ -86,6 +86,8 @@ private:
   void reconnect();
   void rejoin_after_death(controller::Client &old);
   void request_exit();
+  void set_leaving();
+  bool leaving();
 
   net::Transport &transport_;
   const Options options_;
@@ -102,6 +104,7 @@ private:
   std::condition_variable cv_;
   bool stopping_ = false;
   bool exit_ = false;
+  bool leaving_ = false; // leave() or end_process() was called
   std::thread heartbeats_;
 
   std::mutex ids_mu_;

@@ -133,6 +133,8 @@ public:
   };
   /// The movable (not pinned, active) proclets hosted here.
   std::vector<ProcletUsage> movable_proclets() const;
+  /// What `nuctl proclets` shows of this node (a kMoveList Move's reply).
+  std::vector<wire::ProcletListing> list_proclets() const;
   /// Migrations out of this node so far.
   std::uint64_t migrations() const { return migrations_.load(); }
   const std::vector<std::string> &args() const { return options_.args; }

@@ -108,4 +108,19 @@ Expected<std::uint64_t> request_drain(net::Transport &transport,
   return moved;
 }
 
+Expected<std::vector<wire::ProcletListing>>
+request_list(net::Transport &transport, const Peer &node,
+             std::chrono::milliseconds timeout) {
+  wire::FrameHeader header;
+  header.aux = wire::kMoveList;
+  auto reply = exchange(transport, node, header, timeout);
+  if (!reply)
+    return reply.failure();
+  std::vector<wire::ProcletListing> listing;
+  auto decoded = decode(*reply, node, listing);
+  if (!decoded)
+    return decoded.failure();
+  return listing;
+}
+
 } // namespace nu::controller

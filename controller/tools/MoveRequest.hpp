@@ -1,15 +1,18 @@
 // nuctl's requests to a node (not the controller): Move frames that migrate
-// one proclet or drain the node, each awaited for a bounded time.
+// one proclet, drain the node or list its proclets, each awaited for a
+// bounded time.
 #pragma once
 
 #include "Protocol.hpp"
 #include "Result.hpp"
 
 #include "nu/net/transport.hpp"
+#include "nu/wire/frame.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nu::controller {
 
@@ -33,5 +36,10 @@ Expected<MoveStats> request_move(net::Transport &transport, const Peer &node,
 Expected<std::uint64_t> request_drain(net::Transport &transport,
                                       const Peer &node,
                                       std::chrono::milliseconds timeout);
+
+/// Asks \p node what it hosts and keeps as backups (moves nothing).
+Expected<std::vector<wire::ProcletListing>>
+request_list(net::Transport &transport, const Peer &node,
+             std::chrono::milliseconds timeout);
 
 } // namespace nu::controller

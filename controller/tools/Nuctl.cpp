@@ -1,5 +1,6 @@
 // nuctl: asks a running logical process about itself and moves proclets:
-// `status` through the controller, `migrate` and `drain` through the nodes.
+// `status` through the controller; `migrate`, `drain` and `proclets`
+// through the nodes.
 #include "Args.hpp"
 #include "Client.hpp"
 #include "MoveRequest.hpp"
@@ -26,9 +27,13 @@ constexpr const char *kUsage =
     "  migrate PROCLET NODE  move proclet PROCLET (an id) to node NODE\n"
     "  drain NODE            move every movable proclet of node NODE to "
     "other nodes\n"
+    "  proclets [--node N]   the proclets of every live node (or of node "
+    "N):\n"
+    "                        id, node, type, state size, role\n"
     "options:\n"
-    "  --timeout-ms N        how long to wait for the controller (default "
-    "3000) and\n"
+    "  --timeout-ms N        how long to wait for the controller and for a "
+    "node's\n"
+    "                        proclets (default 3000), and\n"
     "                        for a node's answer to migrate or drain (default "
     "60000)\n"
     "  --transport NAME      how to reach the controller and nodes (default "
@@ -92,18 +97,16 @@ struct Session {
   std::unique_ptr<nu::net::Transport> transport;
   std::shared_ptr<Client> client;
   milliseconds move_timeout{60000};
+  milliseconds query_timeout{3000}; // a node's answer to `proclets`
   ~Session() {
     if (transport)
       transport->shutdown();
   }
 };
 
-// The live node \p id, or an Failure saying why there is none.
-Expected<NodeInfo> live_node(Session &s, NodeId id) {
-  auto status = s.client->call<StatusReply>(Op::Status);
-  if (!status)
-    return status.failure();
-  for (const NodeInfo &n : status->nodes) {
+// The live node \p id of \p status, or a Failure saying why there is none.
+Expected<NodeInfo> live_in(const StatusReply &status, NodeId id) {
+  for (const NodeInfo &n : status.nodes) {
     if (n.id != id)
       continue;
     if (n.state == NodeState::live)
@@ -112,6 +115,14 @@ Expected<NodeInfo> live_node(Session &s, NodeId id) {
                                         std::string(to_string(n.state))};
   }
   return Failure{Errc::unknown_node, "there is no node " + std::to_string(id)};
+}
+
+// The live node \p id, or a Failure saying why there is none.
+Expected<NodeInfo> live_node(Session &s, NodeId id) {
+  auto status = s.client->call<StatusReply>(Op::Status);
+  if (!status)
+    return status.failure();
+  return live_in(*status, id);
 }
 
 int migrate(Session &s, ProcletId id, NodeId to) {
@@ -158,6 +169,42 @@ int drain(Session &s, NodeId node) {
   return 0;
 }
 
+void print_listing(NodeId node,
+                   const std::vector<nu::wire::ProcletListing> &listing) {
+  for (const auto &[id, type, bytes, role] : listing)
+    std::printf("%-20llu %-5u %-40s %12llu %s\n",
+                static_cast<unsigned long long>(id), node, type.c_str(),
+                static_cast<unsigned long long>(bytes), role.c_str());
+}
+
+// Every live node's proclets (or node \p only's); a node that does not
+// answer is reported and makes the exit status 1.
+int proclets(Session &s, std::optional<NodeId> only) {
+  auto status = s.client->call<StatusReply>(Op::Status);
+  if (!status)
+    return failure(status.failure().message);
+  if (only) {
+    if (auto node = live_in(*status, *only); !node)
+      return failure("cannot list proclets: " + node.failure().message);
+  }
+  std::printf("%-20s %-5s %-40s %12s %s\n", "proclet", "node", "type",
+              "state bytes", "role");
+  int code = 0;
+  for (const NodeInfo &n : status->nodes) {
+    if (n.state != NodeState::live || (only && n.id != *only))
+      continue;
+    auto listing =
+        request_list(*s.transport, {n.id, n.address}, s.query_timeout);
+    if (!listing) {
+      std::cerr << "nuctl: " << listing.failure().message << "\n";
+      code = 1;
+      continue;
+    }
+    print_listing(n.id, *listing);
+  }
+  return code;
+}
+
 int status(Session &s) {
   auto status = s.client->call<StatusReply>(Op::Status);
   if (!status)
@@ -171,24 +218,33 @@ int run(const Args &args, Session &s) {
   const auto &p = args.positional;
   if (p[0] == "status")
     return status(s);
+  if (p[0] == "proclets")
+    return proclets(s, args.has("--node") ? parse_id<NodeId>(args.get("--node"))
+                                          : std::nullopt);
   if (p[0] == "migrate")
     return migrate(s, *parse_id<ProcletId>(p[1]), *parse_id<NodeId>(p[2]));
   return drain(s, *parse_id<NodeId>(p[1]));
 }
 
 // The usage error in the command's arguments, if any.
-std::optional<std::string> check_command(const std::vector<std::string> &p) {
+std::optional<std::string> check_command(const Args &args) {
+  const auto &p = args.positional;
   if (p.empty())
     return "a command is required";
-  const std::size_t arity = p[0] == "status" ? 0 : p[0] == "migrate" ? 2 : 1;
-  if (p[0] != "status" && p[0] != "migrate" && p[0] != "drain")
+  const bool bare = p[0] == "status" || p[0] == "proclets";
+  const std::size_t arity = bare ? 0 : p[0] == "migrate" ? 2 : 1;
+  if (!bare && p[0] != "migrate" && p[0] != "drain")
     return "unknown command '" + p[0] + "'";
+  if (args.has("--node") && p[0] != "proclets")
+    return "--node belongs to proclets";
+  if (args.has("--node") && !parse_id<NodeId>(args.get("--node")))
+    return "'" + args.get("--node") + "' is not a node id";
   if (p.size() != arity + 1)
     return p[0] + " takes " + std::to_string(arity) + " argument" +
            (arity == 1 ? "" : "s");
   if (p[0] == "migrate" && !parse_id<ProcletId>(p[1]))
     return "'" + p[1] + "' is not a proclet id";
-  if (p[0] != "status" && !parse_id<NodeId>(p.back()))
+  if (!bare && !parse_id<NodeId>(p.back()))
     return "'" + p.back() + "' is not a node id";
   return std::nullopt;
 }
@@ -196,11 +252,11 @@ std::optional<std::string> check_command(const std::vector<std::string> &p) {
 } // namespace
 
 int main(int argc, char **argv) {
-  Args args =
-      parse_args(argc, argv,
-                 {"--controller", "--timeout-ms", "--transport",
-                  "--secret-file", "--tls-cert", "--tls-key", "--tls-ca"},
-                 {"--help"});
+  Args args = parse_args(argc, argv,
+                         {"--controller", "--timeout-ms", "--transport",
+                          "--secret-file", "--tls-cert", "--tls-key",
+                          "--tls-ca", "--node"},
+                         {"--help"});
   if (args.error)
     return usage_error(*args.error);
   if (args.has("--help")) {
@@ -209,13 +265,14 @@ int main(int argc, char **argv) {
   }
   if (!args.has("--controller"))
     return usage_error("--controller HOST:PORT is required");
-  if (auto error = check_command(args.positional))
+  if (auto error = check_command(args))
     return usage_error(*error);
   auto timeout = parse_positive(args.get("--timeout-ms", "3000"));
   if (!timeout)
     return usage_error("--timeout-ms takes a positive number");
 
   Session s;
+  s.query_timeout = milliseconds(*timeout);
   if (args.has("--timeout-ms"))
     s.move_timeout = milliseconds(*timeout);
   auto secret = nu::net::find_secret(args.get("--secret-file", ""));

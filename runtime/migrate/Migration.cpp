@@ -9,6 +9,7 @@
 #include "nu/errors.hpp"
 #include "nu/log/log.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace nu {
@@ -208,6 +209,8 @@ void Node::relocate(Bytes frame, Reply reply) {
 void Node::serve_move(const wire::FrameView &f, const Reply &reply) {
   const wire::FrameHeader &h = f.header;
   try {
+    if (h.aux == wire::kMoveList)
+      return reply(reply_with(h, wire::FrameKind::Result, list_proclets()));
     if (h.proclet_id == 0)
       return reply(
           reply_with(h, wire::FrameKind::Result, std::uint64_t{drain()}));
@@ -232,6 +235,31 @@ MigrationStats Node::request_move(ProcletId id, NodeId location, NodeId to) {
   } catch (const RemoteError &e) {
     throw Error(e.what());
   }
+}
+
+// What this node hosts and keeps as backups; a proclet changing hands
+// shows with no size.
+std::vector<wire::ProcletListing> Node::list_proclets() const {
+  std::vector<wire::ProcletListing> out;
+  {
+    std::shared_lock lock(slots_mu_);
+    for (const auto &[id, slot] : slots_) {
+      std::uint64_t bytes = 0;
+      if (slot->type->estimate_size && slot->try_enter()) {
+        bytes = slot->type->estimate_size(slot->object); // none: main's
+        slot->leave();
+      }
+      std::string role = slot->pinned ? "pinned" : "";
+      if (slot->replicas)
+        role = "primary of " + std::to_string(slot->replicas->wanted);
+      out.emplace_back(id, slot->type->name, bytes, std::move(role));
+    }
+  }
+  for (const auto &copy : backups_.all())
+    out.emplace_back(copy->slot.id,
+                     copy->slot.type ? copy->slot.type->name : "", 0, "backup");
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<Node::ProcletUsage> Node::movable_proclets() const {

@@ -73,6 +73,15 @@ std::size_t Backups::size() const {
   return copies_.size();
 }
 
+std::vector<std::shared_ptr<BackupCopy>> Backups::all() const {
+  std::scoped_lock lock(mu_);
+  std::vector<std::shared_ptr<BackupCopy>> out;
+  out.reserve(copies_.size());
+  for (const auto &[id, copy] : copies_)
+    out.push_back(copy);
+  return out;
+}
+
 /// Keeps a copy sent whole by its primary, replacing an older one. Refused
 /// (throws) if this node hosts the proclet: it took over from the sender.
 void Node::keep_copy(ProcletId id, const ProcletType &type, StateParts parts,

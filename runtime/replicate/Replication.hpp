@@ -204,6 +204,8 @@ public:
   std::vector<std::shared_ptr<BackupCopy>>
   orphaned(const std::set<NodeId> &gone) const;
   std::size_t size() const;
+  /// Every copy, in proclet order.
+  std::vector<std::shared_ptr<BackupCopy>> all() const;
 
 private:
   mutable std::mutex mu_;

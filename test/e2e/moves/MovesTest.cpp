@@ -117,6 +117,62 @@ TEST_F(Moves, NuctlMigrateWhileCalled) {
   expect_success("nuctl-migrate");
 }
 
+// The row `nuctl proclets` prints for proclet `id`, if it lists it: its
+// node, type, state bytes and role.
+std::optional<std::smatch> listed(const std::string &out,
+                                  const std::string &id) {
+  static const std::regex row(R"(^(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s*(.*)$)");
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, row) && m[1] == id)
+      return m;
+  }
+  return std::nullopt;
+}
+
+// A user finds a proclet's id with `nuctl proclets`, moves it with it, and
+// sees it on the new node.
+TEST_F(Moves, NuctlListsProcletsAndTheirMoves) {
+  start();
+  start_scenario("nuctl-migrate");
+  LineMatch ready = line(R"(^READY-MIGRATE (\d+) (\d+) (\d+)$)");
+  const std::string id = ready[1], from = ready[2], to = ready[3];
+  RunResult all = cluster.nuctl({"proclets"});
+  ASSERT_TRUE(all.status.exited_with(0)) << describe(all);
+  auto row = listed(all.out, id);
+  ASSERT_TRUE(row) << describe(all);
+  EXPECT_EQ((*row)[2], from);
+  EXPECT_GT(std::stoull((*row)[4]), 0u) << describe(all);
+  EXPECT_TRUE(has_line(all.out, std::regex(R"(\bpinned$)"))) << describe(all);
+  RunResult here = cluster.nuctl({"proclets", "--node", from});
+  EXPECT_TRUE(listed(here.out, id)) << describe(here);
+  RunResult there = cluster.nuctl({"proclets", "--node", to});
+  EXPECT_FALSE(listed(there.out, id)) << describe(there);
+
+  const std::uint32_t from_id = std::stoul(from), to_id = std::stoul(to);
+  auto before_from = proclets_on(cluster, from_id);
+  auto before_to = proclets_on(cluster, to_id);
+  ASSERT_TRUE(before_from && before_to);
+  RunResult moved = cluster.nuctl({"migrate", id, to});
+  EXPECT_TRUE(moved.status.exited_with(0)) << describe(moved);
+  // Status counts from registrations, not the next heartbeat (a second
+  // away): current once the destination's registration has arrived.
+  auto deadline = Process::Clock::now() + 500ms;
+  while (proclets_on(cluster, to_id) != *before_to + 1 &&
+         Process::Clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(proclets_on(cluster, to_id), *before_to + 1);
+  EXPECT_EQ(proclets_on(cluster, from_id), *before_from - 1);
+  line("^SEEN-MOVED " + to + "$");
+  there = cluster.nuctl({"proclets", "--node", to});
+  row = listed(there.out, id);
+  ASSERT_TRUE(row) << describe(there);
+  EXPECT_EQ((*row)[2], to);
+  EXPECT_FALSE(listed(cluster.nuctl({"proclets", "--node", from}).out, id));
+  expect_success("nuctl-migrate");
+}
+
 TEST_F(Moves, NuctlDrainWhileCalledThenTheNodeLeaves) {
   start();
   start_scenario("drain");
@@ -208,6 +264,11 @@ TEST_F(NuctlRefuses, BadInput) {
   expect_refusal({"migrate", normal, "77"}, 1, "there is no node 77");
   expect_refusal({"migrate", normal, home}, 1, "already on node " + home);
   expect_refusal({"drain", "77"}, 1, "there is no node 77");
+  expect_refusal({"proclets", "--node", "abc"}, 2, "'abc' is not a node id");
+  expect_refusal({"proclets", home}, 2, "proclets takes 0 arguments");
+  expect_refusal({"status", "--node", home}, 2, "--node belongs to proclets");
+  expect_refusal({"proclets", "--node", "77"}, 1,
+                 "^nuctl: cannot list proclets: there is no node 77$");
   cluster.kill_node(static_cast<std::uint32_t>(std::stoul(doomed_home)));
   // Its node is gone; the controller may not have noticed yet.
   expect_refusal({"migrate", doomed, other}, 1, "node " + doomed_home);
@@ -223,6 +284,9 @@ TEST_F(NuctlRefuses, BadInput) {
                      doomed_home + " is dead$");
   expect_refusal({"drain", doomed_home}, 1,
                  "^nuctl: cannot drain: node " + doomed_home + " is dead$");
+  expect_refusal({"proclets", "--node", doomed_home}, 1,
+                 "^nuctl: cannot list proclets: node " + doomed_home +
+                     " is dead$");
   ASSERT_TRUE(cluster.main().write_stdin("go\n"));
   expect_success("bad-input");
 }

@@ -25,6 +25,17 @@ TEST_F(ControlledCluster, TheControllerAssignsIdsAndEveryNodeSeesAll) {
         << i + 1;
 }
 
+// A heartbeat that crosses the node's own Leave is answered "has left":
+// the node is leaving anyway, so that is no reason to report an error and
+// exit (which a clean exit once printed).
+TEST_F(ControlledCluster, AHeartbeatAfterLeavingIsNoError) {
+  auto *link = node(1).link();
+  ASSERT_NE(link, nullptr);
+  link->leave();
+  link->refresh(); // the controller answers "node 2 has left"
+  EXPECT_FALSE(link->wait_exit(200ms));
+}
+
 TEST_F(ControlledCluster, ProcletIdsComeFromDisjointRanges) {
   nu::detail::NodeScope scope(&node(0));
   auto a = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 1});

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <tuple>
 
 namespace nu::wire {
 
@@ -29,6 +31,15 @@ enum class FrameKind : std::uint8_t {
   Replicate = 13,  ///< to a backup of `proclet`: op `target` at epoch `aux`
 };
 constexpr std::uint8_t kMaxFrameKind = 13;
+
+/// A Move frame's `aux`: 0 moves (or drains); kMoveList lists what the node
+/// hosts instead and moves nothing (an operator's query, `nuctl proclets`).
+constexpr std::uint64_t kMoveList = 1;
+
+/// One proclet as kMoveList's reply lists it: id, type name, estimated
+/// state bytes, role ("", "pinned", "primary of N", "backup").
+using ProcletListing =
+    std::tuple<std::uint64_t, std::string, std::uint64_t, std::string>;
 
 /// Flags bits; unknown bits are a malformed frame.
 enum FrameFlags : std::uint32_t {
