@@ -53,21 +53,20 @@ void register_exception(const std::type_info &type, ExceptionThrower thrower) {
   table.throwers[demangle(type.name())] = thrower;
 }
 
-bool is_registered(const std::type_info &type) {
+// The thrower registered for \p type_name, or null.
+static ExceptionThrower find_thrower(const std::string &type_name) {
   auto &table = exception_table();
   std::shared_lock lock(table.mu);
-  return table.throwers.contains(demangle(type.name()));
+  auto it = table.throwers.find(type_name);
+  return it == table.throwers.end() ? nullptr : it->second;
+}
+
+bool is_registered(const std::type_info &type) {
+  return find_thrower(demangle(type.name())) != nullptr;
 }
 
 void throw_registered(const std::string &type_name, const std::string &what) {
-  ExceptionThrower thrower = nullptr;
-  {
-    auto &table = exception_table();
-    std::shared_lock lock(table.mu);
-    if (auto it = table.throwers.find(type_name); it != table.throwers.end())
-      thrower = it->second;
-  }
-  if (thrower)
+  if (ExceptionThrower thrower = find_thrower(type_name))
     thrower(what);
 }
 

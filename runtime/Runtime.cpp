@@ -38,6 +38,7 @@ const ProcletType &main_proclet_type() {
     t.id = fnv1a64(t.name);
     t.cpp_type = typeid(MainProclet);
     t.destroy = [](void *p) { delete static_cast<MainProclet *>(p); };
+    t.estimate_size = [](const void *) { return sizeof(MainProclet); };
     return &TypeRegistry::instance().add(std::move(t));
   }();
   return *type;

@@ -211,6 +211,9 @@ void Node::serve_move(const wire::FrameView &f, const Reply &reply) {
   try {
     if (h.aux == wire::kMoveList)
       return reply(reply_with(h, wire::FrameKind::Result, list_proclets()));
+    if (h.aux != 0)
+      throw Error("nu: a Move frame with an unknown request (aux " +
+                  std::to_string(h.aux) + ")");
     if (h.proclet_id == 0)
       return reply(
           reply_with(h, wire::FrameKind::Result, std::uint64_t{drain()}));
@@ -245,8 +248,8 @@ std::vector<wire::ProcletListing> Node::list_proclets() const {
     std::shared_lock lock(slots_mu_);
     for (const auto &[id, slot] : slots_) {
       std::uint64_t bytes = 0;
-      if (slot->type->estimate_size && slot->try_enter()) {
-        bytes = slot->type->estimate_size(slot->object); // none: main's
+      if (slot->try_enter()) {
+        bytes = slot->type->estimate_size(slot->object);
         slot->leave();
       }
       std::string role = slot->pinned ? "pinned" : "";

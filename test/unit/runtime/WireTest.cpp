@@ -300,6 +300,34 @@ TEST_F(Wire, MoveOfAnUnknownProcletIsUnavailable) {
   EXPECT_EQ(view.header.kind, nu::wire::FrameKind::Unavailable);
 }
 
+// A Move's aux says what is asked: 1 lists what the node holds and moves
+// nothing; another value is refused, and nothing moves either.
+TEST_F(Wire, AMoveListsOnRequestAndRefusesAnUnknownRequest) {
+  auto c = nu::make_proclet<Counter>(3);
+  ASSERT_EQ(c.Run(&Counter::Where), 2u);
+  for (std::uint64_t aux : {std::uint64_t{1}, std::uint64_t{7}}) {
+    RawPeer peer(cluster_);
+    nu::wire::FrameHeader h;
+    h.kind = nu::wire::FrameKind::Move;
+    h.request_id = 15;
+    h.proclet_id = c.id();
+    h.target = 1;
+    h.aux = aux;
+    nu::detail::Bytes bytes;
+    auto view = reply_to(peer, h, {}, bytes);
+    ASSERT_EQ(view.header.kind, aux == 1 ? nu::wire::FrameKind::Result
+                                         : nu::wire::FrameKind::Error);
+    if (aux == 1) {
+      std::vector<nu::wire::ProcletListing> listing;
+      nu::detail::Decoder in(view.payload, nu::detail::SerialContext{});
+      in(listing);
+      ASSERT_EQ(listing.size(), 1u);
+      EXPECT_EQ(std::get<0>(listing[0]), c.id());
+    }
+    EXPECT_EQ(c.Run(&Counter::Where), 2u) << "aux " << aux << ": no move";
+  }
+}
+
 /// A one-way Release of \p weight of \p proclet from a raw peer.
 void release(Cluster &cluster, nu::ProcletId proclet, std::uint64_t weight,
              std::shared_ptr<const nu::net::Secret> secret = nullptr,
