@@ -267,7 +267,8 @@ void Monitor::chaos_move() {
   };
   try {
     node_.migrate(pick(usage).id, pick(others));
-  } catch (const std::exception &) {
+  } catch (const std::exception &e) {
+    log::get("migrate").debug("chaos: {}", e.what());
   }
 }
 

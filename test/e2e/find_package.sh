@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs nu from a build tree into a fresh prefix, builds the accumulator
-# example against it with find_package(Nu), runs it and checks its output.
+# Installs nu from a build tree into a fresh prefix, builds the accumulator,
+# kmeans and social examples against it with find_package(Nu) as a user's
+# own projects, runs them and checks their output.
 # Usage: find_package.sh <nu build dir> <nu source dir> <scratch dir>
 set -euo pipefail
 build=$1 source=$2 scratch=$3
@@ -19,4 +20,14 @@ if [[ "$out" != "$expected" ]]; then
   echo "accumulator printed:"; echo "$out"; echo "expected:"; echo "$expected"
   exit 1
 fi
-echo "find_package(Nu) from $scratch/prefix: accumulator printed 10, 15, 25"
+
+for example in kmeans social; do
+  cmake -S "$source/examples/$example" -B "$scratch/$example" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$scratch/prefix" >/dev/null
+  cmake --build "$scratch/$example" >/dev/null
+done
+"$scratch/kmeans/kmeans" --points 20000 --iterations 3 | grep -q '^result inertia'
+"$scratch/social/social" --users 300 --posts 300 |
+  grep -q '^timelines checked: 300, wrong: 0$'
+echo "find_package(Nu) from $scratch/prefix: accumulator printed 10, 15, 25;" \
+  "kmeans and social built and ran"
