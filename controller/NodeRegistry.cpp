@@ -103,16 +103,22 @@ Expected<void> NodeRegistry::check_live_locked(NodeId id) const {
 }
 
 Expected<void> NodeRegistry::heartbeat(NodeId id, const Load &load,
-                                       TimePoint now) {
+                                       TimePoint now,
+                                       const std::string &published) {
   if (std::isnan(load.cpu_load))
     return error(Errc::invalid_argument,
                  node_name(id) + " reported a CPU load that is not a number");
+  if (published.size() > kMaxPublished)
+    return error(Errc::invalid_argument,
+                 node_name(id) + " published an address longer than " +
+                     std::to_string(kMaxPublished) + " bytes");
   std::lock_guard lock(mutex_);
   if (auto live = check_live_locked(id); !live)
     return live;
   NodeInfo &info = nodes_[id];
   info.load = load;
   info.load.cpu_load = std::clamp(load.cpu_load, 0.0, 1.0);
+  info.published = published;
   info.last_heartbeat = std::max(info.last_heartbeat, now);
   ++info.heartbeats;
   info.load_version = ++load_versions_;

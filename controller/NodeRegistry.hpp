@@ -23,10 +23,16 @@ struct NodeHello {
 
 enum class NodeState { live, left, dead };
 
+/// The longest address a node may publish for outside clients.
+inline constexpr std::size_t kMaxPublished = 256;
+
 /// One node, as listed by NodeRegistry.
 struct NodeInfo {
   NodeId id = 0;
   std::string address;
+  /// The address it publishes for clients outside the logical process
+  /// ("" if none), from its heartbeats.
+  std::string published;
   Capacity capacity;
   Load load;
   TimePoint last_heartbeat;
@@ -58,8 +64,10 @@ public:
   /// or cut off, not gone). Refused if the id departed or is registered at
   /// another address; a node at the same address is made live again.
   Expected<NodeId> rejoin(NodeId id, const NodeHello &hello, TimePoint now);
-  /// Records a live node's load; clamps cpu_load to 0..1.
-  Expected<void> heartbeat(NodeId id, const Load &load, TimePoint now);
+  /// Records a live node's load (clamping cpu_load to 0..1) and the
+  /// address it publishes for outside clients.
+  Expected<void> heartbeat(NodeId id, const Load &load, TimePoint now,
+                           const std::string &published = {});
   /// A node leaving on purpose. Leaving twice is not an error.
   Expected<void> leave(NodeId id);
   /// Marks live nodes dead and returns them, in id order: those whose last

@@ -15,27 +15,32 @@ namespace nu::controller {
 /// Operations, carried in a Control frame's `target`. Requests from nodes
 /// and tools, except Exit, which the controller pushes to a node.
 enum class Op : std::uint64_t {
-  Join = 1,        ///< JoinRequest -> JoinReply
-  Rejoin = 2,      ///< RejoinRequest -> Membership
-  Heartbeat = 3,   ///< HeartbeatRequest -> Membership
-  Leave = 4,       ///< NodeId -> (nothing)
-  Place = 5,       ///< PlacementRequest -> NodeId
-  GrantIds = 6,    ///< NodeId -> IdRange
-  Register = 7,    ///< one-way: std::vector<Registration>
-  Unregister = 8,  ///< one-way: std::vector<ProcletId>
-  Resolve = 9,     ///< ProcletId -> Location
-  Status = 10,     ///< (nothing) -> StatusReply
-  EndProcess = 11, ///< (nothing) -> (nothing); every other node gets Exit
-  Exit = 12,       ///< pushed to a node: the logical process has ended
-  Claim = 13,      ///< Registration -> bool: a backup takes over
-  PlaceMany = 14,  ///< PlacementLease -> std::vector<NodeId>
+  Join = 1,         ///< JoinRequest -> JoinReply
+  Rejoin = 2,       ///< RejoinRequest -> Membership
+  Heartbeat = 3,    ///< HeartbeatRequest -> Membership
+  Leave = 4,        ///< NodeId -> (nothing)
+  Place = 5,        ///< PlacementRequest -> NodeId
+  GrantIds = 6,     ///< NodeId -> IdRange
+  Register = 7,     ///< one-way: std::vector<Registration>
+  Unregister = 8,   ///< one-way: std::vector<ProcletId>
+  Resolve = 9,      ///< ProcletId -> Location
+  Status = 10,      ///< (nothing) -> StatusReply
+  EndProcess = 11,  ///< (nothing) -> (nothing); every other node gets Exit
+  Exit = 12,        ///< pushed to a node: the logical process has ended
+  Claim = 13,       ///< Registration -> bool: a backup takes over
+  PlaceMany = 14,   ///< PlacementLease -> std::vector<NodeId>
+  ResolveMany = 15, ///< std::vector<ProcletId> -> std::vector<Location>
 };
-constexpr std::uint64_t kMaxOp = 14;
+constexpr std::uint64_t kMaxOp = 15;
+
+/// The most proclets one ResolveMany may ask about.
+constexpr std::size_t kMaxResolveMany = 1 << 16;
 
 /// A live node as other nodes need to know it.
 struct Peer {
   NodeId id = 0;
-  std::string address;
+  std::string address;   ///< where other nodes reach it
+  std::string published; ///< its address for outside clients ("": none)
   bool operator==(const Peer &) const = default;
 };
 
@@ -60,6 +65,7 @@ struct JoinReply {
 struct HeartbeatRequest {
   NodeId id = 0;
   Load load;
+  std::string published; ///< nu::publish_address's ("": none)
 };
 
 /// The live nodes, and the ids of nodes known to be dead or departed (a
@@ -115,7 +121,9 @@ template <class A> void serialize(A &ar, PlacementRequest &r) {
 template <class A> void serialize(A &ar, PlacementLease &r) {
   ar(r.node, r.expected_size, r.count);
 }
-template <class A> void serialize(A &ar, Peer &p) { ar(p.id, p.address); }
+template <class A> void serialize(A &ar, Peer &p) {
+  ar(p.id, p.address, p.published);
+}
 template <class A> void serialize(A &ar, JoinRequest &r) {
   ar(r.hello, r.main, r.load);
 }
@@ -123,19 +131,19 @@ template <class A> void serialize(A &ar, JoinReply &r) {
   ar(r.id, r.ids, r.peers, r.heartbeat_ms);
 }
 template <class A> void serialize(A &ar, HeartbeatRequest &r) {
-  ar(r.id, r.load);
+  ar(r.id, r.load, r.published);
 }
 template <class A> void serialize(A &ar, Membership &m) { ar(m.peers, m.gone); }
 template <class A> void serialize(A &ar, Registration &r) {
   ar(r.id, r.location);
 }
 template <class A> void save(A &ar, const NodeInfo &n) {
-  ar(n.id, n.address, n.capacity, n.load, n.heartbeats,
+  ar(n.id, n.address, n.published, n.capacity, n.load, n.heartbeats,
      static_cast<std::uint8_t>(n.state));
 }
 template <class A> void load(A &ar, NodeInfo &n) {
   std::uint8_t state = 0;
-  ar(n.id, n.address, n.capacity, n.load, n.heartbeats, state);
+  ar(n.id, n.address, n.published, n.capacity, n.load, n.heartbeats, state);
   if (state > static_cast<std::uint8_t>(NodeState::dead))
     throw detail::DecodeError("bad node state");
   n.state = static_cast<NodeState>(state);

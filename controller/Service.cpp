@@ -180,6 +180,8 @@ Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
     return unregister_proclets(conn, in);
   case Op::Resolve:
     return resolve(in);
+  case Op::ResolveMany:
+    return resolve_many(in);
   case Op::Claim:
     return claim(conn, in);
   case Op::Status:
@@ -196,7 +198,7 @@ Membership Service::membership() {
   Membership m;
   for (const NodeInfo &n : core_.nodes().all_nodes())
     if (n.state == NodeState::live)
-      m.peers.push_back({n.id, n.address});
+      m.peers.push_back({n.id, n.address, n.published});
     else
       m.gone.push_back(n.id);
   return m;
@@ -332,8 +334,8 @@ Bytes Service::heartbeat(const Conn &conn, detail::Decoder &in) {
   auto request = read<HeartbeatRequest>(in);
   if (auto refused = check_bound(conn, "heartbeat", request.id))
     return failed(*refused);
-  if (auto beat =
-          core_.nodes().heartbeat(request.id, request.load, Clock::now());
+  if (auto beat = core_.nodes().heartbeat(request.id, request.load,
+                                          Clock::now(), request.published);
       !beat)
     return failed(beat.failure());
   return ok(membership());
@@ -437,6 +439,23 @@ Bytes Service::claim(const Conn &conn, detail::Decoder &in) {
 
 Bytes Service::resolve(detail::Decoder &in) {
   return reply(core_.locations().resolve(read<ProcletId>(in)));
+}
+
+/// Where each proclet is, in order; node 0 for one the map does not know.
+Bytes Service::resolve_many(detail::Decoder &in) {
+  auto ids = read<std::vector<ProcletId>>(in);
+  if (ids.size() > kMaxResolveMany)
+    return failed({Errc::invalid_argument, "a ResolveMany is for at most " +
+                                               std::to_string(kMaxResolveMany) +
+                                               " proclets, not " +
+                                               std::to_string(ids.size())});
+  std::vector<Location> out;
+  out.reserve(ids.size());
+  for (ProcletId id : ids) {
+    auto where = core_.locations().resolve(id);
+    out.push_back(where ? *where : Location{});
+  }
+  return ok(out);
 }
 
 // A live node's proclet count is the location map's, which every

@@ -78,6 +78,7 @@ private:
   detail::Bytes register_proclets(const Conn &conn, detail::Decoder &in);
   detail::Bytes unregister_proclets(const Conn &conn, detail::Decoder &in);
   detail::Bytes resolve(detail::Decoder &in);
+  detail::Bytes resolve_many(detail::Decoder &in);
   detail::Bytes claim(const Conn &conn, detail::Decoder &in);
   detail::Bytes status();
   detail::Bytes end_process(const Conn &conn);

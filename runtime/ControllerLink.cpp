@@ -113,15 +113,31 @@ void ControllerLink::refresh() {
   beat();
 }
 
+void ControllerLink::publish(std::string address) {
+  {
+    std::scoped_lock lock(mu_);
+    published_ = std::move(address);
+  }
+  refresh();
+}
+
 void ControllerLink::beat() {
   std::scoped_lock serial(beat_mu_);
   auto c = client();
   if (!c || !c->connected())
     return reconnect();
-  auto peers = c->call<Membership>(
-      Op::Heartbeat, HeartbeatRequest{id_, load(hooks_.proclet_count())});
-  if (peers)
-    return hooks_.set_peers(*peers);
+  HeartbeatRequest request{id_, load(hooks_.proclet_count()), {}};
+  {
+    std::scoped_lock lock(mu_);
+    request.published = published_;
+  }
+  auto peers = c->call<Membership>(Op::Heartbeat, request);
+  if (peers) {
+    hooks_.set_peers(*peers);
+    if (hooks_.beat_done)
+      hooks_.beat_done();
+    return;
+  }
   if (peers.failure().code == Errc::unreachable)
     return; // lost or slow: reconnect on the next beat if lost
   if (peers.failure().code == Errc::node_dead) // paused or cut off: back now
@@ -241,6 +257,18 @@ std::optional<Location> ControllerLink::resolve(ProcletId id) {
   WorkerPool::BlockingScope blocking;
   auto where = c->call<Location>(Op::Resolve, id);
   return where ? std::optional<Location>(*where) : std::nullopt;
+}
+
+std::optional<std::vector<Location>>
+ControllerLink::resolve_many(const std::vector<ProcletId> &ids) {
+  auto c = client();
+  if (!c)
+    return std::nullopt;
+  WorkerPool::BlockingScope blocking;
+  auto where = c->call<std::vector<Location>>(Op::ResolveMany, ids);
+  if (!where || where->size() != ids.size())
+    return std::nullopt;
+  return std::move(*where);
 }
 
 void ControllerLink::registered(ProcletId id, NodeId node,

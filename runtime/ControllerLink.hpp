@@ -31,6 +31,8 @@ public:
     std::function<std::uint64_t()> proclet_count;
     /// The controller declared this node dead (it was silent); it rejoins.
     std::function<void()> declared_dead;
+    /// After each heartbeat the controller answered.
+    std::function<void()> beat_done;
   };
 
   /// Joins the controller; throws nu::Error saying why it could not.
@@ -52,6 +54,9 @@ public:
   void set_mem_limit(std::uint64_t bytes) { mem_limit_.store(bytes); }
   /// Asks for the live nodes now instead of at the next heartbeat.
   void refresh();
+  /// Sends \p address as this node's published address with every
+  /// heartbeat, starting with one now.
+  void publish(std::string address);
   /// A fresh proclet id; asks for a new range when this one is used up.
   ProcletId next_id();
   /// Where to put a new proclet, or nullopt if the controller cannot say.
@@ -63,6 +68,10 @@ public:
   std::optional<NodeId> next_place();
   /// Where the controller believes \p id lives.
   std::optional<controller::Location> resolve(ProcletId id);
+  /// Where it believes each of \p ids lives (node 0: not known), in one
+  /// request; nullopt without an answer.
+  std::optional<std::vector<controller::Location>>
+  resolve_many(const std::vector<ProcletId> &ids);
   void registered(ProcletId id, NodeId node, std::uint64_t epoch);
   void unregistered(ProcletId id);
   /// Asks to become proclet \p id's host at \p epoch (a backup taking
@@ -106,6 +115,7 @@ private:
   bool exit_ = false;
   bool leaving_ = false; // leave() or end_process() was called
   std::thread heartbeats_;
+  std::string published_; // under mu_
 
   std::mutex ids_mu_;
   controller::IdRange ids_;

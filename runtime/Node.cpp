@@ -37,6 +37,7 @@ Node::Node(Options options) : options_(std::move(options)) {
     hooks.proclets = [this] { return proclet_reports(); };
     hooks.proclet_count = [this] { return proclet_count(); };
     hooks.declared_dead = [this] { submit([this] { stand_down_stale(); }); };
+    hooks.beat_done = [this] { refresh_watched(); };
     link_ = std::make_unique<ControllerLink>(
         *transport_,
         ControllerLink::Options{options_.controller, options_.main,
@@ -110,6 +111,7 @@ void Node::set_peers(const controller::Membership &membership) {
     for (const controller::Peer &p : membership.peers)
       if (p.id != id()) {
         peer_addresses_[p.id] = p.address;
+        peer_published_[p.id] = p.published;
         departed_.erase(p.id); // declared dead, then back (it was paused)
       }
     for (NodeId peer : membership.gone) {
@@ -117,6 +119,7 @@ void Node::set_peers(const controller::Membership &membership) {
         continue; // known already
       gone.push_back(peer);
       peer_addresses_.erase(peer);
+      peer_published_.erase(peer);
       if (auto c = connections_.extract(peer))
         lost.emplace_back(peer, std::move(c.mapped()));
     }

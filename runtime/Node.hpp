@@ -81,6 +81,16 @@ public:
   void set_peers(const controller::Membership &membership);
   /// The link to the controller (null without one).
   ControllerLink *link() const { return link_.get(); }
+
+  // Clients outside the logical process (Locate.cpp).
+  /// Publishes \p address as this node's address for outside clients;
+  /// peers learn it with their next heartbeat.
+  void publish(std::string address);
+  /// The address node \p node published ("": none, or not heard of yet).
+  std::string published(NodeId node) const;
+  /// Keeps the locations this node caches for \p ids current: each
+  /// heartbeat asks the controller where they are.
+  void watch(const std::vector<ProcletId> &ids);
   /// This node and its peers, sorted.
   std::vector<NodeId> nodes() const;
   /// Proclets hosted here.
@@ -274,6 +284,8 @@ private:
   Proxy *new_proxy(ProcletId id, const ProcletType &type, NodeId location,
                    std::uint64_t weight);
   void return_weight(ProcletId id, NodeId location, std::uint64_t weight);
+  void refresh_watched();
+  void relocate_watched(ProcletId id, NodeId where);
   std::shared_ptr<Slot> subtract_weight(Slot &slot, std::uint64_t weight);
   void destroy(std::shared_ptr<Slot> slot);
   std::uint64_t grant(Proxy *proxy);
@@ -290,6 +302,10 @@ private:
   std::map<NodeId, std::string> peer_addresses_;
   std::map<NodeId, std::shared_ptr<net::Connection>> connections_;
   std::set<NodeId> departed_; // peers the controller lists as gone
+  std::string published_;     // this node's, for outside clients
+  std::map<NodeId, std::string> peer_published_;
+  std::mutex watch_mu_;
+  std::set<ProcletId> watched_;
   std::unique_ptr<ControllerLink> link_;
   // Until the constructor is done, requests wait here (start_serving).
   std::mutex early_mu_;

@@ -70,15 +70,16 @@ std::string mib(std::uint64_t bytes) {
 }
 
 void print_status(const StatusReply &status) {
-  std::printf("%-5s %-6s %-22s %14s %6s %9s\n", "node", "state", "address",
-              "free memory", "cpu", "proclets");
+  std::printf("%-5s %-6s %-22s %14s %6s %9s  %s\n", "node", "state", "address",
+              "free memory", "cpu", "proclets", "published");
   std::uint64_t free = 0, proclets = 0;
   std::size_t live = 0;
   for (const NodeInfo &n : status.nodes) {
-    std::printf("%-5u %-6s %-22s %14s %5.0f%% %9llu\n", n.id,
+    std::printf("%-5u %-6s %-22s %14s %5.0f%% %9llu  %s\n", n.id,
                 std::string(to_string(n.state)).c_str(), n.address.c_str(),
                 mib(n.load.free_memory).c_str(), n.load.cpu_load * 100,
-                static_cast<unsigned long long>(n.load.proclet_count));
+                static_cast<unsigned long long>(n.load.proclet_count),
+                n.published.empty() ? "-" : n.published.c_str());
     if (n.state != NodeState::live)
       continue;
     ++live;
@@ -139,7 +140,7 @@ int migrate(Session &s, ProcletId id, NodeId to) {
     return failure("cannot migrate proclet " + std::to_string(id) +
                    ": it was on node " + std::to_string(where->node) + ", " +
                    host.failure().message);
-  auto stats = request_move(*s.transport, {host->id, host->address}, id, to,
+  auto stats = request_move(*s.transport, {host->id, host->address, {}}, id, to,
                             s.move_timeout);
   if (!stats)
     return failure(stats.failure().code == Errc::unreachable
@@ -159,7 +160,7 @@ int drain(Session &s, NodeId node) {
   if (!info)
     return failure("cannot drain: " + info.failure().message);
   auto moved =
-      request_drain(*s.transport, {node, info->address}, s.move_timeout);
+      request_drain(*s.transport, {node, info->address, {}}, s.move_timeout);
   if (!moved)
     return failure(moved.failure().code == Errc::unreachable
                        ? "cannot drain: " + moved.failure().message
@@ -194,7 +195,7 @@ int proclets(Session &s, std::optional<NodeId> only) {
     if (n.state != NodeState::live || (only && n.id != *only))
       continue;
     auto listing =
-        request_list(*s.transport, {n.id, n.address}, s.query_timeout);
+        request_list(*s.transport, {n.id, n.address, {}}, s.query_timeout);
     if (!listing) {
       std::cerr << "nuctl: " << listing.failure().message << "\n";
       code = 1;

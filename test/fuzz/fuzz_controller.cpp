@@ -18,7 +18,7 @@
 
 namespace {
 
-// Byte 0: Op 1 + (b & 0x3f) % 12. With bit 0x80 the rest is a reply to that
+// Byte 0: Op 1 + (b & 0x3f) % kMaxOp. With bit 0x80 the rest is a reply to that
 // Op from a hostile controller, decoded as Client does. Without it the rest
 // is the payload of a request frame, served by a fresh Service (in-memory
 // transport, never listening) where two nodes joined, each on its own
@@ -83,6 +83,8 @@ bool decodes(Op op, std::span<const std::byte> payload) {
     return decodes<IdRange>(payload);
   case Op::Resolve:
     return decodes<Location>(payload);
+  case Op::ResolveMany:
+    return decodes<std::vector<Location>>(payload);
   case Op::Status:
     return decodes<StatusReply>(payload);
   default:

@@ -96,12 +96,12 @@ def hello(n):
             string("schema"))
 
 
-def peer(n): return u32(n) + string(f"node{n}:7000")
+def peer(n): return u32(n) + string(f"node{n}:7000") + string(f"10.0.0.{n}:6379")
 
 
 def node_info(n, state=0):
-    return (u32(n) + string(f"node{n}:7000") + capacity() + load() +
-            u64(5) + u8(state))
+    return (u32(n) + string(f"node{n}:7000") + string(f"10.0.0.{n}:6379") +
+            capacity() + load() + u64(5) + u8(state))
 
 
 def request(op, payload=b""): return u8(op - 1) + payload
@@ -116,7 +116,9 @@ def controller_seeds():
         "join": request(1, hello(3) + boolean(False) + load()),
         "join-main": request(1, hello(3) + boolean(True) + load()),
         "rejoin": request(2, report + boolean(False)),
-        "heartbeat": request(3, u32(1) + load(cpu=0.9)),
+        "heartbeat": request(3, u32(1) + load(cpu=0.9) + string("")),
+        "heartbeat-published": request(3, u32(1) + load() +
+                                       string("127.0.0.1:6379")),
         "leave": request(4, u32(2)),
         "place": request(5, optional(None) + u64(1 << 20) + optional(u32(1))),
         "place-on": request(5, optional(u32(2)) + u64(0) + optional(None)),
@@ -128,12 +130,15 @@ def controller_seeds():
         "status": request(10),
         "end-process": request(11),
         "place-many": request(14, u32(1) + u64(0) + u32(8)),
+        "resolve-many": request(15, vec([u64(1), u64(99), u64(2)])),
         "reply-join": reply(1, status_ok() + u32(3) + u64(1) + u64(1001) +
                             vec([peer(1), peer(3)]) + u32(500)),
         "reply-membership": reply(3, status_ok() + vec([peer(1), peer(2)])),
         "reply-status": reply(10, status_ok() +
                               vec([node_info(1), node_info(2, 2)]) + u64(4)),
         "reply-place-many": reply(14, status_ok() + vec([u32(1), u32(2)])),
+        "reply-resolve-many": reply(15, status_ok() +
+                                    vec([u32(1) + u64(1), u32(0) + u64(0)])),
         "reply-refused": reply(6, boolean(False) + u8(13) +
                                string("id grant for node 1 refused")),
     }

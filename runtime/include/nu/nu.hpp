@@ -9,6 +9,7 @@
 #include "nu/errors.hpp"
 #include "nu/future.hpp"
 #include "nu/ids.hpp"
+#include "nu/locate.hpp"
 #include "nu/migrate.hpp"
 #include "nu/options.hpp"
 #include "nu/overload.hpp"

@@ -37,8 +37,9 @@ bool has_line(const std::string &text, const std::regex &pattern) {
 std::optional<unsigned long> proclets_on(Cluster &cluster, std::uint32_t id) {
   RunResult r = cluster.nuctl({"status"});
   std::smatch m;
-  const std::regex row("^\\s*" + std::to_string(id) +
-                       R"(\s+live\s+\S+\s+[\d.]+ MiB\s+\d+%\s+(\d+)\s*$)");
+  const std::regex row(
+      "^\\s*" + std::to_string(id) +
+      R"(\s+live\s+\S+\s+[\d.]+ MiB\s+\d+%\s+(\d+)\s+\S+\s*$)");
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);)
     if (std::regex_match(line, m, row))

@@ -85,7 +85,7 @@ Expected<JoinReply> join(Client &c, int n, bool main = false) {
   return c.call<JoinReply>(Op::Join, join_request(hello(n), main));
 }
 Expected<Membership> beat(Client &c, NodeId id, Load load = {}) {
-  return c.call<Membership>(Op::Heartbeat, HeartbeatRequest{id, load});
+  return c.call<Membership>(Op::Heartbeat, HeartbeatRequest{id, load, {}});
 }
 Expected<StatusReply> status(Client &c) {
   return c.call<StatusReply>(Op::Status);
@@ -440,7 +440,8 @@ TEST_F(ServiceTest, JoinGivesNewIdsDisjointRangesAndPeers) {
     std::vector<Peer> expected;
     for (std::size_t j = 0; j <= i; ++j)
       expected.push_back(Peer{static_cast<NodeId>(j + 1),
-                              hello(static_cast<int>(j + 1)).address});
+                              hello(static_cast<int>(j + 1)).address,
+                              {}});
     EXPECT_EQ(r.peers, expected);
   }
   // GrantIds refills a live node with yet another disjoint range.
@@ -542,6 +543,55 @@ TEST_F(ServiceTest, RegisterResolveUnregister) {
   EXPECT_EQ(*resolve(*a, 101), (Location{1, 2}));
   EXPECT_EQ(status(*a)->proclets, 1u);
   EXPECT_EQ(node_info(*a, 1).load.proclet_count, 1u);
+}
+
+// ResolveMany answers in order, node 0 for a proclet it does not know,
+// and refuses more ids than its limit.
+TEST_F(ServiceTest, ResolveManyAnswersInOrder) {
+  start();
+  auto a = connect();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(join(*a, 1));
+  a->post(Op::Register,
+          std::vector<Registration>{{100, {1, 1}}, {101, {1, 3}}});
+  ASSERT_TRUE(resolves_to(*a, 101, Location{1, 3}));
+  auto where = a->call<std::vector<Location>>(
+      Op::ResolveMany, std::vector<ProcletId>{101, 555, 100});
+  ASSERT_TRUE(where) << where.failure().message;
+  EXPECT_EQ(*where, (std::vector<Location>{{1, 3}, {0, 0}, {1, 1}}));
+  auto empty =
+      a->call<std::vector<Location>>(Op::ResolveMany, std::vector<ProcletId>{});
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
+  auto many = a->call<std::vector<Location>>(
+      Op::ResolveMany, std::vector<ProcletId>(kMaxResolveMany + 1, 100));
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.failure().code, Errc::invalid_argument);
+}
+
+// A node's heartbeat carries the address it publishes for outside clients:
+// every member learns it from its next heartbeat, and Status lists it.
+TEST_F(ServiceTest, HeartbeatsCarryThePublishedAddress) {
+  start();
+  auto a = connect();
+  auto b = connect();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(join(*a, 1));
+  ASSERT_TRUE(join(*b, 2));
+  ASSERT_TRUE(a->call<Membership>(Op::Heartbeat,
+                                  HeartbeatRequest{1, {}, "127.0.0.1:7001"}));
+  auto seen = beat(*b, 2);
+  ASSERT_TRUE(seen);
+  ASSERT_EQ(seen->peers.size(), 2u);
+  EXPECT_EQ(seen->peers[0].published, "127.0.0.1:7001");
+  EXPECT_EQ(seen->peers[1].published, "");
+  EXPECT_EQ(node_info(*b, 1).published, "127.0.0.1:7001");
+  auto long_one = a->call<Membership>(
+      Op::Heartbeat,
+      HeartbeatRequest{1, {}, std::string(kMaxPublished + 1, 'x')});
+  ASSERT_FALSE(long_one);
+  EXPECT_EQ(long_one.failure().code, Errc::invalid_argument);
+  EXPECT_EQ(node_info(*b, 1).published, "127.0.0.1:7001");
 }
 
 TEST_F(ServiceTest, PlaceSpreadsOverLiveNodes) {
@@ -1104,7 +1154,7 @@ std::size_t count_lines(const std::string &text, const std::string &needle) {
 }
 
 Bytes heartbeat_of(NodeId id, Load load = kLiveLoad) {
-  return encoded(HeartbeatRequest{id, load});
+  return encoded(HeartbeatRequest{id, load, {}});
 }
 
 TEST_F(ServiceTest, AForgedHeartbeatIsRefused) {
