@@ -2,9 +2,12 @@
 // and turning a failure into an error reply like Redis's.
 #include "Commands.hpp"
 
+#include "Cluster.hpp"
+
 #include <nu/runtime.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <unordered_map>
 
@@ -16,9 +19,8 @@ using Table = std::unordered_map<std::string_view, const CommandSpec *>;
 const Table &table() {
   static const Table commands = [] {
     Table t;
-    for (const auto *group : {&string_commands(), &server_commands()})
-      for (const CommandSpec &spec : *group)
-        t.emplace(spec.name, &spec);
+    for (const CommandSpec *spec : all_commands())
+      t.emplace(spec->name, spec);
     return t;
   }();
   return commands;
@@ -52,6 +54,18 @@ bool arity_ok(const CommandSpec &spec, std::size_t argc) {
 
 } // namespace
 
+const std::vector<const CommandSpec *> &all_commands() {
+  static const std::vector<const CommandSpec *> all = [] {
+    std::vector<const CommandSpec *> v;
+    for (const auto *group :
+         {&string_commands(), &server_commands(), &cluster_commands()})
+      for (const CommandSpec &spec : *group)
+        v.push_back(&spec);
+    return v;
+  }();
+  return all;
+}
+
 Session::Session(Store store, ServerInfo &info)
     : store_(std::move(store)), info_(info), node_(nu::this_node()),
       authenticated_(!info.password.required()) {
@@ -77,6 +91,11 @@ void Session::execute(const std::vector<std::string_view> &args,
     return reply_arity(out, spec->name);
   if (!authenticated_ && spec->name != "auth" && spec->name != "quit")
     return out.error("NOAUTH Authentication required.");
+  if (info_.cluster)
+    if (auto elsewhere = route(store_, node_, spec->keys, args)) {
+      info_.redirects += elsewhere->starts_with("MOVED");
+      return out.error(*elsewhere);
+    }
   std::size_t mark = out.buffer().size();
   try {
     Call call{args, out, *this};
@@ -85,6 +104,13 @@ void Session::execute(const std::vector<std::string_view> &args,
     out.buffer().resize(mark); // no half reply
     out.error(std::string("ERR nu: ") + e.what());
   }
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char &c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 void reply_not_integer(RespWriter &out) {

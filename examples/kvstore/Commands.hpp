@@ -25,6 +25,8 @@ struct ServerInfo {
   std::size_t max_clients = Limits().max_clients;
   std::atomic<std::size_t> threaded_clients{0}; ///< so far
   Password password;                            ///< requirepass
+  bool cluster = false;                         ///< --cluster
+  std::atomic<std::uint64_t> redirects{0};      ///< MOVED replies so far
 };
 
 /// One connection's state; commands run through it one at a time.
@@ -74,16 +76,34 @@ struct Call {
   }
 };
 
+/// Which arguments of a command are keys, as COMMAND reports them: from
+/// `first` to `last` (negative: counted from the end, -1 the last) every
+/// `step`; `first` 0 for a command without keys.
+struct KeySpec {
+  int first = 0;
+  int last = 0;
+  int step = 0;
+};
+
 /// A command: \p arity counts the name; negative means at least -arity.
 struct CommandSpec {
   std::string_view name;
   int arity;
   void (*run)(Call &);
+  KeySpec keys = {};
+  bool writes = false; ///< changes keys (COMMAND's "write" flag)
 };
 
-/// The handlers, by group (StringCommands.cpp, ServerCommands.cpp).
+/// The handlers, by group (StringCommands.cpp, ServerCommands.cpp,
+/// ClusterCommands.cpp).
 const std::vector<CommandSpec> &string_commands();
 const std::vector<CommandSpec> &server_commands();
+const std::vector<CommandSpec> &cluster_commands();
+/// Every command, in the order of the groups above (COMMAND's reply).
+const std::vector<const CommandSpec *> &all_commands();
+
+/// \p s in lower case (command and subcommand names).
+std::string lower(std::string_view s);
 
 /// Replies shared by the handlers.
 void reply_not_integer(RespWriter &out);

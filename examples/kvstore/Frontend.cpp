@@ -6,6 +6,7 @@
 #include "Socket.hpp"
 
 #include <nu/errors.hpp>
+#include <nu/locate.hpp>
 #include <nu/runtime.hpp>
 
 #include <atomic>
@@ -20,6 +21,10 @@ namespace {
 
 bool reserve_port(const Options &options, bool server_node,
                   std::string &error) {
+  if (server_node && !options.port_given && options.cluster) {
+    error = "--cluster: every node serves its slots; give --port";
+    return false;
+  }
   if (server_node && !options.port_given)
     return true;
   int fd = listen_at(options.host, options.port, error);
@@ -40,8 +45,10 @@ Frontend::Frontend(Store store) {
   auto options = parse_options(nu::process_args(), error);
   if (!options)
     throw nu::Error("nu-kvstore: " + error);
-  server_ = std::make_unique<Server>(std::move(store), options->host, fd,
-                                     options->limits, options->requirepass);
+  if (options->cluster) // MOVED replies name where shards are now
+    nu::watch_locations(store.shards());
+  server_ = std::make_unique<Server>(std::move(store), *options, fd);
+  nu::publish_address(options->host + ":" + std::to_string(server_->port()));
   std::printf("nu-kvstore: node %llu serving RESP at %s:%d\n",
               static_cast<unsigned long long>(nu::this_node()),
               options->host.c_str(), server_->port());

@@ -15,7 +15,7 @@ using Lines = std::vector<std::pair<std::string, std::string>>;
 Lines server(Call &c) {
   std::int64_t uptime = (now_ms() - c.info().started_ms) / 1000;
   return {{"redis_version", "7.0.0"},
-          {"redis_mode", "standalone"},
+          {"redis_mode", c.info().cluster ? "cluster" : "standalone"},
           {"os", "Linux"},
           {"arch_bits", "64"},
           {"process_id", std::to_string(getpid())},
@@ -48,6 +48,11 @@ Lines nu_node(Call &c) {
           {"nu_mem_limit", std::to_string(s.mem_limit)}};
 }
 
+Lines cluster(Call &c) {
+  return {{"cluster_enabled", c.info().cluster ? "1" : "0"},
+          {"nu_moved_redirects", std::to_string(c.info().redirects.load())}};
+}
+
 Lines keyspace(Call &c) {
   KeyCounts n = count_keys(c.store(), now_ms());
   if (n.keys == 0)
@@ -62,11 +67,10 @@ struct Section {
   Lines (*lines)(Call &);
 };
 
-constexpr Section kSections[] = {{"server", "Server", server},
-                                 {"clients", "Clients", clients},
-                                 {"memory", "Memory", memory},
-                                 {"nu", "nu", nu_node},
-                                 {"keyspace", "Keyspace", keyspace}};
+constexpr Section kSections[] = {
+    {"server", "Server", server},    {"clients", "Clients", clients},
+    {"memory", "Memory", memory},    {"nu", "nu", nu_node},
+    {"cluster", "Cluster", cluster}, {"keyspace", "Keyspace", keyspace}};
 
 } // namespace
 

@@ -3,6 +3,7 @@
 #include "Options.hpp"
 
 #include "Numbers.hpp"
+#include "Slots.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -106,6 +107,10 @@ std::optional<Options> parse_options(const std::vector<std::string> &args,
       o.help = true;
       continue;
     }
+    if (arg == "--cluster") {
+      o.cluster = true;
+      continue;
+    }
     std::string_view name = arg.substr(0, arg.find('='));
     if (std::find(std::begin(kFlags), std::end(kFlags), name) ==
         std::end(kFlags)) {
@@ -125,13 +130,17 @@ std::optional<Options> parse_options(const std::vector<std::string> &args,
     if (!error.empty())
       return std::nullopt;
   }
+  if (o.cluster && o.shards > kSlots) {
+    error = "--cluster allows at most 16384 shards (one slot each at least)";
+    return std::nullopt;
+  }
   return o;
 }
 
 std::string usage(const std::string &program) {
   return "usage: " + program +
          " [--port P] [--host H] [--shards N] [--replicas N]\n"
-         "       [client limits]\n"
+         "       [--cluster] [client limits]\n"
          "       [--requirepass PASSWORD]\n"
          "       [--nu-... runtime flags]\n"
          "A Redis-compatible (RESP2) key-value server whose keys live in a\n"
@@ -153,6 +162,14 @@ std::string usage(const std::string &program) {
          "  --partial-timeout-ms MS  disconnect a client that sent part of\n"
          "              a request, then nothing for MS ms (default 30000;\n"
          "              0: never)\n"
+         "  --cluster   speak Redis Cluster's protocol (give it to every "
+         "node):\n"
+         "              keys map to 16384 slots, each shard holds a range of\n"
+         "              them; a request for a key whose shard is on another\n"
+         "              node gets -MOVED to that node, keys of different\n"
+         "              slots in one request -CROSSSLOT; CLUSTER SLOTS,\n"
+         "              SHARDS and NODES list where every slot is now. Every\n"
+         "              node then serves clients (server nodes need --port)\n"
          "  --requirepass PASSWORD  clients must AUTH with it first (as\n"
          "              Redis's requirepass; CONFIG SET requirepass changes "
          "it)\n"

@@ -24,6 +24,7 @@ struct Options {
   unsigned replicas = 0; ///< backups per shard (nu::ProcletOptions)
   Limits limits; ///< --max-clients, --max-query-buffer, --partial-timeout-ms
   std::string requirepass; ///< "": clients need no AUTH
+  bool cluster = false;    ///< --cluster: Redis Cluster's protocol
   bool help = false;
 };
 

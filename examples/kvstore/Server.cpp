@@ -16,14 +16,15 @@ std::size_t loop_count() {
 
 } // namespace
 
-Server::Server(Store store, const std::string &host, int fd,
-               const Limits &limits, const std::string &requirepass)
+Server::Server(Store store, const Options &options, int fd)
     : store_(std::move(store)) {
-  info_.host = host;
+  const Limits &limits = options.limits;
+  info_.host = options.host;
   info_.port = local_port(fd);
   info_.started_ms = now_ms();
   info_.max_clients = limits.max_clients;
-  info_.password.set(requirepass);
+  info_.password.set(options.requirepass);
+  info_.cluster = options.cluster;
   clients_ = std::make_unique<Clients>(
       fd, [this] { return std::make_unique<Session>(store_, info_); }, limits,
       loop_count(), [this] { ++info_.threaded_clients; });

@@ -6,6 +6,7 @@
 #include "Clients.hpp"
 #include "Commands.hpp"
 #include "Limits.hpp"
+#include "Options.hpp"
 #include "Store.hpp"
 
 #include <memory>
@@ -15,10 +16,10 @@ namespace kv {
 
 class Server {
 public:
-  /// Serves clients within \p limits on \p listen_fd, a socket listening
-  /// at \p host (taken: closed when the server stops).
-  Server(Store store, const std::string &host, int listen_fd,
-         const Limits &limits = {}, const std::string &requirepass = {});
+  /// Serves clients as \p options say (host, limits, requirepass,
+  /// cluster) on \p listen_fd, a listening socket (taken: closed when the
+  /// server stops).
+  Server(Store store, const Options &options, int listen_fd);
   /// Stops accepting, disconnects every client, joins every thread.
   ~Server();
   Server(const Server &) = delete;

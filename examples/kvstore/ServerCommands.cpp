@@ -13,13 +13,6 @@
 namespace kv {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char &c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 void ping(Call &c) {
   if (c.args.size() > 2)
     return reply_arity(c.out, "ping");
@@ -42,7 +35,42 @@ void select(Call &c) {
   c.out.simple("OK");
 }
 
-void command(Call &c) { c.out.array(0); }
+/// One command as COMMAND describes it: name, arity, flags, first key,
+/// last key, step (what cluster clients read to find a request's keys).
+void describe(RespWriter &out, const CommandSpec &spec) {
+  out.array(6);
+  out.bulk(spec.name);
+  out.integer(spec.arity);
+  out.array(1);
+  out.simple(spec.writes ? "write" : spec.keys.first ? "readonly" : "fast");
+  out.integer(spec.keys.first);
+  out.integer(spec.keys.last);
+  out.integer(spec.keys.step);
+}
+
+/// COMMAND, COMMAND COUNT, COMMAND INFO name...
+void command(Call &c) {
+  const auto &all = all_commands();
+  std::string sub = c.args.size() > 1 ? lower(c.args[1]) : "";
+  if (sub.empty()) {
+    c.out.array(all.size());
+    for (const CommandSpec *spec : all)
+      describe(c.out, *spec);
+  } else if (sub == "count" && c.args.size() == 2) {
+    c.out.integer(static_cast<std::int64_t>(all.size()));
+  } else if (sub == "info") {
+    c.out.array(c.args.size() - 2);
+    for (std::size_t i = 2; i < c.args.size(); ++i) {
+      auto it = std::find_if(all.begin(), all.end(), [&](const auto *spec) {
+        return spec->name == lower(c.args[i]);
+      });
+      it == all.end() ? c.out.null_array() : describe(c.out, **it);
+    }
+  } else {
+    c.out.error("ERR unknown subcommand '" + std::string(c.args[1]) +
+                "'. Try COMMAND HELP.");
+  }
+}
 
 void dbsize(Call &c) {
   c.out.integer(

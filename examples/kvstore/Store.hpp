@@ -1,8 +1,9 @@
 // The map every node's server reads and writes: a nu::ShardedMap of keys
-// to entries, its shards spread over the nodes and migrating between them.
+// to entries by key slot, its shards spread over the nodes and migrating.
 #pragma once
 
 #include "Entry.hpp"
+#include "Slots.hpp"
 
 #include <nu/sharded_map.hpp>
 
@@ -10,6 +11,7 @@
 
 namespace kv {
 
-using Store = nu::ShardedMap<std::string, Entry>;
+/// Keys go to shards by Redis Cluster's slots, in cluster mode or not.
+using Store = nu::ShardedMap<std::string, Entry, SlotPartition>;
 
 } // namespace kv

@@ -153,14 +153,25 @@ void ttl_in(Call &c, bool ms) {
 void ttl(Call &c) { ttl_in(c, false); }
 void pttl(Call &c) { ttl_in(c, true); }
 
+constexpr KeySpec kOne{1, 1, 1};  // the first argument
+constexpr KeySpec kAll{1, -1, 1}; // every argument
+
 } // namespace
 
 const std::vector<CommandSpec> &string_commands() {
   static const std::vector<CommandSpec> commands = {
-      {"get", 2, get},        {"set", -3, set},      {"del", -2, del},
-      {"exists", -2, exists}, {"incr", 2, incr},     {"decr", 2, decr},
-      {"incrby", 3, incrby},  {"decrby", 3, decrby}, {"mget", -2, mget},
-      {"mset", -3, mset},     {"ttl", 2, ttl},       {"pttl", 2, pttl},
+      {"get", 2, get, kOne},
+      {"set", -3, set, kOne, true},
+      {"del", -2, del, kAll, true},
+      {"exists", -2, exists, kAll},
+      {"incr", 2, incr, kOne, true},
+      {"decr", 2, decr, kOne, true},
+      {"incrby", 3, incrby, kOne, true},
+      {"decrby", 3, decrby, kOne, true},
+      {"mget", -2, mget, kAll},
+      {"mset", -3, mset, {1, -1, 2}, true},
+      {"ttl", 2, ttl, kOne},
+      {"pttl", 2, pttl, kOne},
   };
   return commands;
 }

@@ -45,8 +45,9 @@ void cover_nodes(const kv::Store &store, Frontends &frontends) {
 int run(const kv::Options &options, const sigset_t &signals) {
   Frontends frontends;
   try {
-    kv::Store store = nu::make_sharded_map<std::string, kv::Entry>(
-        options.shards, options.replicas);
+    kv::Store store =
+        nu::make_sharded_map<std::string, kv::Entry, kv::SlotPartition>(
+            options.shards, options.replicas);
     while (true) {
       cover_nodes(store, frontends);
       timespec tick{0, 200'000'000};

@@ -113,12 +113,29 @@ private:
   std::unordered_map<K, V> map_;
 };
 
+/// How a ShardedMap picks a key's shard by default: std::hash<K>, mixed
+/// (so that small integers spread), modulo the shard count. A partition of
+/// your own is any such function object: `operator()(const K &key,
+/// std::size_t shards)` returning an index below `shards`, the same on
+/// every node (e.g. Redis Cluster's key slots, examples/kvstore).
+template <class K> struct HashPartition {
+  std::size_t operator()(const K &key, std::size_t shards) const {
+    std::uint64_t h = std::hash<K>{}(key);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h % shards);
+  }
+};
+
 /// A hash table of `K` to `V` split over proclets (its shards), which the
 /// runtime spreads over the nodes and migrates like any proclet. Copy the
 /// handle anywhere (into closures, other proclets' fields); every copy
-/// refers to the same map. Keys must hash the same way on every node (the
-/// same binary runs everywhere, so std::hash does).
-template <class K, class V> class ShardedMap {
+/// refers to the same map. Keys must go to the same shard on every node
+/// (the same binary runs everywhere, so std::hash does); `Partition` says
+/// which (HashPartition by default).
+template <class K, class V, class Partition = HashPartition<K>>
+class ShardedMap {
 public:
   using Shard = MapShard<K, V>;
 
@@ -133,11 +150,7 @@ public:
   const std::vector<Proclet<Shard>> &shards() const { return shards_; }
   /// The index of the shard that holds \p key.
   std::size_t shard_index(const K &key) const {
-    std::uint64_t h = std::hash<K>{}(key);
-    h ^= h >> 33; // spread identity hashes of small integers
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return static_cast<std::size_t>(h % check().size());
+    return Partition{}(key, check().size());
   }
 
   /// Sets \p key to \p value.
@@ -367,8 +380,9 @@ private:
 /// the live nodes; from then on they migrate like any proclet. With
 /// \p replicas backups each (see ProcletOptions::replicas), they survive
 /// the death of the node hosting them.
-template <class K, class V>
-ShardedMap<K, V> make_sharded_map(std::size_t shards, unsigned replicas = 0) {
+template <class K, class V, class Partition = HashPartition<K>>
+ShardedMap<K, V, Partition> make_sharded_map(std::size_t shards,
+                                             unsigned replicas = 0) {
   if (shards == 0)
     throw Error("nu::make_sharded_map: a map needs at least one shard");
   std::vector<NodeId> where = nodes();
@@ -377,7 +391,7 @@ ShardedMap<K, V> make_sharded_map(std::size_t shards, unsigned replicas = 0) {
   for (std::size_t i = 0; i < shards; ++i)
     handles.push_back(make_proclet<MapShard<K, V>>(
         ProcletOptions{.node = where[i % where.size()], .replicas = replicas}));
-  return ShardedMap<K, V>(std::move(handles));
+  return ShardedMap<K, V, Partition>(std::move(handles));
 }
 
 } // namespace nu

@@ -1,0 +1,48 @@
+// The Redis Cluster view of the map on one node: which node serves each
+// run of slots (where its shard lives now) and where to send a client.
+#pragma once
+
+#include "Commands.hpp"
+#include "Store.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kv {
+
+/// A node as cluster clients see it.
+struct ClusterNode {
+  nu::NodeId id = 0;
+  std::string host; ///< from its published address
+  int port = 0;
+};
+
+/// Slots [first, last] and the node serving them.
+struct SlotRange {
+  std::size_t first = 0;
+  std::size_t last = 0;
+  ClusterNode node;
+};
+
+/// The slot ranges in slot order, consecutive shards on one node merged. A
+/// shard on a node that published no address is served by \p self.
+std::vector<SlotRange> slot_ranges(const Store &store, nu::NodeId self);
+
+/// Every node with a published address, \p self first.
+std::vector<ClusterNode> cluster_nodes(nu::NodeId self);
+
+/// The 40-character name Redis Cluster gives node \p id.
+std::string node_name(nu::NodeId id);
+
+/// For a request whose keys \p keys says where to find in \p args: the
+/// error sending the client elsewhere ("CROSSSLOT ..." when its keys are in
+/// different slots, "MOVED <slot> <host:port>" when the shard holding them
+/// is on another node that published an address), or nothing to serve it
+/// here (through the shard's handle, which also follows a move under way).
+std::optional<std::string> route(const Store &store, nu::NodeId self,
+                                 const KeySpec &keys,
+                                 const std::vector<std::string_view> &args);
+
+} // namespace kv
