@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks nu-kvstore against redis-server with redis-benchmark (SET, GET;
-# 50 clients, pipeline 16, 32-byte values) on 127.0.0.1 and prints a table.
+# 50 clients, pipeline 16, 32-byte values) on 127.0.0.1 and prints a table:
+# one node, three nodes reached through one, spread, and --cluster.
 set -euo pipefail
 
 if [[ $# -gt 1 || ${1-} == -* ]]; then
@@ -55,7 +56,7 @@ run_parallel() {
   clients=$(((50 + $# - 1) / $#))
   for port in "$@"; do
     timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" \
-      -c "$clients" -P 16 -d 32 -r 100000 -n "$n" --csv \
+      -c "$clients" -P 16 -d 32 -r 100000 -n "$n" --csv "${rb_flags[@]}" \
       >"$tmp/rb.$i" 2>"$tmp/rb.$i.err" &
     bench_pids+=($!)
     i=$((i + 1))
@@ -66,7 +67,8 @@ run_parallel() {
     cat "$tmp"/rb.*.err >&2
     return 1
   fi
-  awk -F'"' 'FNR == 2 { rps += $4; p50 += $10; n++
+  # The CSV row after the header (--cluster prints the nodes first).
+  awk -F'"' '$1 == "" && $2 != "test" { rps += $4; p50 += $10; n++
                         if ($14 > p99) p99 = $14; if ($16 > max) max = $16 }
     END { printf "%.0f %.3f %.3f %.3f\n", rps, p50 / n, p99, max }' \
     "$tmp"/rb.[0-9]
@@ -118,7 +120,8 @@ start_server() {
   await_stderr "$name" '^nu: node [0-9]+ serving at'
 }
 
-# Controller + 2 server nodes + the main node; sets ports (main's first).
+# Controller + 2 server nodes + the main node (nu_flags, then the
+# arguments); sets ports (main's first).
 start_three() {
   local name
   declare -gA node_out=()
@@ -147,27 +150,47 @@ bench_three_nodes() {
   stop_all
 }
 
+# redis-benchmark --cluster: its 50 clients steered to the node serving
+# each key's slot (CLUSTER NODES, then MOVED).
+bench_cluster() {
+  echo "== nu-kvstore --cluster, 3 nodes" >&2
+  nu_flags+=(--cluster)
+  rb_flags=(--cluster)
+  if start_three; then
+    measure nu-kvstore-3nodes-cluster "${ports[0]}" || failed=1
+  fi
+  stop_all
+  rb_flags=()
+}
+
 print_table() {
   echo "redis-benchmark -c 50 -P 16 -d 32 -r 100000, ~${seconds} s per test;" \
     "127.0.0.1, $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "spread: one redis-benchmark per node (-c 17), ops/s summed," \
     "p50 averaged, p99/max the largest"
-  awk '$1 == "redis-server" { base[$2] = $3 } { row[NR] = $0 }
+  awk '$1 == "redis-server" { base[$2] = $3 }
+    $1 == "nu-kvstore-1node" { one[$2] = $3; one_p50[$2] = $4 }
+    { row[NR] = $0 }
     END {
-      printf "%-24s %-4s %10s %9s %8s %8s %8s\n", "target", "test", "ops/s",
-             "vs redis", "p50 ms", "p99 ms", "max ms"
+      printf "%-26s %-4s %10s %9s %9s %8s %8s %8s %8s\n", "target", "test",
+             "ops/s", "vs redis", "vs 1node", "p50 ms", "p50/1node",
+             "p99 ms", "max ms"
       for (i = 1; i <= NR; i++) {
         split(row[i], f, " ")
         ratio = base[f[2]] ? sprintf("%.2fx", f[3] / base[f[2]]) : "-"
-        printf "%-24s %-4s %10d %9s %8.3f %8.3f %8.3f\n", f[1], f[2], f[3],
-               ratio, f[4], f[5], f[6]
+        r1 = one[f[2]] ? sprintf("%.2fx", f[3] / one[f[2]]) : "-"
+        p1 = one_p50[f[2]] ? sprintf("%.2fx", f[4] / one_p50[f[2]]) : "-"
+        printf "%-26s %-4s %10d %9s %9s %8.3f %8s %8.3f %8.3f\n", f[1], f[2],
+               f[3], ratio, r1, f[4], p1, f[5], f[6]
       }
     }' "$rows"
 }
 
+rb_flags=()
 bench_redis
 bench_one_node
 bench_three_nodes
+bench_cluster
 echo
 print_table
 exit "$failed"

@@ -59,25 +59,24 @@ std::string node_name(nu::NodeId id) {
   return name;
 }
 
-std::optional<std::string> route(const Store &store, nu::NodeId self,
-                                 const KeySpec &keys,
-                                 const std::vector<std::string_view> &args) {
+Route route(const Store &store, nu::NodeId self, const KeySpec &keys,
+            const std::vector<std::string_view> &args) {
   if (keys.first == 0 || args.size() <= static_cast<std::size_t>(keys.first))
-    return std::nullopt;
+    return {};
   const auto count = static_cast<int>(args.size());
   const int last = keys.last < 0 ? count + keys.last : keys.last;
   const std::size_t slot = key_slot(args[keys.first]);
   for (int i = keys.first + keys.step; i <= last && i < count; i += keys.step)
     if (key_slot(args[i]) != slot)
-      return "CROSSSLOT Keys in request don't hash to the same slot";
+      return {"CROSSSLOT Keys in request don't hash to the same slot"};
   nu::NodeId at =
       store.shards()[slot_shard(slot, store.shard_count())].location();
   if (at == self || at == 0)
-    return std::nullopt;
+    return {};
   std::string address = nu::published_address(at);
   if (address.empty())
-    return std::nullopt;
-  return "MOVED " + std::to_string(slot) + " " + address;
+    return {"", true};
+  return {"MOVED " + std::to_string(slot) + " " + address};
 }
 
 } // namespace kv

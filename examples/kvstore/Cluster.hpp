@@ -36,13 +36,20 @@ std::vector<ClusterNode> cluster_nodes(nu::NodeId self);
 /// The 40-character name Redis Cluster gives node \p id.
 std::string node_name(nu::NodeId id);
 
-/// For a request whose keys \p keys says where to find in \p args: the
-/// error sending the client elsewhere ("CROSSSLOT ..." when its keys are in
-/// different slots, "MOVED <slot> <host:port>" when the shard holding them
-/// is on another node that published an address), or nothing to serve it
-/// here (through the shard's handle, which also follows a move under way).
-std::optional<std::string> route(const Store &store, nu::NodeId self,
-                                 const KeySpec &keys,
-                                 const std::vector<std::string_view> &args);
+/// Where a request goes in cluster mode.
+struct Route {
+  /// The error sending the client elsewhere, or "" to serve it here.
+  std::string redirect;
+  /// Served here through a shard on another node (it waits for a reply).
+  bool remote = false;
+};
+
+/// For a request whose keys \p keys says where to find in \p args:
+/// "CROSSSLOT ..." when its keys are in different slots, "MOVED <slot>
+/// <host:port>" when the shard holding them is on another node that
+/// published an address, else served here (through the shard's handle,
+/// which also follows a move under way).
+Route route(const Store &store, nu::NodeId self, const KeySpec &keys,
+            const std::vector<std::string_view> &args);
 
 } // namespace kv

@@ -74,11 +74,18 @@ Session::Session(Store store, ServerInfo &info)
 
 Session::~Session() { --info_.clients; }
 
+bool Session::remote_shards() const {
+  return std::any_of(
+      store_.shards().begin(), store_.shards().end(),
+      [&](const auto &shard) { return shard.location() != node_; });
+}
+
+/// Without --cluster a client may reach any shard, so it is slow once some
+/// shard is elsewhere. With it, its keys are served here or redirected: it
+/// is slow once a request did reach another node.
 bool Session::slow() {
-  if (!slow_) // a few relaxed loads, once per batch of requests
-    slow_ = std::any_of(
-        store_.shards().begin(), store_.shards().end(),
-        [&](const auto &shard) { return shard.location() != node_; });
+  if (!slow_ && !info_.cluster) // a few relaxed loads, once per batch
+    slow_ = remote_shards();
   return slow_;
 }
 
@@ -91,11 +98,14 @@ void Session::execute(const std::vector<std::string_view> &args,
     return reply_arity(out, spec->name);
   if (!authenticated_ && spec->name != "auth" && spec->name != "quit")
     return out.error("NOAUTH Authentication required.");
-  if (info_.cluster)
-    if (auto elsewhere = route(store_, node_, spec->keys, args)) {
-      info_.redirects += elsewhere->starts_with("MOVED");
-      return out.error(*elsewhere);
+  if (info_.cluster) {
+    Route to = route(store_, node_, spec->keys, args);
+    if (!to.redirect.empty()) {
+      info_.redirects += to.redirect.starts_with("MOVED");
+      return out.error(to.redirect);
     }
+    slow_ = slow_ || to.remote || (spec->all_shards && remote_shards());
+  }
   std::size_t mark = out.buffer().size();
   try {
     Call call{args, out, *this};

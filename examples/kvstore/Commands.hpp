@@ -53,6 +53,8 @@ private:
   Store store_;
   ServerInfo &info_;
   nu::NodeId node_;
+  bool remote_shards() const;
+
   bool quit_ = false;
   bool slow_ = false;
   bool authenticated_; // AUTH ran, or no password was needed at connect
@@ -91,7 +93,8 @@ struct CommandSpec {
   int arity;
   void (*run)(Call &);
   KeySpec keys = {};
-  bool writes = false; ///< changes keys (COMMAND's "write" flag)
+  bool writes = false;     ///< changes keys (COMMAND's "write" flag)
+  bool all_shards = false; ///< calls every shard (DBSIZE, FLUSHALL, INFO)
 };
 
 /// The handlers, by group (StringCommands.cpp, ServerCommands.cpp,

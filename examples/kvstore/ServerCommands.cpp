@@ -172,11 +172,16 @@ void config(Call &c) {
 
 const std::vector<CommandSpec> &server_commands() {
   static const std::vector<CommandSpec> commands = {
-      {"ping", -1, ping},         {"echo", 2, echo},
-      {"quit", -1, quit},         {"select", 2, select},
-      {"command", -1, command},   {"dbsize", 1, dbsize},
-      {"flushall", -1, flushall}, {"flushdb", -1, flushall},
-      {"info", -1, info},         {"config", -2, config},
+      {"ping", -1, ping},
+      {"echo", 2, echo},
+      {"quit", -1, quit},
+      {"select", 2, select},
+      {"command", -1, command},
+      {"dbsize", 1, dbsize, {}, false, true},
+      {"flushall", -1, flushall, {}, true, true},
+      {"flushdb", -1, flushall, {}, true, true},
+      {"info", -1, info, {}, false, true},
+      {"config", -2, config},
       {"auth", -2, auth},
   };
   return commands;
