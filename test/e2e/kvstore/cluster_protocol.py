@@ -40,6 +40,9 @@ class ClusterProtocol(unittest.TestCase):
         common = ["--cluster", "--port", "0", *flags]
         servers = [ps.start([KVSTORE, "--nu-join", self.address, *common])
                    for _ in range(2)]
+        # Joined before the main node starts, so that the map spreads.
+        for p in servers:
+            self.wait_for(lambda: "serving at" in p.stderr(), p.stderr)
         main = ps.start([KVSTORE, "--nu-controller", self.address, *common,
                          "--shards", str(shards)])
         nodes = dict(p.serving() for p in [main, *servers])  # id -> port
@@ -48,13 +51,17 @@ class ClusterProtocol(unittest.TestCase):
         # Every node lists every node once their heartbeats carried the
         # addresses.
         self.wait_for(lambda: all(
-            set(cluster_slots(p).values()) == set(ports) for p in ports))
+            set(cluster_slots(p).values()) == set(ports) for p in ports),
+            lambda: {p: sorted(set(cluster_slots(p).values())) for p in ports})
         return nodes
 
-    def wait_for(self, done, timeout=10):
+    def wait_for(self, done, state=lambda: "", timeout=10):
+        """Polls done() until it is true; fails after timeout s, showing
+        state()."""
         deadline = time.monotonic() + timeout
         while not done():
-            self.assertLess(time.monotonic(), deadline, "timed out")
+            if time.monotonic() > deadline:
+                self.fail(f"timed out; {state()}")
             time.sleep(0.05)
 
     def test_redis_py_writes_through_a_drain(self):
