@@ -32,6 +32,9 @@ server's RSS, proclets and migrations (from INFO).
   --csv FILE            one row per interval: t, ops/s, p50, p99, max (ms),
                         rss MiB, proclets and migrations per server
   --timeout-ms N        a reply must come within N ms (default 10000)
+  --cluster             speak Redis Cluster's protocol: each connection
+                        reads CLUSTER SLOTS, sends a key to the node serving
+                        its slot and follows MOVED redirects (counted)
 )";
 
 [[noreturn]] void usageError(const std::string &What) {
@@ -111,6 +114,8 @@ void check(const Options &O) {
                "--interval-ms >= 10, the others >= 0");
   if (O.SetRatio < 0 || O.SetRatio > 1)
     usageError("--set-ratio must be within 0..1");
+  if (O.Cluster && O.MsetKeys > 0)
+    usageError("--mset and --cluster do not go together (CROSSSLOT)");
   bool Squeeze = O.SqueezeAt >= 0;
   if (Squeeze != (O.SqueezeServer.has_value() && !O.SqueezeTo.empty()))
     usageError("--squeeze-at, --squeeze-server and --squeeze-to go together");
@@ -127,8 +132,8 @@ Options parseOptions(int Argc, char **Argv) {
       std::fputs(kUsage, stdout);
       std::exit(0);
     }
-    if (Arg == "--populate") {
-      O.Populate = true;
+    if (Arg == "--populate" || Arg == "--cluster") {
+      (Arg == "--populate" ? O.Populate : O.Cluster) = true;
       continue;
     }
     if (auto Eq = Arg.find('='); Eq != std::string::npos) {

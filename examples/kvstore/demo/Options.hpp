@@ -27,6 +27,7 @@ struct Options {
   std::string SqueezeParam = "nu-mem-limit"; // CONFIG SET <param>
   std::string Csv;
   int TimeoutMs = 10000;
+  bool Cluster = false; // Redis Cluster's protocol: keys go to their node
 };
 
 /// Parses argv; prints usage and exits on --help or a bad option.

@@ -2,6 +2,7 @@
 // once, each reply timed from its batch's write; the first failure stops all.
 #include "Workers.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <random>
@@ -32,8 +33,15 @@ std::string makeValue(int Size) {
 Workers::Workers(const Options &O) : Opts(O), Value(makeValue(O.ValueSize)) {
   for (int I = 0; I < Opts.Connections; ++I) {
     auto S = std::make_unique<Slot>();
-    S->Conn = std::make_unique<Connection>();
-    S->Conn->open(Opts.Servers[I % Opts.Servers.size()], Opts.TimeoutMs);
+    const Address &First = Opts.Servers[I % Opts.Servers.size()];
+    if (Opts.Cluster) {
+      std::vector<Address> Seeds{First};
+      Seeds.insert(Seeds.end(), Opts.Servers.begin(), Opts.Servers.end());
+      S->Routes = std::make_unique<Router>(Seeds, Opts.TimeoutMs);
+    } else {
+      S->Conn = std::make_unique<Connection>();
+      S->Conn->open(First, Opts.TimeoutMs);
+    }
     Slots.push_back(std::move(S));
   }
 }
@@ -42,7 +50,7 @@ Workers::~Workers() {
   // Unwinding with threads running: do not wait for their reply timeouts.
   for (auto &S : Slots)
     if (!Threads.empty())
-      S->Conn->shutdown();
+      S->Conn ? S->Conn->shutdown() : S->Routes->shutdown();
   stop();
 }
 
@@ -69,6 +77,13 @@ std::string Workers::error() const {
   return Error;
 }
 
+long Workers::redirects() const {
+  long Sum = 0;
+  for (auto &S : Slots)
+    Sum += S->Routes ? S->Routes->redirects() : 0;
+  return Sum;
+}
+
 Histogram Workers::takeInterval() {
   Histogram All;
   for (auto &S : Slots) {
@@ -92,40 +107,67 @@ void Workers::run(void (Workers::*Body)(Slot &, std::size_t), Slot &S,
   --Running;
 }
 
-void Workers::expectReplies(Connection &Conn, int Count) {
+/// Sends \p Commands at once and reads their replies in order; an error
+/// reply throws. Without --cluster all go on the slot's connection; with
+/// it, each to the node serving \p Keys[i] (its first key). \p Times, if
+/// given, gets each reply's time since the writes.
+void Workers::exchange(Slot &S, const std::vector<std::string> &Commands,
+                       const std::vector<std::string> &Keys,
+                       std::vector<std::uint64_t> *Times) {
+  std::vector<Connection *> To(Commands.size());
+  std::vector<std::pair<Connection *, std::string>> Out;
+  for (std::size_t I = 0; I < Commands.size(); ++I) {
+    To[I] = S.Routes ? &S.Routes->forKey(Keys[I]) : S.Conn.get();
+    auto It = std::find_if(Out.begin(), Out.end(),
+                           [&](const auto &O) { return O.first == To[I]; });
+    if (It == Out.end())
+      It = Out.insert(Out.end(), {To[I], std::string()});
+    It->second += Commands[I];
+  }
+  auto Sent = Clock::now();
+  for (auto &[Conn, Bytes] : Out)
+    Conn->write(Bytes);
   Reply R;
-  for (int I = 0; I < Count; ++I) {
-    Conn.read(R);
+  for (std::size_t I = 0; I < Commands.size(); ++I) {
+    if (S.Routes)
+      S.Routes->finish(*To[I], Commands[I], R);
+    else
+      To[I]->read(R);
     if (R.Type == '-')
-      throw std::runtime_error(Conn.address().text() +
+      throw std::runtime_error(To[I]->address().text() +
                                ": replied with an error: " + R.Text);
+    if (Times)
+      (*Times)[I] = static_cast<std::uint64_t>(
+          std::chrono::nanoseconds(Clock::now() - Sent).count());
   }
 }
 
 void Workers::populateBody(Slot &S, std::size_t Index) {
   const long Step = static_cast<long>(Slots.size());
   const int PerCommand = std::max(Opts.MsetKeys, 1);
-  const int Commands =
+  const int Batch =
       Opts.MsetKeys > 0 ? Opts.Pipeline : std::max(Opts.Pipeline, 64);
-  std::string Batch;
+  std::vector<std::string> Commands, Keys;
   char Key[32];
   long Next = static_cast<long>(Index);
   while (Next < Opts.Keys && !Stopping) {
-    Batch.clear();
-    int Sent = 0, Keys = 0;
-    for (; Sent < Commands && Next < Opts.Keys; ++Sent) {
+    Commands.clear();
+    Keys.clear();
+    long Count = 0;
+    for (int Sent = 0; Sent < Batch && Next < Opts.Keys; ++Sent) {
       long Last = std::min(Opts.Keys, Next + Step * PerCommand);
-      long Count = (Last - Next + Step - 1) / Step;
-      appendArray(Batch, 1 + 2 * static_cast<std::size_t>(Count));
-      appendBulk(Batch, Opts.MsetKeys > 0 ? "MSET" : "SET");
-      for (; Next < Last; Next += Step, ++Keys) {
-        appendBulk(Batch, keyName(Key, Next));
-        appendBulk(Batch, Value);
+      std::string &C = Commands.emplace_back();
+      appendArray(
+          C, 1 + 2 * static_cast<std::size_t>((Last - Next + Step - 1) / Step));
+      appendBulk(C, Opts.MsetKeys > 0 ? "MSET" : "SET");
+      Keys.emplace_back(keyName(Key, Next));
+      for (; Next < Last; Next += Step, ++Count) {
+        appendBulk(C, keyName(Key, Next));
+        appendBulk(C, Value);
       }
     }
-    S.Conn->write(Batch);
-    expectReplies(*S.Conn, Sent);
-    Populated += Keys;
+    exchange(S, Commands, Keys, nullptr);
+    Populated += Count;
   }
 }
 
@@ -133,29 +175,21 @@ void Workers::loadBody(Slot &S, std::size_t Index) {
   std::mt19937_64 Rng(0x9e3779b97f4a7c15ULL * (Index + 1));
   std::uniform_int_distribution<long> AnyKey(0, Opts.Keys - 1);
   std::bernoulli_distribution IsSet(Opts.SetRatio);
-  std::vector<std::uint64_t> Times(static_cast<std::size_t>(Opts.Pipeline));
-  std::string Batch;
+  const auto Pipeline = static_cast<std::size_t>(Opts.Pipeline);
+  std::vector<std::uint64_t> Times(Pipeline);
+  std::vector<std::string> Commands(Pipeline), Keys(Pipeline);
   char Key[32];
-  Reply R;
   while (!Stopping) {
-    Batch.clear();
-    for (int I = 0; I < Opts.Pipeline; ++I) {
+    for (std::size_t I = 0; I < Pipeline; ++I) {
       std::string_view Name = keyName(Key, AnyKey(Rng));
+      Keys[I].assign(Name);
+      Commands[I].clear();
       if (IsSet(Rng))
-        appendCommand(Batch, {"SET", Name, Value});
+        appendCommand(Commands[I], {"SET", Name, Value});
       else
-        appendCommand(Batch, {"GET", Name});
+        appendCommand(Commands[I], {"GET", Name});
     }
-    auto Sent = Clock::now();
-    S.Conn->write(Batch);
-    for (auto &Time : Times) {
-      S.Conn->read(R);
-      if (R.Type == '-')
-        throw std::runtime_error(S.Conn->address().text() +
-                                 ": replied with an error: " + R.Text);
-      Time = static_cast<std::uint64_t>(
-          std::chrono::nanoseconds(Clock::now() - Sent).count());
-    }
+    exchange(S, Commands, Keys, &Times);
     std::scoped_lock L(S.Mu);
     for (auto Time : Times)
       S.Latency.record(Time);

@@ -5,6 +5,7 @@
 #include "Histogram.hpp"
 #include "Options.hpp"
 #include "Resp.hpp"
+#include "Router.hpp"
 
 #include <atomic>
 #include <memory>
@@ -33,10 +34,13 @@ public:
   std::string error() const;
   /// The latencies since the previous call, merged over the threads.
   Histogram takeInterval();
+  /// MOVED redirects followed so far (--cluster).
+  long redirects() const;
 
 private:
   struct Slot {
-    std::unique_ptr<Connection> Conn;
+    std::unique_ptr<Connection> Conn; // without --cluster
+    std::unique_ptr<Router> Routes;   // with it
     std::mutex Mu;
     Histogram Latency;
   };
@@ -46,7 +50,9 @@ private:
            std::size_t Index);
   void populateBody(Slot &S, std::size_t Index);
   void loadBody(Slot &S, std::size_t Index);
-  void expectReplies(Connection &Conn, int Count);
+  void exchange(Slot &S, const std::vector<std::string> &Commands,
+                const std::vector<std::string> &Keys,
+                std::vector<std::uint64_t> *Times);
 
   const Options &Opts;
   std::string Value;

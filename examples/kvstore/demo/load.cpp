@@ -150,6 +150,10 @@ int run(const Options &O) {
     Sq.RssAfter = rssOf(C);
   }
   printSummary(Samples, Sq, O);
+  if (O.Cluster)
+    std::printf("cluster clients: %s MOVED redirects followed (a shard had "
+                "moved since they read CLUSTER SLOTS)\n",
+                withCommas(W.redirects()).c_str());
   return 0;
 }
 

@@ -13,7 +13,7 @@ kvstore=${NU_KVSTORE:-$build/examples/kvstore/nu-kvstore}
 controller=${NU_CONTROLLER:-$build/controller/nu-controller}
 load=${NU_KVSTORE_LOAD:-$build/examples/kvstore/demo/nu-kvstore-load}
 plot=$(dirname "$0")/plot.gp
-out=$build/demo
+out=${DEMO_OUT:-$build/demo} # the CSV and the plot
 
 # The demo's shape: 128 shards of about 1 MiB (940 values of 1 KiB), so that
 # a move pauses a few ms.
@@ -24,7 +24,9 @@ seconds=${DEMO_SECONDS:-40}
 squeeze_at=${DEMO_SQUEEZE_AT:-15}
 squeeze_to=${DEMO_SQUEEZE_TO:-60%}
 # Nodes share this host's free memory: only the squeeze may move shards.
-node_flags=(--port 0 --nu-min-free=0)
+# Redis Cluster's protocol: each client sends a key to the node serving its
+# slot and follows the shards when they move (MOVED redirects).
+node_flags=(--port 0 --nu-min-free=0 --cluster)
 # The transport between the processes (tcp, or ucx: docs/transports.md).
 transport=${DEMO_TRANSPORT:-tcp}
 node_flags+=(--nu-transport "$transport")
@@ -101,9 +103,10 @@ await() {
 
 check_binaries() {
   local program
-  for program in "$kvstore" "$controller" "$load"; do
-    [[ -x $program ]] || fail "$program is not built (cmake --build $build" \
-      "--target nu-kvstore nu-controller nu-kvstore-load)"
+  for program in "$kvstore" "$controller" "$load" redis-cli; do
+    command -v "$program" >/dev/null || fail "$program is not built" \
+      "(cmake --build $build --target nu-kvstore nu-controller" \
+      "nu-kvstore-load; redis-cli: scripts/setup.sh)"
   done
   command -v gnuplot >/dev/null || fail "gnuplot is not installed" \
     "(scripts/setup.sh)"
@@ -141,6 +144,19 @@ start_cluster() {
     "${node_flags[@]}" --shards "$shards"
   node_pid[main]=$started
   await_frontends
+  await_cluster
+}
+
+# Until every node is in CLUSTER NODES (each published its RESP address
+# with a heartbeat), so that clients see every node from the start.
+await_cluster() {
+  local port=${resp[main]##*:}
+  for _ in {1..100}; do
+    [[ $(redis-cli -p "$port" CLUSTER NODES | grep -c master) -eq 3 ]] &&
+      return 0
+    sleep 0.1
+  done
+  fail "CLUSTER NODES did not list the 3 nodes within 10 s" "$tmp/main.log"
 }
 
 # "nu[migrate] info: migrated proclet ID from node A to node B: N bytes,
@@ -175,7 +191,8 @@ show_migrations() {
 
 run_load() {
   "$load" --servers "${resp[main]},${resp[b]},${resp[c]}" \
-    --connections 6 --pipeline 4 --keys "$keys" --value-size "$value_size" \
+    --cluster --connections 6 --pipeline 4 --keys "$keys" \
+    --value-size "$value_size" \
     --set-ratio 0.1 --populate --duration "$seconds" \
     --squeeze-at "$squeeze_at" --squeeze-server "${resp[c]}" \
     --squeeze-to "$squeeze_to" --csv "$csv" >"$tmp/load.out" 2>&1 &
