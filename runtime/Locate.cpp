@@ -6,6 +6,7 @@
 #include "nu/errors.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace nu {
 namespace detail {
@@ -70,12 +71,57 @@ void Node::relocate_watched(ProcletId id, NodeId where) {
   it->second->location.store(where, std::memory_order_relaxed);
 }
 
+std::vector<std::vector<NodeId>>
+Node::backup_locations(const std::vector<ProcletId> &ids) {
+  using Listing = std::vector<wire::ProcletListing>;
+  std::vector<std::pair<NodeId, std::shared_ptr<TypedState<Listing>>>> asked;
+  for (NodeId n : nodes()) {
+    if (n == id())
+      continue; // read below
+    wire::FrameHeader header;
+    header.kind = wire::FrameKind::Move;
+    header.aux = wire::kMoveList;
+    auto state = std::make_shared<TypedState<Listing>>();
+    try {
+      request_rpc(n, header, wire::start_frame(), state);
+    } catch (const std::exception &) {
+      continue; // unreachable: left out
+    }
+    asked.emplace_back(n, std::move(state));
+  }
+  std::unordered_map<ProcletId, std::size_t> index;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    index.emplace(ids[i], i);
+  std::vector<std::vector<NodeId>> out(ids.size());
+  auto add = [&](NodeId n, const Listing &listing) {
+    for (const auto &[proclet, type, bytes, role] : listing)
+      if (auto it = index.find(proclet); it != index.end() && role == "backup")
+        out[it->second].push_back(n);
+  };
+  add(id(), list_proclets());
+  for (auto &[n, state] : asked) {
+    try {
+      add(n, state->take());
+    } catch (const std::exception &) {
+      // gone or silent: it holds nothing we can count on
+    }
+  }
+  for (auto &nodes : out)
+    std::sort(nodes.begin(), nodes.end());
+  return out;
+}
+
 void watch_locations(Node *node, const std::vector<ProcletId> &ids) {
   if (ids.size() > controller::kMaxResolveMany)
     throw Error("nu::watch_locations: at most " +
                 std::to_string(controller::kMaxResolveMany) +
                 " proclets at a time");
   node->watch(ids);
+}
+
+std::vector<std::vector<NodeId>>
+backup_locations(Node *node, const std::vector<ProcletId> &ids) {
+  return node->backup_locations(ids);
 }
 
 } // namespace detail

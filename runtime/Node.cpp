@@ -419,7 +419,8 @@ void Node::on_request(const std::shared_ptr<net::Connection> &conn,
 
 // What a peer may ask of a node, by the role it proved: moves come from
 // operators (nuctl) and the controller, which may ask nothing else (they
-// hold no handles); a node may ask anything but a move it does not relay.
+// hold no handles); a node may ask anything but a move it does not relay,
+// and may list what a node hosts (nu::backup_locations).
 // Without a cluster secret no peer proved a role: any may ask anything.
 bool Node::may_serve(net::PeerRole role, const wire::FrameHeader &header) {
   bool move = header.kind == wire::FrameKind::Move;
@@ -427,7 +428,8 @@ bool Node::may_serve(net::PeerRole role, const wire::FrameHeader &header) {
   case net::PeerRole::unknown:
     return true;
   case net::PeerRole::node:
-    return !move || (header.flags & wire::kForwarded) != 0;
+    return !move || (header.flags & wire::kForwarded) != 0 ||
+           header.aux == wire::kMoveList;
   case net::PeerRole::controller:
   case net::PeerRole::tool:
     return move;

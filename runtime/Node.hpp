@@ -91,6 +91,11 @@ public:
   /// Keeps the locations this node caches for \p ids current: each
   /// heartbeat asks the controller where they are.
   void watch(const std::vector<ProcletId> &ids);
+  /// The nodes holding a backup of each of \p ids: every live node lists
+  /// what it holds (all asked at once); a node that does not answer within
+  /// the call timeout is left out.
+  std::vector<std::vector<NodeId>>
+  backup_locations(const std::vector<ProcletId> &ids);
   /// This node and its peers, sorted.
   std::vector<NodeId> nodes() const;
   /// Proclets hosted here.

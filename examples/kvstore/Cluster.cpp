@@ -24,19 +24,45 @@ std::optional<ClusterNode> reachable(nu::NodeId id) {
 
 } // namespace
 
-std::vector<SlotRange> slot_ranges(const Store &store, nu::NodeId self) {
+std::vector<std::vector<nu::NodeId>> BackupCache::get(const Store &store) {
+  std::scoped_lock lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (now >= until_ || nodes_.size() != store.shard_count()) {
+    nodes_ = nu::backup_locations(store.shards());
+    until_ = now + std::chrono::seconds(1);
+  }
+  return nodes_;
+}
+
+std::vector<SlotRange> slot_ranges(const Store &store, nu::NodeId self,
+                                   BackupCache *backups) {
   const std::size_t n = store.shard_count();
   ClusterNode here = reachable(self).value_or(ClusterNode{self, "", 0});
+  std::vector<std::vector<nu::NodeId>> copies(n);
+  if (backups)
+    copies = backups->get(store);
   std::vector<SlotRange> out;
   for (std::size_t shard = 0; shard < n; ++shard) {
     nu::NodeId at = store.shards()[shard].location();
     ClusterNode node = at == self ? here : reachable(at).value_or(here);
+    std::vector<ClusterNode> replicas;
+    for (nu::NodeId b : copies[shard])
+      if (auto r = reachable(b); r && b != node.id)
+        replicas.push_back(*r);
     std::size_t last =
         shard + 1 == n ? kSlots - 1 : first_slot(shard + 1, n) - 1;
-    if (!out.empty() && out.back().node.id == node.id)
+    auto same = [&](const SlotRange &r) {
+      if (r.node.id != node.id || r.replicas.size() != replicas.size())
+        return false;
+      for (std::size_t i = 0; i < replicas.size(); ++i)
+        if (r.replicas[i].id != replicas[i].id)
+          return false;
+      return true;
+    };
+    if (!out.empty() && same(out.back()))
       out.back().last = last;
     else
-      out.push_back({first_slot(shard, n), last, node});
+      out.push_back({first_slot(shard, n), last, node, std::move(replicas)});
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // run of slots (where its shard lives now) and where to send a client.
 #pragma once
 
+#include "Backups.hpp"
 #include "Commands.hpp"
 #include "Store.hpp"
 
@@ -19,16 +20,20 @@ struct ClusterNode {
   int port = 0;
 };
 
-/// Slots [first, last] and the node serving them.
+/// Slots [first, last], the node serving them and the nodes holding
+/// backups of their shards (--replicas).
 struct SlotRange {
   std::size_t first = 0;
   std::size_t last = 0;
   ClusterNode node;
+  std::vector<ClusterNode> replicas;
 };
 
-/// The slot ranges in slot order, consecutive shards on one node merged. A
-/// shard on a node that published no address is served by \p self.
-std::vector<SlotRange> slot_ranges(const Store &store, nu::NodeId self);
+/// The slot ranges in slot order, consecutive shards on one node (and with
+/// the same backups, when \p backups is given) merged. A shard on a node
+/// that published no address is served by \p self.
+std::vector<SlotRange> slot_ranges(const Store &store, nu::NodeId self,
+                                   BackupCache *backups = nullptr);
 
 /// Every node with a published address, \p self first.
 std::vector<ClusterNode> cluster_nodes(nu::NodeId self);

@@ -23,25 +23,27 @@ void node_entry(RespWriter &out, const ClusterNode &n) {
   out.array(0); // no hostname metadata
 }
 
+/// Each range: first, last, the primary, then the nodes with backups.
 void slots(Call &c) {
-  auto ranges = slot_ranges(c.store(), self());
+  auto ranges = slot_ranges(c.store(), self(), &c.info().backups);
   c.out.array(ranges.size());
   for (const SlotRange &r : ranges) {
-    c.out.array(3);
+    c.out.array(3 + r.replicas.size());
     c.out.integer(static_cast<std::int64_t>(r.first));
     c.out.integer(static_cast<std::int64_t>(r.last));
     node_entry(c.out, r.node);
+    for (const ClusterNode &replica : r.replicas)
+      node_entry(c.out, replica);
   }
 }
 
-void shard_node(RespWriter &out, const ClusterNode &n) {
-  std::string endpoint = n.host;
+void shard_node(RespWriter &out, const ClusterNode &n, const char *role) {
   out.array(14);
   for (auto [name, value] :
        {std::pair<const char *, std::string>{"id", node_name(n.id)},
         {"ip", n.host},
-        {"endpoint", endpoint},
-        {"role", "master"},
+        {"endpoint", n.host},
+        {"role", role},
         {"health", "online"}}) {
     out.bulk(name);
     out.bulk(value);
@@ -52,26 +54,21 @@ void shard_node(RespWriter &out, const ClusterNode &n) {
   out.integer(0);
 }
 
-/// A Redis shard is a node with its slot ranges.
+/// A Redis shard is a slot range with its primary and replicas.
 void shards(Call &c) {
-  auto ranges = slot_ranges(c.store(), self());
-  auto nodes = cluster_nodes(self());
-  c.out.array(nodes.size());
-  for (const ClusterNode &n : nodes) {
-    std::vector<const SlotRange *> mine;
-    for (const SlotRange &r : ranges)
-      if (r.node.id == n.id)
-        mine.push_back(&r);
+  auto ranges = slot_ranges(c.store(), self(), &c.info().backups);
+  c.out.array(ranges.size());
+  for (const SlotRange &r : ranges) {
     c.out.array(4);
     c.out.bulk("slots");
-    c.out.array(2 * mine.size());
-    for (const SlotRange *r : mine) {
-      c.out.integer(static_cast<std::int64_t>(r->first));
-      c.out.integer(static_cast<std::int64_t>(r->last));
-    }
+    c.out.array(2);
+    c.out.integer(static_cast<std::int64_t>(r.first));
+    c.out.integer(static_cast<std::int64_t>(r.last));
     c.out.bulk("nodes");
-    c.out.array(1);
-    shard_node(c.out, n);
+    c.out.array(1 + r.replicas.size());
+    shard_node(c.out, r.node, "master");
+    for (const ClusterNode &replica : r.replicas)
+      shard_node(c.out, replica, "replica");
   }
 }
 

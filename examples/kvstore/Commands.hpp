@@ -2,6 +2,7 @@
 // run one request at a time against the map on behalf of a connection.
 #pragma once
 
+#include "Backups.hpp"
 #include "Connection.hpp"
 #include "Password.hpp"
 #include "Resp.hpp"
@@ -27,6 +28,7 @@ struct ServerInfo {
   Password password;                            ///< requirepass
   bool cluster = false;                         ///< --cluster
   std::atomic<std::uint64_t> redirects{0};      ///< MOVED replies so far
+  BackupCache backups; ///< of the shards, for CLUSTER SLOTS and SHARDS
 };
 
 /// One connection's state; commands run through it one at a time.
@@ -68,7 +70,7 @@ struct Call {
   Session &session;
 
   Store &store() { return session.store_; }
-  const ServerInfo &info() { return session.info_; }
+  ServerInfo &info() { return session.info_; }
   Password &password() { return session.info_.password; }
   void quit() { session.quit_ = true; }
   void authenticated() { session.authenticated_ = true; }

@@ -25,6 +25,8 @@ std::string published_address(NodeId node);
 
 namespace detail {
 void watch_locations(Node *node, const std::vector<ProcletId> &ids);
+std::vector<std::vector<NodeId>>
+backup_locations(Node *node, const std::vector<ProcletId> &ids);
 } // namespace detail
 
 /// Keeps where the caller's node believes each of \p proclets lives
@@ -42,6 +44,20 @@ void watch_locations(const std::vector<Proclet<T>> &proclets) {
     if (p)
       ids.push_back(p.id());
   detail::watch_locations(detail::current_node(), ids);
+}
+
+/// The nodes holding a backup of each of \p proclets (made with
+/// ProcletOptions::replicas; an empty list for the others), in order: every
+/// live node is asked what it holds, all at once (one request each). A node
+/// that does not answer is left out. For a Redis Cluster's replicas, say.
+template <class T>
+std::vector<std::vector<NodeId>>
+backup_locations(const std::vector<Proclet<T>> &proclets) {
+  std::vector<ProcletId> ids;
+  ids.reserve(proclets.size());
+  for (const Proclet<T> &p : proclets)
+    ids.push_back(p.id());
+  return detail::backup_locations(detail::current_node(), ids);
 }
 
 } // namespace nu

@@ -172,6 +172,30 @@ class ClusterProtocol(unittest.TestCase):
                 "CLUSTER", "COUNTKEYSINSLOT", slot,
                 target_nodes=rc.get_node_from_key("{t}a")), 2)
 
+    def test_backups_are_listed_as_replicas(self):
+        with h.Processes() as ps:
+            nodes = self.start(ps, "--replicas", "1", shards=8)
+            ports = set(nodes.values())
+            r = redis.Redis(port=nodes[max(nodes)])
+            rc = RedisCluster(host="127.0.0.1", port=nodes[max(nodes)])
+            # A shard made on a node that had not heard of the others yet
+            # gets its backup with its first call: write to every shard.
+            for i in range(400):
+                rc.set(f"k{i}", "v")
+            # Where backups are is asked of every node once a second.
+            self.wait_for(lambda: all(
+                len(s) == 4 for s in r.execute_command("CLUSTER", "SLOTS")),
+                lambda: r.execute_command("CLUSTER", "SLOTS"))
+            ranges = r.execute_command("CLUSTER", "SLOTS")
+            self.assertEqual(sum(s[1] - s[0] + 1 for s in ranges), 16384)
+            for first, last, primary, *replicas in ranges:
+                self.assertEqual(len(replicas), 1, ranges)
+                self.assertIn(replicas[0][1], ports - {primary[1]})
+            shards = r.execute_command("CLUSTER", "SHARDS")
+            roles = [n[n.index(b"role") + 1] for s in shards for n in s[3]]
+            self.assertEqual(roles.count(b"replica"), len(shards))
+            self.assertEqual(rc.get("k7"), b"v")
+
     def test_flags(self):
         status, _, err = h.run([KVSTORE, "--cluster", "--shards", "16385"])
         self.assertEqual(status, 2)

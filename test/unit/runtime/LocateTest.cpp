@@ -5,6 +5,7 @@
 
 #include <nu/locate.hpp>
 #include <nu/migrate.hpp>
+#include <nu/options.hpp>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +71,21 @@ TEST_F(ControlledCluster, TheControllerNeverOverridesWhatANodeKnows) {
   EXPECT_EQ(here.location(), 1u);
   EXPECT_EQ(gone.location(), 2u);
   EXPECT_EQ(here.Run(&Counter::Where), 1u);
+}
+
+// Every node says which backups it holds: a proclet with two backups is
+// found on the two nodes that hold them, one without on none.
+TEST_F(ControlledCluster, BackupLocationsListTheNodesHoldingBackups) {
+  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  NodeScope scope(&node(2));
+  auto kept = nu::make_proclet<Counter>(
+      nu::ProcletOptions{.node = 1, .replicas = 2}, 5);
+  auto plain = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 1});
+  kept.Run(&Counter::Add, 1); // applied by both backups before it returns
+  auto where = nu::backup_locations(std::vector{kept, plain});
+  ASSERT_EQ(where.size(), 2u);
+  EXPECT_EQ(where[0], (std::vector<nu::NodeId>{2, 3}));
+  EXPECT_TRUE(where[1].empty());
 }
 
 } // namespace

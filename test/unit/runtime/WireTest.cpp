@@ -361,16 +361,18 @@ TEST_F(Wire, AReleaseOfMoreWeightThanIsOutChangesNothing) {
 }
 
 /// A Move of \p proclet to node \p to from a peer of \p role; its reply.
+/// (\p aux kMoveList: a listing.)
 nu::wire::FrameKind move_from(Cluster &cluster,
                               std::shared_ptr<const nu::net::Secret> secret,
                               nu::net::PeerRole role, nu::ProcletId proclet,
-                              nu::NodeId to) {
+                              nu::NodeId to, std::uint64_t aux = 0) {
   RawPeer peer(cluster, cluster.b(), std::move(secret), role);
   nu::wire::FrameHeader h;
   h.kind = nu::wire::FrameKind::Move;
   h.request_id = 14;
   h.proclet_id = proclet;
   h.target = to;
+  h.aux = aux;
   nu::detail::Bytes bytes;
   return reply_to(peer, h, {}, bytes).header.kind;
 }
@@ -389,6 +391,10 @@ TEST(SecretCluster, ToolsMoveNodesCallAndRelease) {
   EXPECT_EQ(move_from(cluster, secret, nu::net::PeerRole::node, c.id(), 1),
             nu::wire::FrameKind::Error);
   EXPECT_EQ(c.Run(&Counter::Where), 2u) << "it did not move";
+  // A node may list what another holds (nu::backup_locations).
+  EXPECT_EQ(move_from(cluster, secret, nu::net::PeerRole::node, 0, 0,
+                      nu::wire::kMoveList),
+            nu::wire::FrameKind::Result);
   EXPECT_EQ(move_from(cluster, secret, nu::net::PeerRole::tool, c.id(), 1),
             nu::wire::FrameKind::Result);
   EXPECT_EQ(c.Run(&Counter::Where), 1u);
