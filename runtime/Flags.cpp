@@ -119,9 +119,9 @@ constexpr FlagSpec kFlags[] = {
        return parse_address(v, f.controller);
      }},
     {"--nu-cpu-high",
-     "move proclets away while this process uses more than this fraction "
-     "of all CPUs (default 0: off; nodes sharing a host see each other's "
-     "load)",
+     "move the busiest proclets away while the CPUs this process may run on "
+     "(its affinity or cpuset) are busier than this fraction, whoever uses "
+     "them (default 0: off)",
      [](RuntimeFlags &f, std::string_view v) {
        return parse_fraction(v, f.cpu_high);
      }},
@@ -174,6 +174,19 @@ constexpr FlagSpec kFlags[] = {
      "before it gives up and the proclet stays (default 1000)",
      [](RuntimeFlags &f, std::string_view v) {
        return parse_ms(v, f.migrate_drain, 1, 3'600'000);
+     }},
+    {"--nu-migrate-delay-ms",
+     "for comparison only: wait this long (ms) before each migration starts, "
+     "the proclet running meanwhile (default 0)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_ms(v, f.migrate_delay, 0, 3'600'000);
+     }},
+    {"--nu-migrate-throttle-mbps",
+     "for comparison only: send a migrating proclet's state at most this "
+     "many MB/s, as an ordinary live migration would (default 0: no limit)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_int<std::uint64_t>(v, f.migrate_throttle_mbps, 0,
+                                       1'000'000);
      }},
     {"--nu-min-free",
      "move proclets away while the host (or cgroup) has less free memory "

@@ -24,6 +24,9 @@ struct RuntimeFlags {
   bool insecure = false;   ///< may listen beyond loopback without a secret
   net::TlsFiles tls;       ///< all empty: plain TCP
   std::chrono::milliseconds migrate_drain{1000};
+  // The slow-migration baseline (for comparison only): 0 is off.
+  std::uint64_t migrate_throttle_mbps = 0;
+  std::chrono::milliseconds migrate_delay{0};
   log::Level log_level = log::Level::warn;
   // The migration policy (migrate/Monitor.hpp) and the chaos trigger.
   std::chrono::milliseconds monitor{100};     ///< 0: no policy

@@ -58,6 +58,10 @@ public:
     bool main = false;
     /// How long a migration waits for the calls in flight to finish.
     std::chrono::milliseconds migrate_drain{1000};
+    /// The slow-migration baseline: a wait before each migration starts,
+    /// and at most this many bytes a second of state sent (0: no limit).
+    std::chrono::milliseconds migrate_delay{0};
+    std::uint64_t migrate_throttle = 0;
     /// The process's arguments other than nu's flags (nu::process_args).
     std::vector<std::string> args;
   };
@@ -152,6 +156,8 @@ public:
   std::vector<wire::ProcletListing> list_proclets() const;
   /// Migrations out of this node so far.
   std::uint64_t migrations() const { return migrations_.load(); }
+  /// State bytes of the proclets moved out of this node so far.
+  std::uint64_t migrated_bytes() const { return migrated_bytes_.load(); }
   const std::vector<std::string> &args() const { return options_.args; }
   /// The memory this node may use (0: no limit), read by the monitor and
   /// reported to the controller.
@@ -335,6 +341,7 @@ private:
   std::unordered_set<ProcletId> replicated_; // known to be, from replies
   std::atomic<std::uint64_t> next_call_{1};  // CallTag::call
   std::atomic<std::uint64_t> migrations_{0};
+  std::atomic<std::uint64_t> migrated_bytes_{0};
   std::atomic<std::uint64_t> mem_limit_{0};
 };
 

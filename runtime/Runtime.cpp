@@ -133,6 +133,8 @@ Node::Options node_options(const RuntimeFlags &flags) {
   options.workers = flags.workers;
   options.call_timeout = flags.call_timeout;
   options.migrate_drain = flags.migrate_drain;
+  options.migrate_delay = flags.migrate_delay;
+  options.migrate_throttle = flags.migrate_throttle_mbps * 1'000'000;
   options.transport = flags.transport;
   options.transport_options.memory_hub = std::make_shared<net::MemoryHub>();
   options.listen_address = flags.listen;
@@ -286,8 +288,9 @@ const std::vector<std::string> &process_args() {
 
 NodeStats node_stats() {
   detail::Node *node = detail::current_node();
-  return {node->id(), node->proclet_count(), node->migrations(),
-          detail::process_rss(), node->mem_limit()};
+  return {node->id(),         node->proclet_count(),
+          node->migrations(), detail::process_rss(),
+          node->mem_limit(),  node->migrated_bytes()};
 }
 
 void set_memory_limit(std::uint64_t bytes) {

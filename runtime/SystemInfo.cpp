@@ -1,6 +1,7 @@
 // Machine load from /proc and cgroup v2; the build id from the executable's
 // PT_NOTE segment (NT_GNU_BUILD_ID); the schema digest from the registry.
 #include "SystemInfo.hpp"
+#include "CpuUse.hpp"
 
 #include "nu/detail/hash.hpp"
 #include "nu/detail/registry.hpp"
@@ -101,7 +102,8 @@ MachineLoad machine_load(std::uint64_t mem_limit) {
     m.free_memory =
         std::min(m.free_memory, mem_limit > rss ? mem_limit - rss : 0);
   }
-  m.cpus = std::max(1u, std::thread::hardware_concurrency());
+  m.cpus = static_cast<std::uint32_t>(
+      std::max<std::size_t>(1, allowed_cpus().size()));
   double avg = 0;
   if (std::ifstream in("/proc/loadavg"); in >> avg)
     m.cpu_load = std::clamp(avg / m.cpus, 0.0, 1.0);

@@ -44,6 +44,7 @@ Lines nu_node(Call &c) {
           {"nu_shards", std::to_string(c.store().shard_count())},
           {"nu_proclets_here", std::to_string(s.proclets)},
           {"nu_migrations", std::to_string(s.migrations)},
+          {"nu_migrated_bytes", std::to_string(s.migrated_bytes)},
           {"nu_rss", std::to_string(s.rss)},
           {"nu_mem_limit", std::to_string(s.mem_limit)}};
 }

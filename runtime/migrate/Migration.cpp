@@ -39,6 +39,8 @@ MigrationStats migrate(Node *node, ProcletId id, NodeId location, NodeId to) {
 
 MigrationStats Node::migrate(ProcletId id, NodeId to) {
   WorkerPool::BlockingScope blocking;
+  if (options_.migrate_delay.count() > 0) // the baseline: reacting late
+    std::this_thread::sleep_for(options_.migrate_delay);
   std::shared_ptr<Slot> slot = start_move(id, to);
   auto start = Clock::now();
   MigrationStats stats{id, this->id(), to, 0, {}};
@@ -57,6 +59,7 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
                 std::to_string(to) + ": " + e.what());
   }
   commit_move(slot, to);
+  migrated_bytes_.fetch_add(stats.bytes);
   stats.pause = std::chrono::duration_cast<std::chrono::microseconds>(
       Clock::now() - start);
   log::get("migrate").info("migrated {} from node {} to node {}: {} bytes, "

@@ -3,6 +3,7 @@
 #include "migrate/Monitor.hpp"
 
 #include "ControllerLink.hpp"
+#include "CpuUse.hpp"
 #include "SystemInfo.hpp"
 #include "nu/log/log.hpp"
 
@@ -37,21 +38,18 @@ bool memory_relieved(const ResourceSample &s, const MonitorOptions &o) {
          (o.min_free == 0 || s.host_free >= o.min_free + o.min_free / 4);
 }
 
-/// The default sampler: /proc and the process's CPU clock.
+/// The default sampler: /proc; the CPU use is how busy the CPUs this
+/// process may run on were since the last sample, whoever kept them busy
+/// (an antagonist on them is pressure too).
 struct ProcSampler {
-  std::uint64_t cpu_ns = process_cpu_ns();
-  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
-  double cpus = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<int> cpus = allowed_cpus();
+  CpuTimes before = cpu_times_now(cpus);
 
   ResourceSample operator()() {
     ResourceSample s{process_rss(), machine_load().free_memory, 0};
-    auto now = std::chrono::steady_clock::now();
-    std::uint64_t cpu = process_cpu_ns();
-    double wall = std::chrono::duration<double, std::nano>(now - at).count();
-    if (wall > 0)
-      s.cpu = static_cast<double>(cpu - cpu_ns) / wall / cpus;
-    at = now;
-    cpu_ns = cpu;
+    CpuTimes now = cpu_times_now(cpus);
+    s.cpu = busy_fraction(before, now);
+    before = now;
     return s;
   }
 };
@@ -63,8 +61,8 @@ std::string mib(std::uint64_t bytes) {
 std::string describe(Pressure p, const ResourceSample &s,
                      const MonitorOptions &o) {
   if (p == Pressure::cpu)
-    return "CPU pressure (" + std::to_string(int(s.cpu * 100)) +
-           " % of all CPUs)";
+    return "CPU pressure (its CPUs " + std::to_string(int(s.cpu * 100)) +
+           " % busy)";
   std::string out = "memory pressure (RSS " + mib(s.rss);
   if (o.mem_limit != 0)
     out += " of --nu-mem-limit " + mib(o.mem_limit);

@@ -21,7 +21,7 @@ namespace nu::detail {
 struct ResourceSample {
   std::uint64_t rss = 0;       ///< this process's resident memory, bytes
   std::uint64_t host_free = 0; ///< MemAvailable, capped by the cgroup's room
-  double cpu = 0; ///< this process's CPU use since the last sample, 0..1
+  double cpu = 0; ///< how busy this node's CPUs were since the last, 0..1
 };
 
 struct MonitorOptions {
@@ -33,8 +33,8 @@ struct MonitorOptions {
   /// Host free memory to keep (0: not watched): pressure below it,
   /// relieved at 125 % of it.
   std::uint64_t min_free = 64ull << 20;
-  /// CPU use (fraction of all CPUs) above which proclets move (0: not
-  /// watched); relieved below 80 % of it.
+  /// How busy this node's CPUs (its affinity) may be, a fraction, before
+  /// proclets move (0: not watched); relieved below 80 % of it.
   double cpu_high = 0;
   /// Every this often, a random proclet moves to a random node (0: off).
   std::chrono::milliseconds chaos{0};

@@ -6,8 +6,10 @@
 #include "migrate/Transfer.hpp"
 #include "nu/errors.hpp"
 
+#include <chrono>
 #include <cstring>
 #include <deque>
+#include <thread>
 
 namespace nu::detail {
 namespace {
@@ -59,6 +61,7 @@ void Node::send_state(const Slot &slot, NodeId to, SavedState state,
   header.proclet_id = slot.id;
   header.target = slot.type->id;
   std::deque<std::shared_ptr<TypedState<void>>> window;
+  const auto start = std::chrono::steady_clock::now();
   for (Bytes &frame : state.frames) {
     Bytes encoded;
     encode(encoded, SerialContext{}, info);
@@ -68,6 +71,11 @@ void Node::send_state(const Slot &slot, NodeId to, SavedState state,
     auto ack = std::make_shared<TypedState<void>>();
     request_rpc(to, header, std::move(frame), ack);
     window.push_back(std::move(ack));
+    if (!copy && options_.migrate_throttle != 0) // the baseline's pace
+      std::this_thread::sleep_until(
+          start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                      1e9 * static_cast<double>(info.offset) /
+                      static_cast<double>(options_.migrate_throttle))));
     if (window.size() == kWindow) {
       window.front()->take(); // throws what went wrong
       window.pop_front();

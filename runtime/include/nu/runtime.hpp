@@ -30,10 +30,11 @@ const std::vector<std::string> &process_args();
 /// What the caller's node hosts and uses.
 struct NodeStats {
   NodeId node = 0;
-  std::size_t proclets = 0;     ///< hosted here now
-  std::uint64_t migrations = 0; ///< proclets moved away so far
-  std::uint64_t rss = 0;        ///< the process's resident memory, bytes
-  std::uint64_t mem_limit = 0;  ///< --nu-mem-limit or set_memory_limit
+  std::size_t proclets = 0;         ///< hosted here now
+  std::uint64_t migrations = 0;     ///< proclets moved away so far
+  std::uint64_t rss = 0;            ///< the process's resident memory, bytes
+  std::uint64_t mem_limit = 0;      ///< --nu-mem-limit or set_memory_limit
+  std::uint64_t migrated_bytes = 0; ///< state bytes moved away so far
 };
 NodeStats node_stats();
 

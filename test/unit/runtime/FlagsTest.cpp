@@ -87,14 +87,19 @@ TEST(Flags, PolicyDefaults) {
   EXPECT_EQ(flags->min_free, 64u << 20);
   EXPECT_EQ(flags->cpu_high, 0.0);
   EXPECT_EQ(flags->chaos_migrate.count(), 0);
+  EXPECT_EQ(flags->migrate_throttle_mbps, 0u);
+  EXPECT_EQ(flags->migrate_delay.count(), 0);
 }
 
 TEST(Flags, PolicyFlagsAndByteSuffixes) {
   Args a({"app", "--nu-mem-limit", "64M", "--nu-min-free=2g",
           "--nu-cpu-high=0.75", "--nu-monitor-ms", "0",
-          "--nu-chaos-migrate-ms=5"});
+          "--nu-chaos-migrate-ms=5", "--nu-migrate-throttle-mbps", "600",
+          "--nu-migrate-delay-ms=200"});
   auto flags = nu::detail::parse_flags(a.argc, a.ptrs.data());
   ASSERT_TRUE(flags) << flags.failure().message;
+  EXPECT_EQ(flags->migrate_throttle_mbps, 600u);
+  EXPECT_EQ(flags->migrate_delay.count(), 200);
   EXPECT_EQ(flags->mem_limit, 64u << 20);
   EXPECT_EQ(flags->min_free, std::uint64_t{2} << 30);
   EXPECT_EQ(flags->cpu_high, 0.75);
@@ -120,7 +125,8 @@ TEST(Flags, BadPolicyValues) {
         "--nu-mem-limit=-1", "--nu-mem-limit=1.5G", "--nu-mem-limit=2T",
         "--nu-mem-limit=9999999999G", "--nu-min-free=x", "--nu-cpu-high=1.5",
         "--nu-cpu-high=-0.1", "--nu-cpu-high=high", "--nu-monitor-ms=-1",
-        "--nu-chaos-migrate-ms=often"}) {
+        "--nu-chaos-migrate-ms=often", "--nu-migrate-throttle-mbps=-5",
+        "--nu-migrate-throttle-mbps=fast", "--nu-migrate-delay-ms=soon"}) {
     Args a({"app", bad});
     auto flags = nu::detail::parse_flags(a.argc, a.ptrs.data());
     ASSERT_FALSE(flags) << bad;

@@ -66,6 +66,30 @@ TEST_F(Migration, ALargeStateMovesInChunks) {
   EXPECT_EQ(b.Run(&Blob::Sum), sum);
 }
 
+// The slow-migration baseline (--nu-migrate-delay-ms and
+// --nu-migrate-throttle-mbps): a move from a node so configured starts
+// after the delay and its pause lasts at least the state's bytes at the
+// throttled rate; the node counts the bytes it sent away.
+TEST_F(Migration, TheBaselineDelaysAndThrottlesAMove) {
+  auto o = options();
+  o.migrate_delay = 100ms;
+  o.migrate_throttle = 20'000'000; // 20 MB/s
+  nodes_.push_back(std::make_unique<nu::detail::Node>(o));
+  ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 4; }));
+  auto b = on<Blob>(4);
+  b.Run(&Blob::Fill, std::uint64_t{4} << 20, std::uint8_t{1});
+  auto sum = b.Run(&Blob::Sum);
+  auto start = std::chrono::steady_clock::now();
+  auto stats = nu::migrate(b, 2);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(stats.pause, std::chrono::microseconds(stats.bytes * 1'000'000 /
+                                                   o.migrate_throttle));
+  EXPECT_GE(took, o.migrate_delay + stats.pause);
+  EXPECT_EQ(b.Run(&Blob::Sum), sum);
+  EXPECT_EQ(node(3).migrated_bytes(), stats.bytes);
+  EXPECT_EQ(node(1).migrated_bytes(), 0u);
+}
+
 TEST_F(Migration, CallsDuringManyMovesAreNeitherLostNorRepeated) {
   auto c = on<Counter>(2);
   std::atomic<bool> done{false};
