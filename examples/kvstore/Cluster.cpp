@@ -51,15 +51,8 @@ std::vector<SlotRange> slot_ranges(const Store &store, nu::NodeId self,
         replicas.push_back(*r);
     std::size_t last =
         shard + 1 == n ? kSlots - 1 : first_slot(shard + 1, n) - 1;
-    auto same = [&](const SlotRange &r) {
-      if (r.node.id != node.id || r.replicas.size() != replicas.size())
-        return false;
-      for (std::size_t i = 0; i < replicas.size(); ++i)
-        if (r.replicas[i].id != replicas[i].id)
-          return false;
-      return true;
-    };
-    if (!out.empty() && same(out.back()))
+    if (!out.empty() && out.back().node == node &&
+        out.back().replicas == replicas)
       out.back().last = last;
     else
       out.push_back({first_slot(shard, n), last, node, std::move(replicas)});

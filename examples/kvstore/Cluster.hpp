@@ -18,6 +18,7 @@ struct ClusterNode {
   nu::NodeId id = 0;
   std::string host; ///< from its published address
   int port = 0;
+  bool operator==(const ClusterNode &) const = default;
 };
 
 /// Slots [first, last], the node serving them and the nodes holding
