@@ -36,8 +36,9 @@ void Node::watch(const std::vector<ProcletId> &ids) {
   refresh_watched();
 }
 
-/// Asks the controller where the watched proclets are; forgets those this
-/// node holds no handle to any more.
+/// Asks the controller where the watched proclets are (as many requests as
+/// ResolveMany's limit needs); forgets those this node holds no handle to
+/// any more.
 void Node::refresh_watched() {
   if (!link_)
     return;
@@ -46,13 +47,16 @@ void Node::refresh_watched() {
     std::scoped_lock lock(watch_mu_);
     ids.assign(watched_.begin(), watched_.end());
   }
-  if (ids.empty())
-    return;
-  auto where = link_->resolve_many(ids);
-  if (!where)
-    return; // the next heartbeat tries again
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    relocate_watched(ids[i], (*where)[i].node);
+  for (std::size_t at = 0; at < ids.size(); at += controller::kMaxResolveMany) {
+    std::vector<ProcletId> part(
+        ids.begin() + at,
+        ids.begin() + std::min(ids.size(), at + controller::kMaxResolveMany));
+    auto where = link_->resolve_many(part);
+    if (!where)
+      return; // the next heartbeat tries again
+    for (std::size_t i = 0; i < part.size(); ++i)
+      relocate_watched(part[i], (*where)[i].node);
+  }
 }
 
 /// Points this node's handle to proclet \p id at \p where. The controller
@@ -112,10 +116,6 @@ Node::backup_locations(const std::vector<ProcletId> &ids) {
 }
 
 void watch_locations(Node *node, const std::vector<ProcletId> &ids) {
-  if (ids.size() > controller::kMaxResolveMany)
-    throw Error("nu::watch_locations: at most " +
-                std::to_string(controller::kMaxResolveMany) +
-                " proclets at a time");
   node->watch(ids);
 }
 
