@@ -32,8 +32,9 @@ backup_locations(Node *node, const std::vector<ProcletId> &ids);
 /// Keeps where the caller's node believes each of \p proclets lives
 /// (Proclet::location()) current without calling them: at once on the
 /// nodes a proclet moves from and to, and on the others within a heartbeat
-/// (each heartbeat asks the controller about the watched proclets, in one
-/// request). Watching ends when this node holds no handle to the proclet.
+/// (each heartbeat asks the controller about the watched proclets, 65,536
+/// per request). Watching ends when this node holds no handle to the
+/// proclet.
 /// `published_address(p.location())` is then where to send a client whose
 /// request is for `p`.
 template <class T>
