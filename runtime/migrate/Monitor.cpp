@@ -27,9 +27,6 @@ constexpr int kMaxTries = 3;
 constexpr std::chrono::milliseconds kResample{20};
 /// The longest back-off when nothing can move.
 constexpr std::chrono::seconds kMaxBackoff{5};
-/// How long the state bytes of a proclet moved away under memory pressure
-/// count as freed before RSS shows them so.
-constexpr std::chrono::seconds kCredit{2};
 
 bool memory_high(const ResourceSample &s, const MonitorOptions &o) {
   return (o.mem_limit != 0 && s.rss > o.mem_limit / 10 * 9) ||
@@ -189,34 +186,11 @@ ResourceSample Monitor::sample() {
   return s;
 }
 
-/// \p s with the state of the proclets moved away under memory pressure in
-/// the last kCredit taken off its RSS (and added to the host's free
-/// memory), as far as RSS has not fallen by it yet: malloc returns their
-/// pages late, or only once others sharing them are gone. So the policy
-/// stops once what it moved covers what it needed, not once RSS shows it.
-ResourceSample Monitor::credited(ResourceSample s) {
-  auto now = Clock::now();
-  while (!credit_.empty() && now - credit_.front().at > kCredit)
-    credit_.pop_front();
-  if (credit_.empty())
-    return s;
-  std::uint64_t moved = 0;
-  for (const Moved &m : credit_)
-    moved += m.bytes;
-  const std::uint64_t before = credit_.front().rss;
-  const std::uint64_t fell = before > s.rss ? before - s.rss : 0;
-  const std::uint64_t pending = moved > fell ? moved - fell : 0;
-  s.rss = s.rss > pending ? s.rss - pending : 0;
-  s.host_free += pending;
-  return s;
-}
-
 /// One sample; under pressure, one move. Returns the wait until the next.
 Monitor::Clock::duration Monitor::policy_tick() {
   ResourceSample s = sample();
-  last_rss_ = s.rss;
   Pressure previous = pressure_;
-  pressure_ = assess(credited(s), options_, previous);
+  pressure_ = assess(s, options_, previous);
   std::vector<Node::ProcletUsage> usage = node_.movable_proclets();
   std::vector<Candidate> ranked =
       rank(candidates(usage, pressure_, cpu_before_));
@@ -258,9 +232,7 @@ bool Monitor::relieve(const std::vector<Candidate> &ranked, std::string &why) {
       continue;
     }
     try {
-      MigrationStats moved = node_.migrate(c.id, *to);
-      if (pressure_ == Pressure::memory)
-        credit_.push_back({Clock::now(), moved.bytes, last_rss_});
+      node_.migrate(c.id, *to);
       std::scoped_lock lock(mu_);
       moves_++;
       return true;

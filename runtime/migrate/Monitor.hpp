@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -92,7 +91,6 @@ private:
 
   void run();
   ResourceSample sample();
-  ResourceSample credited(ResourceSample s);
   Clock::duration policy_tick();
   bool relieve(const std::vector<Candidate> &ranked, std::string &why);
   void report(const ResourceSample &s, const std::string &why);
@@ -108,15 +106,6 @@ private:
   Clock::time_point retry_at_{};
   Clock::duration backoff_{};
   bool warned_ = false;
-  /// Moves under memory pressure: when, their state's bytes, the RSS
-  /// sampled before each.
-  struct Moved {
-    Clock::time_point at;
-    std::uint64_t bytes = 0;
-    std::uint64_t rss = 0;
-  };
-  std::deque<Moved> credit_;
-  std::uint64_t last_rss_ = 0;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -157,28 +157,6 @@ TEST_F(MonitorTest, MovesProcletsAwayUntilMemoryPressureIsGone) {
     EXPECT_EQ(counters[i].Run(&Counter::Get), i);
 }
 
-// RSS that does not fall when proclets leave (their pages shared with
-// others): the policy counts what it moved as freed for a while, so it
-// moves about what the limit needs, not every proclet. Needed: 20 MiB down
-// to 80 % of 10 MiB, 12 MiB; 1 MiB blobs.
-TEST_F(MonitorTest, MovesJustEnoughWhenRssFallsLate) {
-  std::vector<nu::Proclet<Blob>> blobs;
-  for (int i = 0; i < 20; ++i) {
-    blobs.push_back(on<Blob>(2));
-    blobs.back().Run(&Blob::Fill, std::uint64_t{MiB}, std::uint8_t(i));
-  }
-  MonitorOptions o = options(10ms);
-  o.mem_limit = 10 * MiB;
-  o.sample = [] { return ResourceSample{20 * MiB, 0, 0}; };
-  Monitor monitor(node(1), o);
-  EXPECT_TRUE(eventually([&] { return monitor.moves() >= 12; }))
-      << monitor.moves();
-  std::this_thread::sleep_for(300ms); // within the 2 s credit: no more
-  EXPECT_LE(monitor.moves(), 13u) << "without the credit: all 20";
-  EXPECT_GE(node(1).migrated_bytes(), 12 * MiB);
-  EXPECT_LE(node(1).migrated_bytes(), 12 * MiB * 13 / 10);
-}
-
 TEST_F(MonitorTest, ALimitSetWhileRunningTakesEffect) {
   std::vector<nu::Proclet<Counter>> counters;
   for (int i = 0; i < 10; ++i)
