@@ -185,8 +185,10 @@ Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
   case Op::Claim:
     return claim(conn, in);
   case Op::Status:
+    in.finish(); // both carry nothing
     return status();
   case Op::EndProcess:
+    in.finish();
     return end_process(conn);
   case Op::Exit:
     break;

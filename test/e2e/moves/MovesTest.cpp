@@ -115,6 +115,7 @@ TEST_F(Moves, NuctlMigrateWhileCalled) {
                                  ready[3] + R"(: \d+ bytes, paused \d+ us$)")))
       << describe(r);
   line("^SEEN-MOVED " + ready[3] + "$");
+  ASSERT_TRUE(cluster.main().write_stdin("go\n"));
   expect_success("nuctl-migrate");
 }
 
@@ -171,6 +172,7 @@ TEST_F(Moves, NuctlListsProcletsAndTheirMoves) {
   ASSERT_TRUE(row) << describe(there);
   EXPECT_EQ((*row)[2], to);
   EXPECT_FALSE(listed(cluster.nuctl({"proclets", "--node", from}).out, id));
+  ASSERT_TRUE(cluster.main().write_stdin("go\n"));
   expect_success("nuctl-migrate");
 }
 

@@ -123,6 +123,7 @@ void nuctl_migrate(const Context &ctx) {
     std::this_thread::sleep_for(5ms);
   }
   print_flushed("SEEN-MOVED " + std::to_string(r[1]));
+  wait_for_go(); // the test lists the proclets while the process lives
   std::this_thread::sleep_for(200ms);
   callers.stop();
   check_counters(counters, callers);

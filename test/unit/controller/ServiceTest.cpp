@@ -930,6 +930,11 @@ TEST_F(ServiceTest, UndecodableRequestsGetInvalidArgument) {
   // A Resolve with no proclet id.
   expect_invalid(control(Op::Resolve, 9, {}), Op::Resolve, 9,
                  "malformed request");
+  // Status and EndProcess carry nothing: a byte after them is refused.
+  expect_invalid(control(Op::Status, 11, Bytes{std::byte{0}}), Op::Status, 11,
+                 "trailing");
+  expect_invalid(control(Op::EndProcess, 12, Bytes{std::byte{0}}),
+                 Op::EndProcess, 12, "trailing");
 
   // A malformed one-way post is dropped without a reply...
   ASSERT_FALSE(raw->send(control(

@@ -251,6 +251,35 @@ void CEREAL_LOAD_FUNCTION_NAME(nu::detail::InArchive &ar, SizeTag<T> &t) {
   if (static_cast<std::size_t>(t.size) > ar.remaining())
     throw nu::detail::DecodeError("length exceeds payload");
 }
+/// Vectors and deques grow with the elements actually read, so a length
+/// that lies costs no more memory than the bytes that came (cereal's own
+/// loads size the container first: up to sizeof(T) times the payload).
+template <class T, class A>
+  requires(!std::is_same_v<T, bool>) // cereal's vector<bool> load is exact
+void CEREAL_LOAD_FUNCTION_NAME(nu::detail::InArchive &ar,
+                               std::vector<T, A> &v) {
+  size_type n = 0;
+  ar(make_size_tag(n));
+  if constexpr (std::is_arithmetic_v<T>) { // saved as one block
+    if (n > ar.remaining() / sizeof(T))
+      throw nu::detail::DecodeError("length exceeds payload");
+    v.resize(n);
+    ar(binary_data(v.data(), n * sizeof(T)));
+    return;
+  }
+  v.clear();
+  v.reserve(std::min<std::size_t>(n, ar.remaining() / sizeof(T)));
+  for (size_type i = 0; i < n; ++i)
+    ar(v.emplace_back());
+}
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(nu::detail::InArchive &ar, std::deque<T, A> &d) {
+  size_type n = 0;
+  ar(make_size_tag(n));
+  d.clear();
+  for (size_type i = 0; i < n; ++i)
+    ar(d.emplace_back());
+}
 template <class T>
 void CEREAL_SAVE_FUNCTION_NAME(nu::detail::OutArchive &ar,
                                const BinaryData<T> &bd) {
