@@ -188,6 +188,13 @@ constexpr FlagSpec kFlags[] = {
        return parse_int<std::uint64_t>(v, f.migrate_throttle_mbps, 0,
                                        1'000'000);
      }},
+    {"--nu-proclet-heaps",
+     "how many proclets at once get a heap of their own, which charges "
+     "them what they allocate and frees it when they leave (default 1024, "
+     "at most 3000; 0: none, proclets are charged their state's size)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_int<std::size_t>(v, f.proclet_heaps, 0, 3000);
+     }},
     {"--nu-min-free",
      "move proclets away while the host (or cgroup) has less free memory "
      "than this, until it has 25 % more (bytes, K/M/G suffixes; default "

@@ -98,7 +98,7 @@ Node::backup_locations(const std::vector<ProcletId> &ids) {
     index.emplace(ids[i], i);
   std::vector<std::vector<NodeId>> out(ids.size());
   auto add = [&](NodeId n, const Listing &listing) {
-    for (const auto &[proclet, type, bytes, role] : listing)
+    for (const auto &[proclet, type, bytes, heap, role] : listing)
       if (auto it = index.find(proclet); it != index.end() && role == "backup")
         out[it->second].push_back(n);
   };

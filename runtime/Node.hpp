@@ -2,9 +2,11 @@
 // references to proclets anywhere, its workers and its links to peers.
 #pragma once
 
+#include "Heap.hpp"
 #include "Later.hpp"
 #include "WorkerPool.hpp"
 #include "migrate/Transfer.hpp"
+#include "nu/detail/heap.hpp"
 #include "nu/detail/node_api.hpp"
 #include "nu/log/log.hpp"
 #include "nu/migrate.hpp"
@@ -62,6 +64,9 @@ public:
     /// and at most this many bytes a second of state sent (0: no limit).
     std::chrono::milliseconds migrate_delay{0};
     std::uint64_t migrate_throttle = 0;
+    /// Proclets with a heap of their own at once; the rest share the
+    /// node's and are charged the size of their state.
+    std::size_t proclet_heaps = 1024;
     /// The process's arguments other than nu's flags (nu::process_args).
     std::vector<std::string> args;
   };
@@ -117,8 +122,9 @@ public:
 
   // Proclets and references.
   NodeId place(const ProcletOptions &options);
+  /// Hosts \p object, built in \p heap (from heaps(); 0: the shared one).
   Proxy *host(const ProcletType &type, void *object,
-              const ProcletOptions &options);
+              const ProcletOptions &options, unsigned heap = 0);
   Proxy *create_remote(NodeId where, const ProcletType &type,
                        std::uint64_t ctor_id, const ProcletOptions &options,
                        Bytes frame);
@@ -148,7 +154,10 @@ public:
   struct ProcletUsage {
     ProcletId id = 0;
     std::size_t bytes = 0;    ///< estimated size of its state
+    std::uint64_t heap = 0;   ///< allocated from its heap (0: it has none)
     std::uint64_t cpu_ns = 0; ///< time in requests served so far
+    /// The memory it is charged: its heap's, else its state's size.
+    std::uint64_t memory() const { return heap != 0 ? heap : bytes; }
   };
   /// The movable (not pinned, active) proclets hosted here.
   std::vector<ProcletUsage> movable_proclets() const;
@@ -156,6 +165,8 @@ public:
   std::vector<wire::ProcletListing> list_proclets() const;
   /// Migrations out of this node so far.
   std::uint64_t migrations() const { return migrations_.load(); }
+  /// The heaps of the proclets hosted here.
+  HeapPool &heaps() { return heaps_; }
   /// State bytes of the proclets moved out of this node so far.
   std::uint64_t migrated_bytes() const { return migrated_bytes_.load(); }
   const std::vector<std::string> &args() const { return options_.args; }
@@ -233,7 +244,7 @@ private:
   void settle(ProcletId id, const ProcletType &type, StateParts parts,
               const ChunkInfo &info);
   void *load_object(const ProcletType &type, StateParts parts,
-                    ReplicaCarry *carry = nullptr);
+                    ReplicaCarry *carry = nullptr, unsigned heap = 0);
 
   // replicate/Primary.cpp: a replicated proclet's primary.
   struct Broadcast {
@@ -285,11 +296,12 @@ private:
 
   // NodeProclets.cpp: slots, proxies, weights.
   std::shared_ptr<Slot> host_new(const ProcletType &type, void *object,
-                                 const ProcletOptions &options);
+                                 const ProcletOptions &options, unsigned heap);
   std::shared_ptr<Slot> host_slot(const ProcletType &type, void *object,
                                   bool pinned, std::uint64_t weight,
                                   ProcletId id = 0, std::uint64_t epoch = 1,
-                                  std::shared_ptr<ReplicaSet> replicas = {});
+                                  std::shared_ptr<ReplicaSet> replicas = {},
+                                  unsigned heap = 0);
   Proxy *merge_proxy(ProcletId id, const ProcletType &type, NodeId location,
                      std::uint64_t weight);
   Proxy *new_proxy(ProcletId id, const ProcletType &type, NodeId location,
@@ -343,6 +355,7 @@ private:
   std::atomic<std::uint64_t> migrations_{0};
   std::atomic<std::uint64_t> migrated_bytes_{0};
   std::atomic<std::uint64_t> mem_limit_{0};
+  HeapPool heaps_{options_.proclet_heaps};
 };
 
 /// A reference weight large enough to be split many times over.

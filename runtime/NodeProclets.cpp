@@ -55,8 +55,11 @@ std::vector<controller::ProcletReport> Node::proclet_reports() const {
 std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
                                       bool pinned, std::uint64_t weight,
                                       ProcletId id, std::uint64_t epoch,
-                                      std::shared_ptr<ReplicaSet> replicas) {
+                                      std::shared_ptr<ReplicaSet> replicas,
+                                      unsigned heap) {
   auto slot = std::make_shared<Slot>();
+  slot->heap = heap;
+  slot->heap_flags = HeapPool::flags(heap);
   slot->replicas = std::move(replicas);
   slot->id = id ? id : next_proclet_id();
   slot->epoch = epoch;
@@ -76,12 +79,13 @@ std::shared_ptr<Slot> Node::host_slot(const ProcletType &type, void *object,
 /// Hosts a new proclet with all of its weight (and its backups, once they
 /// have its first state).
 std::shared_ptr<Slot> Node::host_new(const ProcletType &type, void *object,
-                                     const ProcletOptions &options) {
+                                     const ProcletOptions &options,
+                                     unsigned heap) {
   std::shared_ptr<ReplicaSet> replicas;
   if (options.replicas > 0)
     replicas = std::make_shared<ReplicaSet>(options.replicas);
-  auto slot =
-      host_slot(type, object, options.pinned, kInitialWeight, 0, 1, replicas);
+  auto slot = host_slot(type, object, options.pinned, kInitialWeight, 0, 1,
+                        replicas, heap);
   if (replicas) {
     note_replicated(slot->id);
     start_replicas(slot);
@@ -90,8 +94,8 @@ std::shared_ptr<Slot> Node::host_new(const ProcletType &type, void *object,
 }
 
 Proxy *Node::host(const ProcletType &type, void *object,
-                  const ProcletOptions &options) {
-  auto slot = host_new(type, object, options);
+                  const ProcletOptions &options, unsigned heap) {
+  auto slot = host_new(type, object, options, heap);
   return new_proxy(slot->id, type, id(), kInitialWeight);
 }
 
@@ -286,13 +290,18 @@ std::shared_ptr<Slot> Node::subtract_weight(Slot &slot, std::uint64_t weight) {
   return gone;
 }
 
-/// Runs the destructor once no guarded call is inside the proclet.
+/// Runs the destructor once no guarded call is inside the proclet, and
+/// gives its heap back.
 void Node::destroy(std::shared_ptr<Slot> slot) {
   slot->state.store(SlotState::Gone, std::memory_order_seq_cst);
   while (slot->guarded_calls.load(std::memory_order_acquire) != 0)
     std::this_thread::yield();
-  slot->type->destroy(slot->object);
+  {
+    HeapScope scope(slot->heap_flags);
+    slot->type->destroy(slot->object);
+  }
   slot->object = nullptr;
+  heaps_.release(std::exchange(slot->heap, 0));
 }
 
 std::shared_ptr<Slot> Node::find_slot(ProcletId id) const {

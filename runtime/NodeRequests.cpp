@@ -150,6 +150,7 @@ bool Node::split_tag(std::span<const std::byte> &args,
 Bytes Node::invoke(Slot &slot, const wire::FrameHeader &h,
                    std::span<const std::byte> args) {
   Bytes out = wire::start_frame();
+  HeapScope heap(slot.heap_flags); // the reply is charged too, briefly
   try {
     Decoder in(args, SerialContext{this});
     OutArchive ar(out, SerialContext{this});
@@ -183,16 +184,21 @@ void Node::serve_create(const wire::FrameView &f, const Reply &reply) {
   options.pinned = (h.flags & wire::kPinned) != 0;
   options.replicas = (h.flags & wire::kReplicas) >> wire::kReplicaShift;
   void *object = nullptr;
+  unsigned heap = heaps_.acquire();
   try {
+    HeapScope scope(HeapPool::flags(heap));
     Decoder in(f.payload, SerialContext{this});
     object = ctor(in.archive());
     in.finish();
   } catch (...) {
-    if (object)
+    if (object) {
+      HeapScope scope(HeapPool::flags(heap));
       type->destroy(object);
+    }
+    heaps_.release(heap);
     return reply(error_reply(h));
   }
-  auto slot = host_new(*type, object, options);
+  auto slot = host_new(*type, object, options, heap);
   reply(reply_with(h, wire::FrameKind::Result, slot->id, kInitialWeight));
 }
 

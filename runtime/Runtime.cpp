@@ -86,9 +86,13 @@ NodeId place(Node *node, const ProcletOptions &options) {
   return node->place(options);
 }
 
+unsigned acquire_heap(Node *node) { return node->heaps().acquire(); }
+int heap_flags(unsigned heap) { return HeapPool::flags(heap); }
+void release_heap(Node *node, unsigned heap) { node->heaps().release(heap); }
+
 Proxy *host_proclet(Node *node, const ProcletType &type, void *object,
-                    const ProcletOptions &options) {
-  return node->host(type, object, options);
+                    const ProcletOptions &options, unsigned heap) {
+  return node->host(type, object, options, heap);
 }
 
 Proxy *create_remote(Node *node, NodeId where, const ProcletType &type,
@@ -135,6 +139,7 @@ Node::Options node_options(const RuntimeFlags &flags) {
   options.migrate_drain = flags.migrate_drain;
   options.migrate_delay = flags.migrate_delay;
   options.migrate_throttle = flags.migrate_throttle_mbps * 1'000'000;
+  options.proclet_heaps = flags.proclet_heaps;
   options.transport = flags.transport;
   options.transport_options.memory_hub = std::make_shared<net::MemoryHub>();
   options.listen_address = flags.listen;

@@ -9,6 +9,7 @@ packages=(
   clang-16 libclang-16-dev llvm-16-dev llvm-16-tools
   clang-format-16 libclang-rt-16-dev
   libcereal-dev libasio-dev libgtest-dev libspdlog-dev libssl-dev openssl
+  libjemalloc-dev
   redis-tools python3-redis gnuplot-nox
   libucx-dev ucx-utils
 )

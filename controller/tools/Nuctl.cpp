@@ -172,10 +172,13 @@ int drain(Session &s, NodeId node) {
 
 void print_listing(NodeId node,
                    const std::vector<nu::wire::ProcletListing> &listing) {
-  for (const auto &[id, type, bytes, role] : listing)
-    std::printf("%-20llu %-5u %-40s %12llu %s\n",
+  for (const auto &[id, type, bytes, heap, role] : listing) {
+    std::string charged = heap == 0 ? "-" : std::to_string(heap);
+    std::printf("%-20llu %-5u %-40s %12llu %12s %s\n",
                 static_cast<unsigned long long>(id), node, type.c_str(),
-                static_cast<unsigned long long>(bytes), role.c_str());
+                static_cast<unsigned long long>(bytes), charged.c_str(),
+                role.c_str());
+  }
 }
 
 // Every live node's proclets (or node \p only's); a node that does not
@@ -188,8 +191,8 @@ int proclets(Session &s, std::optional<NodeId> only) {
     if (auto node = live_in(*status, *only); !node)
       return failure("cannot list proclets: " + node.failure().message);
   }
-  std::printf("%-20s %-5s %-40s %12s %s\n", "proclet", "node", "type",
-              "state bytes", "role");
+  std::printf("%-20s %-5s %-40s %12s %12s %s\n", "proclet", "node", "type",
+              "state bytes", "heap bytes", "role");
   int code = 0;
   for (const NodeInfo &n : status->nodes) {
     if (n.state != NodeState::live || (only && n.id != *only))

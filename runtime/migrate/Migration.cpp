@@ -247,6 +247,7 @@ MigrationStats Node::request_move(ProcletId id, NodeId location, NodeId to) {
 // shows with no size.
 std::vector<wire::ProcletListing> Node::list_proclets() const {
   std::vector<wire::ProcletListing> out;
+  HeapPool::refresh();
   {
     std::shared_lock lock(slots_mu_);
     for (const auto &[id, slot] : slots_) {
@@ -258,22 +259,26 @@ std::vector<wire::ProcletListing> Node::list_proclets() const {
       std::string role = slot->pinned ? "pinned" : "";
       if (slot->replicas)
         role = "primary of " + std::to_string(slot->replicas->wanted);
-      out.emplace_back(id, slot->type->name, bytes, std::move(role));
+      out.emplace_back(id, slot->type->name, bytes, HeapPool::bytes(slot->heap),
+                       std::move(role));
     }
   }
   for (const auto &copy : backups_.all())
     out.emplace_back(copy->slot.id,
-                     copy->slot.type ? copy->slot.type->name : "", 0, "backup");
+                     copy->slot.type ? copy->slot.type->name : "", 0, 0,
+                     "backup");
   std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<Node::ProcletUsage> Node::movable_proclets() const {
   std::vector<ProcletUsage> out;
+  HeapPool::refresh();
   std::shared_lock lock(slots_mu_);
   for (const auto &[id, slot] : slots_)
     if (!slot->pinned && slot->try_enter()) { // its state is not changing hands
       out.push_back({id, slot->type->estimate_size(slot->object),
+                     HeapPool::bytes(slot->heap),
                      slot->cpu_ns.load(std::memory_order_relaxed)});
       slot->leave();
     }

@@ -93,7 +93,7 @@ candidates(const std::vector<Node::ProcletUsage> &usage, Pressure pressure,
   for (const Node::ProcletUsage &u : usage) {
     Candidate c{u.id, u.bytes, 0};
     if (pressure == Pressure::memory) {
-      c.use = u.bytes;
+      c.use = u.memory();
     } else if (pressure == Pressure::cpu) {
       auto it = cpu_before.find(u.id); // a newcomer's clock started at 0
       std::uint64_t before = it == cpu_before.end() ? 0 : it->second;

@@ -186,7 +186,8 @@ void Node::settle(ProcletId id, const ProcletType &type, StateParts parts,
 
 /// A proclet built from its saved state.
 void *Node::load_object(const ProcletType &type, StateParts parts,
-                        ReplicaCarry *carry) {
+                        ReplicaCarry *carry, unsigned heap) {
+  HeapScope scope(HeapPool::flags(heap));
   void *object = type.construct_for_load();
   try {
     Decoder in(parts, SerialContext{this});
@@ -206,8 +207,16 @@ void Node::activate(ProcletId id, const ProcletType &type, StateParts parts,
                     const ChunkInfo &info) {
   std::shared_ptr<Slot> slot;
   if (info.replicas == 0) {
-    void *object = load_object(type, parts);
-    slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch);
+    unsigned heap = heaps_.acquire();
+    void *object = nullptr;
+    try {
+      object = load_object(type, parts, nullptr, heap);
+    } catch (...) {
+      heaps_.release(heap);
+      throw;
+    }
+    slot = host_slot(type, object, info.pinned, info.weight, id, info.epoch, {},
+                     heap);
   } else {
     ReplicaCarry carry;
     void *object = load_object(type, parts, &carry);

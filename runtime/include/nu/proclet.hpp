@@ -358,14 +358,17 @@ Proclet<T> make_proclet(ProcletOptions options, A &&...args) {
       detail::proclet_type(typeid(T), typeid(T).name());
   NodeId where = detail::place(node, options);
   if (where == detail::node_id(node)) {
+    unsigned heap = detail::acquire_heap(node);
     T *object = nullptr;
     try {
+      detail::HeapScope scope(detail::heap_flags(heap));
       object =
           detail::new_proclet<T>(detail::Shipped<A>(std::forward<A>(args))...);
     } catch (...) {
+      detail::release_heap(node, heap);
       std::rethrow_exception(detail::as_remote_error(std::current_exception()));
     }
-    return Proclet<T>(detail::host_proclet(node, type, object, options));
+    return Proclet<T>(detail::host_proclet(node, type, object, options, heap));
   }
   using Args = std::tuple<detail::Shipped<A>...>;
   detail::Bytes frame =

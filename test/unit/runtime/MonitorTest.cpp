@@ -94,14 +94,16 @@ TEST(Policy, RankByUsePerMigrationTime) {
   EXPECT_TRUE(nu::detail::rank({}).empty());
 }
 
-TEST(Policy, CandidatesUseSizeOrCpuSinceTheLastSample) {
-  std::vector<nu::detail::Node::ProcletUsage> usage{{1, 100, 5000},
-                                                    {2, 200, 700}};
+TEST(Policy, CandidatesUseTheirHeapOrSizeOrCpuSinceTheLastSample) {
+  // Proclet 1 shares the node's heap: charged its state's size; proclet 2
+  // is charged what its own heap holds.
+  std::vector<nu::detail::Node::ProcletUsage> usage{{1, 100, 0, 5000},
+                                                    {2, 200, 4096, 700}};
   std::unordered_map<nu::ProcletId, std::uint64_t> before{{1, 4000}, {2, 700}};
   auto memory = nu::detail::candidates(usage, Pressure::memory, before);
   ASSERT_EQ(memory.size(), 2u);
   EXPECT_EQ(memory[0].use, 100u);
-  EXPECT_EQ(memory[1].use, 200u);
+  EXPECT_EQ(memory[1].use, 4096u);
   auto cpu = nu::detail::candidates(usage, Pressure::cpu, before);
   EXPECT_EQ(cpu[0].use, 1000u);
   EXPECT_EQ(cpu[1].use, 0u);

@@ -26,6 +26,10 @@ struct Slot {
   const ProcletType *type = nullptr;
   void *object = nullptr;
   bool pinned = false;
+  /// The proclet's own heap (0: it shares the node's) and the allocation
+  /// flags that select it (tls_heap_flags while its code runs).
+  unsigned heap = 0;
+  int heap_flags = 0;
   /// Bumped by every migration; the controller keeps the newest.
   std::atomic<std::uint64_t> epoch{1};
   std::atomic<SlotState> state{SlotState::Active};

@@ -53,10 +53,16 @@ void send_request(Node *node, ProcletId id, NodeId location, RequestKind kind,
 
 /// Where a new proclet goes.
 NodeId place(Node *node, const ProcletOptions &options);
-/// Hosts \p object (allocated for type.destroy) on \p node; returns a proxy
-/// holding all of its reference weight.
+/// A heap of its own for a proclet about to be built on \p node (0: none
+/// is left; it shares the node's), and its allocation flags.
+unsigned acquire_heap(Node *node);
+int heap_flags(unsigned heap);
+/// Gives back a heap whose proclet was never hosted.
+void release_heap(Node *node, unsigned heap);
+/// Hosts \p object (allocated for type.destroy, in \p heap) on \p node;
+/// returns a proxy holding all of its reference weight.
 Proxy *host_proclet(Node *node, const ProcletType &type, void *object,
-                    const ProcletOptions &options);
+                    const ProcletOptions &options, unsigned heap);
 /// Asks node \p where to construct a proclet (constructor \p ctor_id,
 /// arguments in \p frame); returns a proxy holding all of its weight.
 Proxy *create_remote(Node *node, NodeId where, const ProcletType &type,

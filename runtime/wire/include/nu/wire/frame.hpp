@@ -37,9 +37,10 @@ constexpr std::uint8_t kMaxFrameKind = 13;
 constexpr std::uint64_t kMoveList = 1;
 
 /// One proclet as kMoveList's reply lists it: id, type name, estimated
-/// state bytes, role ("", "pinned", "primary of N", "backup").
-using ProcletListing =
-    std::tuple<std::uint64_t, std::string, std::uint64_t, std::string>;
+/// state bytes, bytes allocated from its own heap (0: it has none), role
+/// ("", "pinned", "primary of N", "backup").
+using ProcletListing = std::tuple<std::uint64_t, std::string, std::uint64_t,
+                                  std::uint64_t, std::string>;
 
 /// Flags bits; unknown bits are a malformed frame.
 enum FrameFlags : std::uint32_t {

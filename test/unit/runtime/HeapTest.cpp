@@ -1,0 +1,108 @@
+// Proclet heaps: what a proclet's code allocates is charged to it, follows
+// it when it moves, and goes back to the operating system when it leaves.
+#include "ControlledCluster.hpp"
+#include "SystemInfo.hpp"
+#include "TestProclets.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+namespace nutest {
+namespace {
+
+using nu::detail::HeapPool;
+
+constexpr std::uint64_t MiB = 1 << 20;
+
+class Heaps : public ControlledCluster {
+protected:
+  void SetUp() override {
+    if (!HeapPool::supported())
+      GTEST_SKIP() << "no proclet heaps in this build (a sanitizer's)";
+    ASSERT_TRUE(eventually([&] { return node(0).nodes().size() == 3; }));
+  }
+  nu::detail::NodeScope scope_{&node(0)};
+
+  nu::Proclet<Blob> blob(nu::NodeId where, std::uint64_t bytes) {
+    auto b = nu::make_proclet<Blob>(nu::ProcletOptions{.node = where});
+    b.Run(&Blob::Fill, bytes, std::uint8_t{1});
+    return b;
+  }
+  /// The heap bytes node \p i lists for proclet \p id (0: not listed).
+  std::uint64_t charged(int i, nu::ProcletId id) {
+    for (const auto &[proclet, type, bytes, heap, role] :
+         node(i).list_proclets())
+      if (proclet == id)
+        return heap;
+    return 0;
+  }
+};
+
+TEST_F(Heaps, ALocalCallChargesWhatItAllocatesToTheCallee) {
+  auto a = blob(1, 8 * MiB); // node 1 is this test's: the fastpath
+  auto b = blob(1, 0);
+  EXPECT_GE(charged(0, a.id()), 8 * MiB);
+  EXPECT_LT(charged(0, a.id()), 9 * MiB);
+  EXPECT_LT(charged(0, b.id()), MiB);
+  EXPECT_EQ(node(0).heaps().in_use(), 2u);
+}
+
+TEST_F(Heaps, ARemoteCallChargesTheProcletItRuns) {
+  auto a = blob(2, 8 * MiB);
+  EXPECT_GE(charged(1, a.id()), 8 * MiB);
+  EXPECT_LT(charged(1, a.id()), 9 * MiB);
+  auto usage = node(1).movable_proclets();
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_EQ(usage[0].memory(), usage[0].heap); // the policy's figure
+}
+
+TEST_F(Heaps, AMovedProcletIsChargedAtItsDestinationAndFreedAtItsSource) {
+  auto a = blob(2, 8 * MiB);
+  ASSERT_EQ(node(1).heaps().in_use(), 1u);
+  nu::migrate(a, 3);
+  EXPECT_GE(charged(2, a.id()), 8 * MiB); // loading the state was charged
+  EXPECT_TRUE(eventually([&] { return node(1).heaps().in_use() == 0; }));
+  EXPECT_EQ(a.Run(&Blob::Size), 8 * MiB);
+}
+
+TEST_F(Heaps, ALeavingProcletsMemoryGoesBackToTheSystemAtOnce) {
+  std::uint64_t full = 0;
+  {
+    // Below jemalloc's 8 MiB "oversize" threshold, which it frees at once.
+    std::vector<nu::Proclet<Blob>> blobs;
+    for (int i = 0; i < 8; ++i)
+      blobs.push_back(blob(1, 4 * MiB));
+    full = nu::detail::process_rss();
+  }
+  // jemalloc keeps freed pages for 10 s; a heap given back is purged.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (nu::detail::process_rss() + 24 * MiB >= full &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_LT(nu::detail::process_rss() + 24 * MiB, full)
+      << "RSS " << nu::detail::process_rss() / MiB << " MiB, was " << full / MiB
+      << " MiB";
+  EXPECT_TRUE(eventually([&] { return node(0).heaps().in_use() == 0; }));
+}
+
+TEST_F(Heaps, BeyondItsHeapsANodeChargesTheStateSize) {
+  auto o = options();
+  o.proclet_heaps = 1;
+  nodes_.push_back(std::make_unique<nu::detail::Node>(o));
+  nu::detail::Node &fourth = *nodes_.back();
+  ASSERT_TRUE(eventually([&] { return fourth.nodes().size() == 4; }));
+  auto a = blob(fourth.id(), MiB);
+  auto b = blob(fourth.id(), MiB);
+  EXPECT_EQ(fourth.heaps().in_use(), 1u);
+  std::uint64_t with_heap = 0, shared = 0;
+  for (const auto &u : fourth.movable_proclets())
+    (u.heap != 0 ? with_heap : shared) = u.memory();
+  EXPECT_GE(with_heap, MiB);
+  EXPECT_GE(shared, MiB); // its state's size
+  EXPECT_LT(shared, MiB + 4096);
+}
+
+} // namespace
+} // namespace nutest
