@@ -102,11 +102,14 @@ bench_redis() {
   stop_all
 }
 
+# One node: with its shards in heaps of their own (the default), and
+# (TARGET nu-kvstore-1node-noheaps) with every shard in the shared heap.
 bench_one_node() {
-  echo "== nu-kvstore, 1 node" >&2
-  start_bg one stdbuf -oL "$kvstore" "${nu_flags[@]}"
+  local target=${1:-nu-kvstore-1node}
+  echo "== $target" >&2
+  start_bg one stdbuf -oL "$kvstore" "${nu_flags[@]}" "${@:2}"
   if await_line one "$resp_line"; then
-    measure nu-kvstore-1node "${ready##*:}" || failed=1
+    measure "$target" "${ready##*:}" || failed=1
   fi
   stop_all
 }
@@ -189,6 +192,7 @@ print_table() {
 rb_flags=()
 bench_redis
 bench_one_node
+bench_one_node nu-kvstore-1node-noheaps --nu-proclet-heaps 0
 bench_three_nodes
 bench_cluster
 echo

@@ -3,6 +3,7 @@
 #include "migrate/Monitor.hpp"
 
 #include "ControllerLink.hpp"
+#include "Heap.hpp"
 #include "CpuUse.hpp"
 #include "SystemInfo.hpp"
 #include "nu/log/log.hpp"
@@ -170,16 +171,19 @@ void Monitor::run() {
   }
 }
 
-/// A sample; under memory pressure, taken again after malloc_trim (memory
-/// freed but kept by malloc, such as that of proclets moved out, is not
-/// pressure), unless the monitor is backing off.
+/// A sample; under memory pressure, taken again after the allocator gave
+/// back what it keeps free (memory freed but kept, such as that of proclets
+/// moved out, is not pressure), unless the monitor is backing off.
 ResourceSample Monitor::sample() {
   options_.mem_limit = node_.mem_limit(); // nu::set_memory_limit changes it
   ResourceSample s = options_.sample();
   if (assess(s, options_, pressure_) != Pressure::memory ||
       Clock::now() < retry_at_)
     return s;
-  malloc_trim(0);
+  if (HeapPool::supported())
+    HeapPool::purge_all(); // jemalloc's pages kept for reuse
+  else
+    malloc_trim(0);
   ResourceSample trimmed = options_.sample();
   s.rss = trimmed.rss; // the CPU use stays that of the whole period
   s.host_free = trimmed.host_free;
