@@ -100,18 +100,37 @@ std::string mib(double Bytes) {
   return Text;
 }
 
+/// The state bytes every server moved away, or -1 if INFO has none.
+double migratedBytes(const Sample &End) {
+  double Bytes = -1;
+  for (const NodeStats &N : End.Nodes)
+    if (N.MigratedBytes >= 0)
+      Bytes = std::max(Bytes, 0.0) + N.MigratedBytes;
+  return Bytes;
+}
+
 void printMigrations(const std::vector<Sample> &Samples) {
   const Sample &End = Samples.back();
   std::printf("migrations (moved away, per server):%s",
               column(End.Nodes, [](const NodeStats &N) {
                 return static_cast<double>(N.Migrations);
               }).c_str());
-  double Bytes = -1;
-  for (const NodeStats &N : End.Nodes)
-    if (N.MigratedBytes >= 0)
-      Bytes = std::max(Bytes, 0.0) + N.MigratedBytes;
+  double Bytes = migratedBytes(End);
   std::printf("; bytes moved: %s\n",
               Bytes < 0 ? "not in INFO" : mib(Bytes).c_str());
+}
+
+/// What the squeeze asked: the policy is relieved below 80 % of the limit
+/// (docs/migration.md), so the node had to free its RSS above that.
+void printNeeded(const Squeeze &Sq, double Moved) {
+  double Needed = Sq.RssBefore - 0.8 * Sq.Limit;
+  if (Needed <= 0 || Moved < 0)
+    return;
+  double Freed = Sq.RssBefore - Sq.RssAfter;
+  std::printf("needed: %s (RSS down to 80 %% of the limit); moved %s of "
+              "state (%.2fx), RSS fell %s (%.2fx)\n",
+              mib(Needed).c_str(), mib(Moved).c_str(), Moved / Needed,
+              mib(Freed).c_str(), Freed / Needed);
 }
 
 } // namespace
@@ -233,12 +252,14 @@ void printSummary(const std::vector<Sample> &Samples, const Squeeze &Sq,
   for (const Phase &P : Phases)
     printPhase(P);
   printMigrations(Samples);
-  if (Sq.Done)
-    std::printf("squeezed server %s: rss %s before the squeeze, %s at the "
-                "end (%s set to %s)\n",
-                Opts.SqueezeServer->text().c_str(), mib(Sq.RssBefore).c_str(),
-                mib(Sq.RssAfter).c_str(), Opts.SqueezeParam.c_str(),
-                mib(Sq.Limit).c_str());
+  if (!Sq.Done)
+    return;
+  std::printf("squeezed server %s: rss %s before the squeeze, %s at the "
+              "end (%s set to %s)\n",
+              Opts.SqueezeServer->text().c_str(), mib(Sq.RssBefore).c_str(),
+              mib(Sq.RssAfter).c_str(), Opts.SqueezeParam.c_str(),
+              mib(Sq.Limit).c_str());
+  printNeeded(Sq, migratedBytes(Samples.back()));
 }
 
 } // namespace kvload
