@@ -1,6 +1,6 @@
 // Migration with real processes: exact counts while every node moves
 // proclets at random (counters, a ShardedMap), and a squeezed node shedding
-// memory to stay under its limit.
+// memory to stay under its limit, moving just enough.
 #include "Cluster.hpp"
 #include "Scenario.hpp"
 
@@ -135,6 +135,32 @@ TEST(Migration, ASqueezedNodeShedsProcletsToStayUnderItsLimit) {
       Stream::out, std::regex(R"(^max-rss-mib (\d+) limit-mib 64$)"), 0ms);
   ASSERT_TRUE(rss) << "no max-rss-mib line";
   EXPECT_LT(std::stoul((*rss)[1]), 64u);
+}
+
+// The limit drops so that 12 MiB of 32 bags must go. Each bag's small
+// strings were allocated in turn with the other bags', but in a heap of its
+// own, so moving a bag frees its pages, and the bags moved hold at most
+// 1.3x what was needed (with one shared heap, moved bags leave pages partly
+// used and more must go).
+TEST(Migration, ASqueezedNodeMovesJustEnough) {
+  Cluster cluster(kPaths);
+  cluster.start_controller();
+  auto &squeezed = cluster.add_node(
+      {"--nu-monitor-ms=20", "--nu-min-free=0", "--nu-log-level=info"});
+  std::uint32_t id = squeezed.id;
+  cluster.add_node({"--nu-min-free=0"});
+  cluster.start_main({"--nodes", "3", "--scenario", "squeeze", "--squeezed",
+                      std::to_string(id)},
+                     {"--nu-min-free=0"});
+  expect_success(cluster, "squeeze");
+  if (testing::Test::HasFailure())
+    return;
+  auto moved = cluster.main().wait_for_line(
+      Stream::out,
+      std::regex(R"(^bags-moved (\d+) of 32 moved/needed ([0-9.]+)$)"), 0ms);
+  ASSERT_TRUE(moved) << "no bags-moved line";
+  EXPECT_GT(std::stoi((*moved)[1]), 0);
+  EXPECT_LE(std::stod((*moved)[2]), 1.3) << (*moved)[0];
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // The nu program of the migration e2e tests: `--scenario chaos` (exact
 // counts while nodes move proclets at random), `--scenario sharded-map`
-// (the same for a nu::ShardedMap written from every node) and `memory`.
+// (the same for a nu::ShardedMap written from every node), `memory` and
+// `squeeze`.
 #include "../harness/AppSupport.hpp"
 
 #include <nu/nu.hpp>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -71,9 +73,40 @@ private:
   std::vector<std::uint8_t> data_;
 };
 
-// Pinned on a node: reports that node's resident memory.
+// Strings added one call at a time: what several bags hold shares the
+// allocator's pages unless each bag has a heap of its own.
+class [[nu::proclet]] Bag {
+public:
+  void Add(std::uint32_t size) {
+    std::scoped_lock lock(mu_);
+    items_.emplace_back(size, 'b');
+  }
+  std::uint64_t Count() const {
+    std::scoped_lock lock(mu_);
+    return items_.size();
+  }
+  nu::NodeId Where() const { return nu::this_node(); }
+
+private:
+  mutable std::mutex mu_;
+  std::vector<std::string> items_;
+};
+
+// Pinned beside the bags: fills them in turn, one string each per round.
+class [[nu::proclet]] Filler {
+public:
+  void Fill(std::vector<nu::Proclet<Bag>> bags, std::uint32_t rounds,
+            std::uint32_t size) {
+    for (std::uint32_t r = 0; r < rounds; ++r)
+      for (auto &bag : bags)
+        bag.Run(&Bag::Add, size);
+  }
+};
+
+// Pinned on a node: reports that node's resident memory, sets its limit.
 class [[nu::proclet]] Probe {
 public:
+  void SetLimit(std::uint64_t bytes) { nu::set_memory_limit(bytes); }
   std::uint64_t Rss() const {
     std::ifstream in("/proc/self/statm");
     std::uint64_t size = 0, resident = 0;
@@ -260,6 +293,49 @@ void memory(nu::NodeId squeezed, std::uint64_t limit) {
   check(away > 0, "no blob left the squeezed node");
 }
 
+// --- squeeze: 32 bags of small strings, added in turn (so their
+// allocations interleave); the squeezed node's limit is then set so that it
+// must free 12 MiB. It must move just enough bags: prints how much it moved
+// against what was needed.
+
+constexpr int kBags = 32;
+constexpr std::uint32_t kItems = 8192, kItemBytes = 100;
+constexpr std::uint64_t kNeeded = 12 << 20;
+
+void squeeze(nu::NodeId squeezed) {
+  auto probe = nu::make_proclet<Probe>(
+      nu::ProcletOptions{.pinned = true, .node = squeezed});
+  auto filler = nu::make_proclet<Filler>(
+      nu::ProcletOptions{.pinned = true, .node = squeezed});
+  std::vector<nu::Proclet<Bag>> bags;
+  for (int b = 0; b < kBags; ++b)
+    bags.push_back(nu::make_proclet<Bag>(nu::ProcletOptions{.node = squeezed}));
+  const std::uint64_t empty = probe.Run(&Probe::Rss);
+  filler.Run(&Filler::Fill, bags, kItems, kItemBytes);
+  const std::uint64_t full = probe.Run(&Probe::Rss);
+  const double bag = static_cast<double>(full - empty) / kBags;
+  const std::uint64_t limit = (full - kNeeded) / 8 * 10; // relieved below 80 %
+  probe.Run(&Probe::SetLimit, limit);
+  const auto start = Clock::now();
+  while (probe.Run(&Probe::Rss) >= limit / 10 * 8 && elapsed_ms(start) < 10'000)
+    std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(500ms); // a move past relief would show
+  const std::uint64_t rss = probe.Run(&Probe::Rss);
+  int away = 0;
+  for (auto &b : bags) {
+    check(b.Run(&Bag::Count) == kItems, "a bag lost strings");
+    away += b.Run(&Bag::Where) != squeezed;
+  }
+  char ratio[16];
+  std::snprintf(ratio, sizeof ratio, "%.2f", away * bag / kNeeded);
+  std::cout << "full-mib " << mib(full) << " limit-mib " << mib(limit)
+            << " rss-mib " << mib(rss) << " bag-kib "
+            << static_cast<long>(bag / 1024) << "\nbags-moved " << away
+            << " of " << kBags << " moved/needed " << ratio << std::endl;
+  check(rss < limit / 10 * 8, "the squeezed node stayed above 80 % of its "
+                              "limit for 10 s");
+}
+
 // --- arguments: --nodes N --scenario NAME [--squeezed ID --limit BYTES]
 
 struct Args {
@@ -297,6 +373,8 @@ int run_app(int argc, char **argv) {
       sharded_map(nodes);
     else if (args.scenario == "memory")
       memory(args.squeezed, args.limit);
+    else if (args.scenario == "squeeze")
+      squeeze(args.squeezed);
     else
       throw std::runtime_error("unknown scenario '" + args.scenario + "'");
     std::cout << "OK " << args.scenario << std::endl;
