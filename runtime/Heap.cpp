@@ -123,11 +123,11 @@ std::size_t HeapPool::in_use() const {
 // arena; elsewhere they are jemalloc's malloc and free.
 namespace {
 
-using nu::detail::tls_heap_flags;
+using nu::detail::current_heap_flags;
 
 void *allocate(std::size_t size, int extra = 0) noexcept {
   size = size == 0 ? 1 : size;
-  int flags = tls_heap_flags | extra;
+  int flags = current_heap_flags() | extra;
   return flags == 0 ? std::malloc(size) : mallocx(size, flags);
 }
 void *allocate_or_throw(std::size_t size, int extra = 0) {
@@ -141,7 +141,7 @@ int aligned(std::align_val_t align) {
 void deallocate(void *p) noexcept {
   if (!p)
     return;
-  if (tls_heap_flags == 0)
+  if (current_heap_flags() == 0)
     std::free(p);
   else
     dallocx(p, MALLOCX_TCACHE_NONE);
@@ -149,7 +149,7 @@ void deallocate(void *p) noexcept {
 void deallocate(void *p, std::size_t size) noexcept {
   if (p)
     sdallocx(p, size == 0 ? 1 : size,
-             tls_heap_flags == 0 ? 0 : MALLOCX_TCACHE_NONE);
+             current_heap_flags() == 0 ? 0 : MALLOCX_TCACHE_NONE);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #endif
 
 #include "nu/detail/call.hpp"
+#include "nu/detail/heap.hpp"
 #include "nu/future.hpp"
 #include "nu/options.hpp"
 

@@ -58,6 +58,23 @@ TEST_F(Heaps, ARemoteCallChargesTheProcletItRuns) {
   EXPECT_EQ(usage[0].memory(), usage[0].heap); // the policy's figure
 }
 
+TEST_F(Heaps, ACallInsideARequestChargesTheProcletItEnters) {
+  auto a = blob(2, 0), b = blob(2, 0);
+  // A request runs the closure on a (node 2), which fills a and then b
+  // through the fastpath there.
+  a.Run(
+      +[](Blob &self, nu::Proclet<Blob> other) {
+        self.Fill(MiB, 1);
+        other.Run(&Blob::Fill, 4 * MiB, std::uint8_t{2});
+        self.Fill(2 * MiB, 3); // back in a's heap
+      },
+      b);
+  EXPECT_GE(charged(1, a.id()), 2 * MiB);
+  EXPECT_LT(charged(1, a.id()), 3 * MiB);
+  EXPECT_GE(charged(1, b.id()), 4 * MiB);
+  EXPECT_LT(charged(1, b.id()), 5 * MiB);
+}
+
 TEST_F(Heaps, AMovedProcletIsChargedAtItsDestinationAndFreedAtItsSource) {
   auto a = blob(2, 8 * MiB);
   ASSERT_EQ(node(1).heaps().in_use(), 1u);

@@ -8,7 +8,6 @@
 
 #include "nu/detail/closure_traits.hpp"
 #include "nu/detail/entry_points.hpp"
-#include "nu/detail/heap.hpp"
 #include "nu/detail/local_call.hpp"
 #include "nu/detail/node_api.hpp"
 #include "nu/errors.hpp"
@@ -109,7 +108,6 @@ template <class T, class M, class... A>
 NU_INLINE decltype(auto) call_method_local(Slot *slot, M method, A &&...args) {
   using Args = typename MethodTraits<M>::Args;
   return call_local([&]() NU_LAMBDA_INLINE -> decltype(auto) {
-    HeapScope heap(slot->heap_flags);
     return [&]<class... P>(std::tuple<P...> *)
                NU_LAMBDA_INLINE -> decltype(auto) {
                  return (static_cast<T *>(slot->object)->*method)(
@@ -123,7 +121,6 @@ NU_INLINE decltype(auto) call_closure_local(Slot *slot, const F &fn,
                                             A &&...args) {
   using Args = typename ClosureTraits<F, T, A...>::Args;
   return call_local([&]() NU_LAMBDA_INLINE -> decltype(auto) {
-    HeapScope heap(slot->heap_flags);
     return [&]<class... P>(
                std::tuple<P...> *) NU_LAMBDA_INLINE -> decltype(auto) {
       return fn(*static_cast<T *>(slot->object), P(std::forward<A>(args))...);

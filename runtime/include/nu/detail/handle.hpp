@@ -27,7 +27,7 @@ struct Slot {
   void *object = nullptr;
   bool pinned = false;
   /// The proclet's own heap (0: it shares the node's) and the allocation
-  /// flags that select it (tls_heap_flags while its code runs).
+  /// flags that select it while its code runs (current_heap_flags()).
   unsigned heap = 0;
   int heap_flags = 0;
   /// Bumped by every migration; the controller keeps the newest.

@@ -6,25 +6,52 @@
 #pragma GCC system_header
 #endif
 
+#include "nu/detail/local_call.hpp"
+
 namespace nu::detail {
 
-/// The allocation flags of the heap this thread allocates from (0: the
-/// shared heap). Read by the runtime's operator new and delete.
-constinit inline thread_local int tls_heap_flags = 0;
+/// The heap a HeapScope chose, and the fastpath depth it was chosen at.
+struct HeapChoice {
+  int flags = 0;
+  unsigned depth = 0;
+};
+// Initial-exec: read by every operator new, also from the runtime's
+// position-independent code (nu is never loaded by dlopen).
+[[gnu::tls_model(
+    "initial-exec")]] constinit inline thread_local HeapChoice tls_heap{};
 
-/// Makes this thread allocate from the heap of \p flags until it ends.
+inline unsigned fastpath_depth(const ThreadCalls *calls) {
+  return calls ? calls->depth.load(std::memory_order_relaxed) : 0;
+}
+
+/// The allocation flags of the heap this thread allocates from (0: the
+/// shared heap): that of the proclet a fastpath call entered last, unless a
+/// HeapScope was opened inside that call. Fastpath calls thus cost nothing
+/// more; the runtime's operator new and delete ask here. (A replicated
+/// proclet's record of calls stands in a record that looks full and holds
+/// no slot: its scope's heap then applies.)
+inline int current_heap_flags() {
+  const ThreadCalls *calls = tls_calls;
+  unsigned depth = fastpath_depth(calls);
+  if (depth <= tls_heap.depth)
+    return tls_heap.flags;
+  const Slot *slot = calls->slots[depth - 1].load(std::memory_order_relaxed);
+  return slot ? slot->heap_flags : tls_heap.flags;
+}
+
+/// Makes this thread allocate from the heap of \p flags until it ends (or a
+/// fastpath call enters another proclet).
 class HeapScope {
 public:
-  [[gnu::always_inline]] explicit HeapScope(int flags)
-      : saved_(tls_heap_flags) {
-    tls_heap_flags = flags;
+  explicit HeapScope(int flags) : saved_(tls_heap) {
+    tls_heap = {flags, fastpath_depth(tls_calls)};
   }
-  [[gnu::always_inline]] ~HeapScope() { tls_heap_flags = saved_; }
+  ~HeapScope() { tls_heap = saved_; }
   HeapScope(const HeapScope &) = delete;
   HeapScope &operator=(const HeapScope &) = delete;
 
 private:
-  int saved_;
+  HeapChoice saved_;
 };
 
 } // namespace nu::detail

@@ -26,7 +26,10 @@ struct ThreadCalls {
   ThreadCalls *next = nullptr;
 };
 
-constinit inline thread_local ThreadCalls *tls_calls = nullptr;
+// Initial-exec, as tls_heap (heap.hpp): every operator new reads it.
+[[gnu::tls_model(
+    "initial-exec")]] constinit inline thread_local ThreadCalls *tls_calls =
+    nullptr;
 
 #if defined(__SANITIZE_THREAD__)
 #define NU_TSAN 1
