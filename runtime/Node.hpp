@@ -165,8 +165,10 @@ public:
   std::vector<wire::ProcletListing> list_proclets() const;
   /// Migrations out of this node so far.
   std::uint64_t migrations() const { return migrations_.load(); }
-  /// The heaps of the proclets hosted here.
+  /// The heaps of the proclets hosted here, and the bytes allocated from
+  /// them now.
   HeapPool &heaps() { return heaps_; }
+  std::uint64_t heap_bytes() const;
   /// State bytes of the proclets moved out of this node so far.
   std::uint64_t migrated_bytes() const { return migrated_bytes_.load(); }
   const std::vector<std::string> &args() const { return options_.args; }

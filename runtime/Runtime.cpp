@@ -295,7 +295,8 @@ NodeStats node_stats() {
   detail::Node *node = detail::current_node();
   return {node->id(),         node->proclet_count(),
           node->migrations(), detail::process_rss(),
-          node->mem_limit(),  node->migrated_bytes()};
+          node->mem_limit(),  node->migrated_bytes(),
+          node->heaps().in_use(), node->heap_bytes()};
 }
 
 void set_memory_limit(std::uint64_t bytes) {

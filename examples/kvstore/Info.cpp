@@ -45,6 +45,8 @@ Lines nu_node(Call &c) {
           {"nu_proclets_here", std::to_string(s.proclets)},
           {"nu_migrations", std::to_string(s.migrations)},
           {"nu_migrated_bytes", std::to_string(s.migrated_bytes)},
+          {"nu_proclet_heaps", std::to_string(s.proclet_heaps)},
+          {"nu_proclet_heap_bytes", std::to_string(s.heap_bytes)},
           {"nu_rss", std::to_string(s.rss)},
           {"nu_mem_limit", std::to_string(s.mem_limit)}};
 }

@@ -271,6 +271,15 @@ std::vector<wire::ProcletListing> Node::list_proclets() const {
   return out;
 }
 
+std::uint64_t Node::heap_bytes() const {
+  HeapPool::refresh();
+  std::uint64_t total = 0;
+  std::shared_lock lock(slots_mu_);
+  for (const auto &[id, slot] : slots_)
+    total += HeapPool::bytes(slot->heap);
+  return total;
+}
+
 std::vector<Node::ProcletUsage> Node::movable_proclets() const {
   std::vector<ProcletUsage> out;
   HeapPool::refresh();

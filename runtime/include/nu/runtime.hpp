@@ -35,6 +35,8 @@ struct NodeStats {
   std::uint64_t rss = 0;            ///< the process's resident memory, bytes
   std::uint64_t mem_limit = 0;      ///< --nu-mem-limit or set_memory_limit
   std::uint64_t migrated_bytes = 0; ///< state bytes moved away so far
+  std::size_t proclet_heaps = 0;    ///< proclets here with a heap of their own
+  std::uint64_t heap_bytes = 0;     ///< allocated from those heaps now
 };
 NodeStats node_stats();
 

@@ -104,7 +104,8 @@ class Commands(unittest.TestCase):
         self.assertEqual(cli("ECHO", "hi"), "hi\n")
         info = cli("INFO")
         for field in ("redis_version:7.0.0", "nu_shards:8", "nu_nodes:1",
-                      "nu_node:", "nu_migrations:0", "# Keyspace"):
+                      "nu_node:", "nu_migrations:0", "nu_proclet_heaps:",
+                      "nu_proclet_heap_bytes:", "# Keyspace"):
             self.assertIn(field, info)
         self.assertNotIn("# Server", cli("INFO", "nu"))
         self.assertIn("nu_threaded_clients:0", cli("INFO", "clients"),
