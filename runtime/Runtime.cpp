@@ -293,10 +293,14 @@ const std::vector<std::string> &process_args() {
 
 NodeStats node_stats() {
   detail::Node *node = detail::current_node();
-  return {node->id(),         node->proclet_count(),
-          node->migrations(), detail::process_rss(),
-          node->mem_limit(),  node->migrated_bytes(),
-          node->heaps().in_use(), node->heap_bytes()};
+  return {node->id(),
+          node->proclet_count(),
+          node->migrations(),
+          detail::process_rss(),
+          node->mem_limit(),
+          node->migrated_bytes(),
+          node->heaps().in_use(),
+          node->heap_bytes()};
 }
 
 void set_memory_limit(std::uint64_t bytes) {
