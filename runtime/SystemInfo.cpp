@@ -1,5 +1,6 @@
-// Machine load from /proc and cgroup v2; the build id from the executable's
-// PT_NOTE segment (NT_GNU_BUILD_ID); the schema digest from the registry.
+// Machine load from /proc and the cgroups (v1 or v2); the build id from the
+// executable's PT_NOTE segment (NT_GNU_BUILD_ID); the schema digest from the
+// registry.
 #include "SystemInfo.hpp"
 #include "CpuUse.hpp"
 
@@ -32,16 +33,43 @@ std::uint64_t meminfo_kib(const std::string &key) {
   return 0;
 }
 
-/// The cgroup v2 limit minus usage, if this process is limited.
-std::optional<std::uint64_t> cgroup_free() {
-  std::ifstream max("/sys/fs/cgroup/memory.max");
-  std::ifstream current("/sys/fs/cgroup/memory.current");
-  std::string limit;
-  std::uint64_t used = 0;
-  if (!(max >> limit) || limit == "max" || !(current >> used))
+/// The first value of file \p path; empty if it has none or says "max".
+std::optional<std::uint64_t> read_value(const std::string &path) {
+  std::ifstream in(path);
+  std::string text;
+  if (!(in >> text) || text == "max")
     return std::nullopt;
-  std::uint64_t cap = std::stoull(limit);
-  return cap > used ? cap - used : 0;
+  try {
+    return std::stoull(text);
+  } catch (const std::exception &) {
+    return std::nullopt;
+  }
+}
+
+/// Limit minus usage in directory \p dir (v1 or v2 file names), if limited
+/// there. v1 says "no limit" with a number near 2^63.
+std::optional<std::uint64_t> free_in(const std::string &dir, bool v1) {
+  auto limit =
+      read_value(dir + (v1 ? "/memory.limit_in_bytes" : "/memory.max"));
+  auto used =
+      read_value(dir + (v1 ? "/memory.usage_in_bytes" : "/memory.current"));
+  if (!limit || !used || *limit >= (std::uint64_t{1} << 62))
+    return std::nullopt;
+  return *limit > *used ? *limit - *used : 0;
+}
+
+/// The smallest free_in() from \p path up to the hierarchy's root.
+std::optional<std::uint64_t> free_up(const std::string &root, std::string path,
+                                     bool v1) {
+  std::optional<std::uint64_t> out;
+  for (;;) {
+    if (auto f = free_in(root + (path == "/" ? "" : path), v1))
+      out = std::min(out.value_or(*f), *f);
+    if (path == "/" || path.empty())
+      return out;
+    std::size_t slash = path.rfind('/');
+    path = slash == 0 ? "/" : path.substr(0, slash);
+  }
 }
 
 std::string hex(const unsigned char *p, std::size_t n) {
@@ -91,11 +119,38 @@ std::string file_hash() {
 
 } // namespace
 
+std::optional<std::uint64_t> cgroup_free(const std::string &self,
+                                         const std::string &mount) {
+  std::optional<std::uint64_t> out;
+  auto take = [&](std::optional<std::uint64_t> f) {
+    if (f)
+      out = std::min(out.value_or(*f), *f);
+  };
+  std::istringstream in(self);
+  for (std::string line; std::getline(in, line);) {
+    std::size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos)
+      continue;
+    std::string controllers = "," + line.substr(a + 1, b - a - 1) + ",";
+    std::string path = line.substr(b + 1);
+    if (controllers == ",,") { // v2: the root, or beside v1 ("unified")
+      take(free_up(mount, path, false));
+      take(free_up(mount + "/unified", path, false));
+    } else if (controllers.find(",memory,") != std::string::npos) {
+      take(free_up(mount + "/memory", path, true));
+    }
+  }
+  return out;
+}
+
 MachineLoad machine_load(std::uint64_t mem_limit) {
   MachineLoad m;
   m.total_memory = meminfo_kib("MemTotal");
   m.free_memory = meminfo_kib("MemAvailable");
-  if (auto limited = cgroup_free())
+  std::ifstream self("/proc/self/cgroup");
+  std::string lines((std::istreambuf_iterator<char>(self)),
+                    std::istreambuf_iterator<char>());
+  if (auto limited = cgroup_free(lines, "/sys/fs/cgroup"))
     m.free_memory = std::min(m.free_memory, *limited);
   if (mem_limit != 0) {
     std::uint64_t rss = process_rss();

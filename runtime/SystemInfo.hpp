@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace nu::detail {
@@ -18,6 +19,12 @@ struct MachineLoad {
 /// \p mem_limit (--nu-mem-limit), free memory is at most what of it this
 /// process does not use yet.
 MachineLoad machine_load(std::uint64_t mem_limit = 0);
+/// What the cgroups of a process may still use: the smallest limit minus
+/// usage from its cgroup up to the root, in cgroup v1's memory hierarchy or
+/// v2's; empty if none is limited. \p self is its /proc/<pid>/cgroup, \p
+/// mount where the hierarchies are mounted (/sys/fs/cgroup).
+std::optional<std::uint64_t> cgroup_free(const std::string &self,
+                                         const std::string &mount);
 /// This process's resident memory in bytes (/proc/self/statm).
 std::uint64_t process_rss();
 /// CPU time this process used so far (user and system), in nanoseconds.
