@@ -30,7 +30,7 @@ server's RSS, proclets and migrations (from INFO).
   --squeeze-to SIZE       bytes, NNmb, NNgb, or NN% of the server's RSS then
   --squeeze-param NAME  the CONFIG SET parameter (default nu-mem-limit)
   --csv FILE            one row per interval: t, ops/s, p50, p99, max (ms),
-                        rss MiB, proclets and migrations per server
+                        rss MiB, proclets and migrations per server, p99.9
   --timeout-ms N        a reply must come within N ms (default 10000)
   --cluster             speak Redis Cluster's protocol: each connection
                         reads CLUSTER SLOTS, sends a key to the node serving

@@ -216,7 +216,7 @@ CsvWriter::CsvWriter(const std::string &Path, std::size_t Servers) {
   for (const char *Name : {"rss_mib", "proclets", "migrations"})
     for (std::size_t I = 1; I <= Servers; ++I)
       std::fprintf(File, ",%s_%zu", Name, I);
-  std::fprintf(File, "\n");
+  std::fprintf(File, ",p999_ms\n");
 }
 
 CsvWriter::~CsvWriter() {
@@ -236,7 +236,7 @@ void CsvWriter::row(const Sample &S) {
     std::fprintf(File, ",%ld", N.Proclets);
   for (const NodeStats &N : S.Nodes)
     std::fprintf(File, ",%ld", N.Migrations);
-  std::fprintf(File, "\n");
+  std::fprintf(File, ",%.3f\n", ms(S.Latency.quantile(0.999)));
   std::fflush(File);
 }
 

@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Memory pressure as the Nu paper's Figure 8 measures it, on this machine:
+# nu-kvstore on three nodes under a steady load; an antagonist in the victim
+# node's memory cgroup takes memory as fast as Linux gives it; Nu against
+# the slow-migration baseline (--nu-migrate-delay-ms=200
+# --nu-migrate-throttle-mbps=600). Root only (a memory cgroup, a swap file).
+# Prints a table, writes a CSV and a plot per run; stops everything it
+# started and removes the swap file and the cgroups on any exit.
+set -euo pipefail
+
+if [[ $# -gt 1 || ${1-} == -* ]]; then
+  echo "usage: $0 [build-dir]  (default build; as root)" >&2
+  exit 2
+fi
+build=${1:-build}
+if [[ $EUID -ne 0 ]]; then
+  echo "run.sh: needs root (a memory cgroup and a swap file)" >&2
+  exit 2
+fi
+kvstore=$build/examples/kvstore/nu-kvstore
+controller=$build/controller/nu-controller
+load=$build/examples/kvstore/demo/nu-kvstore-load
+antagonist=$build/bench/pressure/bench_pressure_antagonist
+for program in "$kvstore" "$controller" "$load" "$antagonist" redis-cli \
+  gnuplot mkswap swapon; do
+  command -v "$program" >/dev/null || {
+    echo "run.sh: $program is missing (cmake --build $build; scripts/setup.sh)" >&2
+    exit 1
+  }
+done
+
+seconds=${PRESSURE_SECONDS:-25}  # of load after populating
+at=${PRESSURE_AT:-8}             # the antagonist starts at this second
+keys=${PRESSURE_KEYS:-300000}    # of 1 KiB: about 100 MiB per node
+shards=${PRESSURE_SHARDS:-96}
+shed=${PRESSURE_SHED_MIB:-24}    # what the victim must give up, MiB
+limit=${PRESSURE_LIMIT_MIB:-512} # the victim's cgroup, MiB
+min_free=${PRESSURE_MIN_FREE_MIB:-16} # relieved at 125 % of it
+modes=${PRESSURE_MODES:-nu baseline}
+out=${PRESSURE_OUT:-$build/pressure}
+baseline_flags=(--nu-migrate-delay-ms=200 --nu-migrate-throttle-mbps=600)
+mkdir -p "$out"
+
+tmp=$(mktemp -d)
+swap=/var/tmp/nu-pressure.swap
+pids=()
+# The cgroups go under this shell's own memory cgroup (v1) or beside it (v2).
+if [[ -d /sys/fs/cgroup/memory ]]; then
+  cg_parent=/sys/fs/cgroup/memory$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' \
+    /proc/self/cgroup)
+  cg_limit=memory.limit_in_bytes cg_usage=memory.usage_in_bytes
+elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+  cg_parent=/sys/fs/cgroup
+  cg_limit=memory.max cg_usage=memory.current
+else
+  echo "run.sh: no memory cgroup controller (v1 or v2)" >&2
+  exit 1
+fi
+cgroups=()
+
+cleanup() {
+  local status=$? pid cg
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 0.5
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for cg in "${cgroups[@]}"; do rmdir "$cg" 2>/dev/null || true; done
+  swapoff "$swap" 2>/dev/null || true
+  rm -f "$swap"
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail() {
+  echo "run.sh: $1" >&2
+  [[ -n ${2-} && -s $2 ]] && tail -n 15 "$2" >&2
+  exit 1
+}
+
+# Starts NAME's command in the background (in cgroup CG if given as
+# --cgroup CG first); output in $tmp/NAME.log; sets started.
+start() {
+  local name=$1 cg=
+  shift
+  : >"$tmp/$name.log"
+  if [[ $1 == --cgroup ]]; then
+    cg=$2
+    shift 2
+  fi
+  if [[ -n $cg ]]; then # the shell joins the cgroup, then becomes "$@"
+    # shellcheck disable=SC2016
+    stdbuf -oL -eL sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@" \
+      >"$tmp/$name.log" 2>&1 &
+  else
+    stdbuf -oL -eL "$@" >"$tmp/$name.log" 2>&1 &
+  fi
+  started=$!
+  pids+=("$started")
+}
+
+# Waits up to 60 s for a line of NAME's log matching REGEX; sets match.
+await() {
+  local name=$1 regex=$2 line
+  for _ in {1..600}; do
+    while IFS= read -r line; do
+      if [[ $line =~ $regex ]]; then
+        match=("${BASH_REMATCH[@]}")
+        return 0
+      fi
+    done <"$tmp/$name.log"
+    sleep 0.1
+  done
+  fail "$name: no line matching '$regex' within 60 s" "$tmp/$name.log"
+}
+
+make_swap() {
+  fallocate -l 2G "$swap"
+  chmod 600 "$swap"
+  mkswap "$swap" >/dev/null
+  swapon "$swap"
+}
+
+# The victim node's cgroup for run MODE: LIMIT MiB, swap allowed.
+make_cgroup() {
+  local cg=$cg_parent/nu-pressure-$1
+  mkdir -p "$cg"
+  cgroups+=("$cg")
+  echo $((limit << 20)) >"$cg/$cg_limit"
+  victim_cg=$cg
+}
+
+# Controller, node b, the victim node c (in its cgroup), the main node.
+start_cluster() {
+  local flags=(--port 0 --cluster --nu-log-level=info "${mode_flags[@]}")
+  start controller "$controller" --listen 127.0.0.1:0 --quiet
+  await controller 'listening on ([0-9.]+:[0-9]+)'
+  address=${match[1]}
+  start b "$kvstore" --nu-join "$address" --nu-min-free=0 "${flags[@]}"
+  await b '^nu: node ([0-9]+) serving at'
+  start c --cgroup "$victim_cg" "$kvstore" --nu-join "$address" \
+    --nu-min-free="${min_free}M" --nu-monitor-ms=20 "${flags[@]}"
+  victim_pid=$started
+  await c '^nu: node ([0-9]+) serving at'
+  start main "$kvstore" --nu-controller "$address" --nu-min-free=0 \
+    --shards "$shards" "${flags[@]}"
+  local name
+  for name in main b c; do
+    await "$name" '^nu-kvstore: node [0-9]+ serving RESP at ([0-9.:]+)'
+    resp[$name]=${match[1]}
+  done
+  for _ in {1..100}; do
+    [[ $(redis-cli -p "${resp[main]##*:}" CLUSTER NODES | grep -c master) \
+      -eq 3 ]] && return 0
+    sleep 0.1
+  done
+  fail "CLUSTER NODES did not list the 3 nodes" "$tmp/main.log"
+}
+
+# The victim's swap use in MiB every 100 ms, the largest in $tmp/swap.max.
+watch_swap() {
+  local kib most=0
+  while kill -0 "$victim_pid" 2>/dev/null; do
+    kib=$(awk '/^VmSwap:/ {print $2}' "/proc/$victim_pid/status" \
+      2>/dev/null || echo 0)
+    ((${kib:-0} > most)) && most=$kib
+    echo $((most / 1024)) >"$tmp/swap.max"
+    sleep 0.1
+  done
+}
+
+# Once the load's CSV reaches second AT: the antagonist takes what the
+# cgroup has left plus SHED MiB.
+unleash() {
+  local csv=$1 used mib
+  until awk -F, -v at="$at" 'NR > 1 && $1 >= at {found = 1} END {exit !found}' \
+    "$csv" 2>/dev/null; do
+    kill -0 "$load_pid" 2>/dev/null || fail "the load ended early" "$tmp/load.log"
+    sleep 0.05
+  done
+  used=$(($(cat "$victim_cg/$cg_usage") >> 20))
+  mib=$((limit - used + shed))
+  echo "== $mode: the antagonist takes $mib MiB (cgroup: $used of $limit MiB" \
+    "used, the victim must give up $shed)" >&2
+  start antagonist --cgroup "$victim_cg" "$antagonist" "$mib"
+}
+
+# One run: MODE (nu or baseline); its CSV in $out/MODE.csv.
+run_mode() {
+  mode=$1
+  mode_flags=()
+  [[ $mode == baseline ]] && mode_flags=("${baseline_flags[@]}")
+  declare -gA resp=()
+  make_cgroup "$mode"
+  start_cluster
+  watch_swap &
+  pids+=($!)
+  local csv=$out/$mode.csv
+  rm -f "$csv"
+  start load "$load" --servers "${resp[main]},${resp[b]},${resp[c]}" \
+    --cluster --connections 4 --pipeline 1 --keys "$keys" --value-size 1024 \
+    --set-ratio 0.1 --populate --duration "$seconds" --interval-ms 100 \
+    --csv "$csv"
+  load_pid=$started
+  unleash "$csv"
+  wait "$load_pid" || fail "the load generator failed" "$tmp/load.log"
+  summarize "$csv" >>"$tmp/rows"
+  plot "$csv"
+  local log
+  for log in "$tmp"/*.log; do cp "$log" "$out/$mode-$(basename "$log")"; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+
+# The antagonist's outcome: its time, or how it failed.
+antagonist_result() {
+  local line
+  line=$(grep -m1 '^antagonist:' "$tmp/antagonist.log" || true)
+  if [[ $line =~ allocated\ ([0-9]+)\ MiB\ in\ ([0-9.]+)\ ms ]]; then
+    echo "ok-${BASH_REMATCH[2]}ms"
+  elif [[ -n $line ]]; then
+    echo "failed"
+  else
+    echo "killed" # by the OOM killer, before it finished
+  fi
+}
+
+# A table row from CSV: steady p99.9 (median before the antagonist), how
+# long p99.9 stayed above 3x it after, the worst p99.9, ops/s then.
+summarize() {
+  local moved migrations
+  migrations=$(redis-cli -p "${resp[c]##*:}" INFO nu |
+    awk -F: '/^nu_migrations:/ {print $2+0}')
+  moved=$(redis-cli -p "${resp[c]##*:}" INFO nu |
+    awk -F: '/^nu_migrated_bytes:/ {printf "%.1f", $2 / 1048576}')
+  awk -F, -v at="$at" -v mode="$mode" -v swap="$(cat "$tmp/swap.max")" \
+    -v ant="$(antagonist_result)" -v moves="${migrations:-0}" \
+    -v moved="${moved:-0}" '
+    NR == 1 { next }
+    $1 < at { before[++n] = $15; ops_before += $2; rows_before++; next }
+    { t[++m] = $1; p[m] = $15; ops[m] = $2 }
+    END {
+      for (i = 2; i <= n; i++) # insertion sort (mawk has no asort)
+        for (j = i; j > 1 && before[j - 1] > before[j]; j--) {
+          x = before[j]; before[j] = before[j - 1]; before[j - 1] = x
+        }
+      steady = before[int((n + 1) / 2)]
+      last = 0; worst = 0; ops_low = 1e18
+      for (i = 1; i <= m; i++) {
+        if (p[i] > 3 * steady) last = i
+        if (p[i] > worst) worst = p[i]
+      }
+      ops_during = 0
+      for (i = 1; i <= last; i++) ops_during += ops[i]
+      span = last ? t[last] - at + 0.1 : 0
+      printf "%-9s %9.1f %10.2f %10.2f %8.0fx %9.0f %9.0f %7d %8s %6s %s\n",
+        mode, span, steady, worst, worst / steady,
+        ops_before / rows_before, last ? ops_during / last : 0,
+        moves, moved, swap, ant
+    }' "$1"
+}
+
+plot() {
+  local csv=$1 png=$out/$mode.png
+  gnuplot -e "csv='$csv'; png='$png'; at=$at; title='$mode'" \
+    "$(dirname "$0")/plot.gp" 2>/dev/null || echo "run.sh: no plot" >&2
+  echo "== $mode: plot $png, data $csv" >&2
+}
+
+make_swap || fail "cannot make a swap file at $swap"
+: >"$tmp/rows"
+for mode in $modes; do
+  echo "== $mode" >&2
+  run_mode "$mode"
+done
+
+echo
+echo "nu-kvstore on 3 nodes, $keys keys of 1 KiB, 4 connections; at ${at}s an" \
+  "antagonist in node c's ${limit} MiB cgroup takes what is left plus" \
+  "${shed} MiB; 2 GiB of swap; $(nproc) cores"
+printf '%-9s %9s %10s %10s %9s %9s %9s %7s %8s %6s %s\n' mode \
+  "disrupt s" "p99.9 ms" "worst ms" "worst/st" "ops/s" "ops/s dis" \
+  "moves" "MiB out" "swapMiB" antagonist
+cat "$tmp/rows"
