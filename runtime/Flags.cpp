@@ -190,7 +190,7 @@ constexpr FlagSpec kFlags[] = {
      }},
     {"--nu-proclet-heaps",
      "how many proclets at once get a heap of their own, which charges "
-     "them what they allocate and frees it when they leave (default 1024, "
+     "them what they allocate and frees it when they leave (default 256, "
      "at most 3000; 0: none, proclets are charged their state's size)",
      [](RuntimeFlags &f, std::string_view v) {
        return parse_int<std::size_t>(v, f.proclet_heaps, 0, 3000);

@@ -27,7 +27,7 @@ struct RuntimeFlags {
   // The slow-migration baseline (for comparison only): 0 is off.
   std::uint64_t migrate_throttle_mbps = 0;
   std::chrono::milliseconds migrate_delay{0};
-  std::size_t proclet_heaps = 1024;
+  std::size_t proclet_heaps = 256;
   log::Level log_level = log::Level::warn;
   // The migration policy (migrate/Monitor.hpp) and the chaos trigger.
   std::chrono::milliseconds monitor{100};     ///< 0: no policy

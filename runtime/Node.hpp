@@ -66,7 +66,7 @@ public:
     std::uint64_t migrate_throttle = 0;
     /// Proclets with a heap of their own at once; the rest share the
     /// node's and are charged the size of their state.
-    std::size_t proclet_heaps = 1024;
+    std::size_t proclet_heaps = 256;
     /// The process's arguments other than nu's flags (nu::process_args).
     std::vector<std::string> args;
   };
