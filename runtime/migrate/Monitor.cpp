@@ -3,8 +3,8 @@
 #include "migrate/Monitor.hpp"
 
 #include "ControllerLink.hpp"
-#include "Heap.hpp"
 #include "CpuUse.hpp"
+#include "Heap.hpp"
 #include "SystemInfo.hpp"
 #include "nu/log/log.hpp"
 
