@@ -237,7 +237,7 @@ void Node::claim(const std::shared_ptr<BackupCopy> &copy) {
   update_location(proclet, id());
   log::get("node").warn("node {}: took over proclet {} from dead node {} "
                         "(epoch {})",
-                        id(), proclet, copy->primary, epoch);
+                        id(), proclet, copy->primary.load(), epoch);
   start_replicas(slot);
 }
 

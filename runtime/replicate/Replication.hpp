@@ -178,7 +178,8 @@ struct BackupCopy {
   std::mutex mu; // one operation at a time
   Slot slot;
   std::uint64_t seq = 0;
-  NodeId primary = 0;
+  /// Read by take-overs without the copy's lock.
+  std::atomic<NodeId> primary = 0;
   unsigned wanted = 0; ///< backups the proclet keeps, once it takes over
   Completions completions;
   ~BackupCopy() {
