@@ -155,7 +155,7 @@ public:
     ProcletId id = 0;
     std::size_t bytes = 0;    ///< estimated size of its state
     std::uint64_t heap = 0;   ///< allocated from its heap (0: it has none)
-    std::uint64_t cpu_ns = 0; ///< time in requests served so far
+    std::uint64_t cpu_ns = 0; ///< Slot::cpu_ns
     /// The memory it is charged: its heap's, else its state's size.
     std::uint64_t memory() const { return heap != 0 ? heap : bytes; }
   };

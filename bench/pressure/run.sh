@@ -8,26 +8,17 @@
 # started and removes the swap file and the cgroups on any exit.
 set -euo pipefail
 
-if [[ $# -gt 1 || ${1-} == -* ]]; then
-  echo "usage: $0 [build-dir]  (default build; as root)" >&2
-  exit 2
-fi
-build=${1:-build}
-if [[ $EUID -ne 0 ]]; then
-  echo "run.sh: needs root (a memory cgroup and a swap file)" >&2
-  exit 2
-fi
+script=run.sh # for common.sh's messages
+swap=/var/tmp/nu-pressure.swap
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
+build_dir_as_root "a memory cgroup and a swap file" "$@"
 kvstore=$build/examples/kvstore/nu-kvstore
 controller=$build/controller/nu-controller
 load=$build/examples/kvstore/demo/nu-kvstore-load
 antagonist=$build/bench/pressure/bench_pressure_antagonist
-for program in "$kvstore" "$controller" "$load" "$antagonist" redis-cli \
-  gnuplot mkswap swapon; do
-  command -v "$program" >/dev/null || {
-    echo "run.sh: $program is missing (cmake --build $build; scripts/setup.sh)" >&2
-    exit 1
-  }
-done
+require "$kvstore" "$controller" "$load" "$antagonist" redis-cli gnuplot \
+  mkswap swapon
 
 seconds=${PRESSURE_SECONDS:-25}  # of load after populating
 at=${PRESSURE_AT:-8}             # the antagonist starts at this second
@@ -41,80 +32,16 @@ out=${PRESSURE_OUT:-$build/pressure}
 baseline_flags=(--nu-migrate-delay-ms=200 --nu-migrate-throttle-mbps=600)
 mkdir -p "$out"
 
-tmp=$(mktemp -d)
-swap=/var/tmp/nu-pressure.swap
-pids=()
-# The cgroups go under this shell's own memory cgroup (v1) or beside it (v2).
-if [[ -d /sys/fs/cgroup/memory ]]; then
-  cg_parent=/sys/fs/cgroup/memory$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' \
-    /proc/self/cgroup)
+cgroup_parent memory
+if ((cg_v1)); then
   cg_limit=memory.limit_in_bytes cg_usage=memory.usage_in_bytes
-elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-  cg_parent=/sys/fs/cgroup
-  cg_limit=memory.max cg_usage=memory.current
 else
-  echo "run.sh: no memory cgroup controller (v1 or v2)" >&2
-  exit 1
+  cg_limit=memory.max cg_usage=memory.current
 fi
-cgroups=()
 
-cleanup() {
-  local status=$? pid cg
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  for cg in "${cgroups[@]}"; do rmdir "$cg" 2>/dev/null || true; done
+cleanup_more() {
   swapoff "$swap" 2>/dev/null || true
   rm -f "$swap"
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-fail() {
-  echo "run.sh: $1" >&2
-  [[ -n ${2-} && -s $2 ]] && tail -n 15 "$2" >&2
-  exit 1
-}
-
-# Starts NAME's command in the background (in cgroup CG if given as
-# --cgroup CG first); output in $tmp/NAME.log; sets started.
-start() {
-  local name=$1 cg=
-  shift
-  : >"$tmp/$name.log"
-  if [[ $1 == --cgroup ]]; then
-    cg=$2
-    shift 2
-  fi
-  if [[ -n $cg ]]; then # the shell joins the cgroup, then becomes "$@"
-    # shellcheck disable=SC2016
-    stdbuf -oL -eL sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@" \
-      >"$tmp/$name.log" 2>&1 &
-  else
-    stdbuf -oL -eL "$@" >"$tmp/$name.log" 2>&1 &
-  fi
-  started=$!
-  pids+=("$started")
-}
-
-# Waits up to 60 s for a line of NAME's log matching REGEX; sets match.
-await() {
-  local name=$1 regex=$2 line
-  for _ in {1..600}; do
-    while IFS= read -r line; do
-      if [[ $line =~ $regex ]]; then
-        match=("${BASH_REMATCH[@]}")
-        return 0
-      fi
-    done <"$tmp/$name.log"
-    sleep 0.1
-  done
-  fail "$name: no line matching '$regex' within 60 s" "$tmp/$name.log"
 }
 
 make_swap() {
@@ -126,9 +53,7 @@ make_swap() {
 
 # The victim node's cgroup for run MODE: LIMIT MiB, swap allowed.
 make_cgroup() {
-  local cg=$cg_parent/nu-pressure-$1
-  mkdir -p "$cg"
-  cgroups+=("$cg")
+  make_cgroup_dir "nu-pressure-$1"
   echo $((limit << 20)) >"$cg/$cg_limit"
   victim_cg=$cg
 }

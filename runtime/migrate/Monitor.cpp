@@ -26,6 +26,10 @@ constexpr int kMaxTries = 3;
 /// The wait after a move under memory pressure before sampling again
 /// (the source's copy is destroyed by a worker meanwhile).
 constexpr std::chrono::milliseconds kResample{20};
+/// Under CPU pressure, the least share of the node's CPUs that other
+/// processes keep busy: a node that keeps its CPUs busy itself is not
+/// relieved by moving (its proclets would compete elsewhere too).
+constexpr double kOthersShare = 0.2;
 /// The longest back-off when nothing can move.
 constexpr std::chrono::seconds kMaxBackoff{5};
 
@@ -40,20 +44,41 @@ bool memory_relieved(const ResourceSample &s, const MonitorOptions &o) {
 }
 
 /// The default sampler: /proc; the CPU use is how busy the CPUs this
-/// process may run on were since the last sample, whoever kept them busy
-/// (an antagonist on them is pressure too).
+/// process may run on were since the last sample, and how much of that was
+/// this process's own work.
 struct ProcSampler {
   std::vector<int> cpus = allowed_cpus();
   CpuTimes before = cpu_times_now(cpus);
+  std::uint64_t own_before = process_cpu_ns();
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
 
   ResourceSample operator()() {
-    ResourceSample s{process_rss(), machine_load().free_memory, 0};
+    ResourceSample s{process_rss(), machine_load().free_memory, 0, 0};
     CpuTimes now = cpu_times_now(cpus);
     s.cpu = busy_fraction(before, now);
     before = now;
+    std::uint64_t own = process_cpu_ns();
+    auto now_at = std::chrono::steady_clock::now();
+    double capacity_ns =
+        std::chrono::duration<double, std::nano>(now_at - at).count() *
+        static_cast<double>(std::max<std::size_t>(1, cpus.size()));
+    if (capacity_ns > 0)
+      s.cpu_own =
+          std::min(s.cpu, static_cast<double>(own - own_before) / capacity_ns);
+    own_before = own;
+    at = now_at;
     return s;
   }
 };
+
+/// Its CPUs are busy and other processes keep a share of them busy.
+bool cpu_high(const ResourceSample &s, const MonitorOptions &o,
+              Pressure previous) {
+  if (o.cpu_high <= 0 || s.cpu - s.cpu_own < kOthersShare)
+    return false;
+  return s.cpu > o.cpu_high ||
+         (previous == Pressure::cpu && s.cpu >= o.cpu_high * 0.8);
+}
 
 std::string mib(std::uint64_t bytes) {
   return std::to_string(bytes >> 20) + " MiB";
@@ -63,7 +88,8 @@ std::string describe(Pressure p, const ResourceSample &s,
                      const MonitorOptions &o) {
   if (p == Pressure::cpu)
     return "CPU pressure (its CPUs " + std::to_string(int(s.cpu * 100)) +
-           " % busy)";
+           " % busy, " + std::to_string(int((s.cpu - s.cpu_own) * 100)) +
+           " % by other processes)";
   std::string out = "memory pressure (RSS " + mib(s.rss);
   if (o.mem_limit != 0)
     out += " of --nu-mem-limit " + mib(o.mem_limit);
@@ -72,13 +98,14 @@ std::string describe(Pressure p, const ResourceSample &s,
 
 } // namespace
 
+std::function<ResourceSample()> proc_sampler() { return ProcSampler(); }
+
 Pressure assess(const ResourceSample &s, const MonitorOptions &o,
                 Pressure previous) {
   if (memory_high(s, o) ||
       (previous == Pressure::memory && !memory_relieved(s, o)))
     return Pressure::memory;
-  if (o.cpu_high > 0 && (s.cpu > o.cpu_high || (previous == Pressure::cpu &&
-                                                s.cpu >= o.cpu_high * 0.8)))
+  if (cpu_high(s, o, previous))
     return Pressure::cpu;
   return Pressure::none;
 }
@@ -122,7 +149,7 @@ Monitor::Monitor(Node &node, MonitorOptions options)
     : node_(node), options_(std::move(options)),
       random_(std::random_device{}()), backoff_(options_.period) {
   if (!options_.sample)
-    options_.sample = ProcSampler();
+    options_.sample = proc_sampler();
   if (options_.mem_limit != 0)
     node_.set_mem_limit(options_.mem_limit);
   if (options_.period.count() > 0 || options_.chaos.count() > 0)

@@ -22,6 +22,8 @@ struct ResourceSample {
   std::uint64_t rss = 0;       ///< this process's resident memory, bytes
   std::uint64_t host_free = 0; ///< MemAvailable, capped by the cgroup's room
   double cpu = 0; ///< how busy this node's CPUs were since the last, 0..1
+  /// How much of them this process kept busy, 0..cpu.
+  double cpu_own = 0;
 };
 
 struct MonitorOptions {
@@ -49,6 +51,10 @@ enum class Pressure { none, memory, cpu };
 /// (the thresholds have hysteresis). Memory comes before CPU.
 Pressure assess(const ResourceSample &s, const MonitorOptions &o,
                 Pressure previous);
+
+/// The sampler used unless MonitorOptions::sample is set: /proc, the CPUs
+/// this process may run on, and its own CPU time, since its previous call.
+std::function<ResourceSample()> proc_sampler();
 
 /// A proclet the policy may move: its state size and its use of the
 /// resource that is short.

@@ -148,6 +148,7 @@ public:
           [self = *this, method,
            args = typename detail::MethodTraits<M>::Args(
                std::forward<A>(args)...)]() mutable -> R {
+            detail::AsyncCharge charge(self.proxy());
             return std::apply(
                 [&](auto &...a) -> R {
                   return self.Run(method, std::move(a)...);
@@ -175,6 +176,7 @@ public:
           p_->node,
           [self = *this, f,
            args = Args(std::forward<A>(args)...)]() mutable -> R {
+            detail::AsyncCharge charge(self.proxy());
             return std::apply(
                 [&](auto &...a) -> R { return self.Run(f, std::move(a)...); },
                 args);

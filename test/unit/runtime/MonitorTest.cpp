@@ -2,12 +2,14 @@
 // migration time, and the monitor thread (faked samples) and chaos moves.
 #include "migrate/Monitor.hpp"
 #include "ControlledCluster.hpp"
+#include "CpuUse.hpp"
 #include "SystemInfo.hpp"
 #include "TestProclets.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 namespace nutest {
@@ -68,6 +70,39 @@ TEST(Policy, CpuOnlyWhenEnabledAndMemoryFirst) {
   EXPECT_EQ(assess(0, 0, 0.39, o, Pressure::cpu), Pressure::none);
   o.mem_limit = 10 * MiB;
   EXPECT_EQ(assess(10 * MiB, 0, 0.9, o), Pressure::memory);
+}
+
+TEST(Policy, TheSamplerTellsThisProcesssCpuFromOthers) {
+  auto sample = nu::detail::proc_sampler();
+  auto until =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  volatile std::uint64_t spins = 0;
+  while (std::chrono::steady_clock::now() < until)
+    spins = spins + 1; // one thread busy: its share of the allowed CPUs
+  ResourceSample s = sample();
+  double cpus = static_cast<double>(nu::detail::allowed_cpus().size());
+  EXPECT_GT(s.cpu_own, 0.25 / cpus); // less if the test machine is busy
+  EXPECT_LE(s.cpu_own, s.cpu);
+  EXPECT_LE(s.cpu, 1.0);
+}
+
+TEST(Policy, CpuPressureIsOtherProcessesWork) {
+  MonitorOptions o;
+  o.min_free = 0;
+  o.cpu_high = 0.9;
+  auto with_own = [&](double cpu, double own, Pressure previous) {
+    return nu::detail::assess(ResourceSample{0, 0, cpu, own}, o, previous);
+  };
+  // The node keeps its CPUs busy itself: moving would not relieve it.
+  EXPECT_EQ(with_own(1.0, 0.95, Pressure::none), Pressure::none);
+  EXPECT_EQ(with_own(1.0, 0.85, Pressure::none), Pressure::none);
+  // An antagonist takes a share of them.
+  EXPECT_EQ(with_own(1.0, 0.5, Pressure::none), Pressure::cpu);
+  EXPECT_EQ(with_own(0.95, 0.0, Pressure::none), Pressure::cpu);
+  // Once its proclets left, the antagonist's own load is not relieved by
+  // moves, but still pressure (the monitor backs off: nothing uses it).
+  EXPECT_EQ(with_own(1.0, 0.0, Pressure::cpu), Pressure::cpu);
+  EXPECT_EQ(with_own(0.7, 0.0, Pressure::cpu), Pressure::none);
 }
 
 TEST(Policy, MigrationTimeIsAFixedCostPlusBytesAtABandwidth) {
@@ -137,6 +172,17 @@ protected:
     return o;
   }
 };
+
+TEST_F(MonitorTest, AsyncLocalCallsAreChargedToTheirProclet) {
+  auto async = on<Counter>(1), inline_ = on<Counter>(1);
+  async.RunAsync(&Counter::Sleep, 30).get();
+  inline_.Run(&Counter::Sleep, 30); // the fastpath, not timed
+  std::map<nu::ProcletId, std::uint64_t> cpu;
+  for (const auto &u : node(0).movable_proclets())
+    cpu[u.id] = u.cpu_ns;
+  EXPECT_GE(cpu.at(async.id()), 25'000'000u);
+  EXPECT_EQ(cpu.at(inline_.id()), 0u);
+}
 
 TEST_F(MonitorTest, MovesProcletsAwayUntilMemoryPressureIsGone) {
   std::vector<nu::Proclet<Counter>> counters;

@@ -38,7 +38,8 @@ struct Slot {
   std::atomic<int> guarded_calls{0};
   /// Reference weight held by all proxies anywhere, plus weight in flight.
   std::atomic<std::uint64_t> weight{0};
-  /// Time spent serving requests (not fastpath calls), for the policy.
+  /// Time spent in requests and asynchronous local calls (not inline
+  /// fastpath calls), for the policy.
   std::atomic<std::uint64_t> cpu_ns{0};
   /// A replicated proclet's backups (null: not replicated). Calls to it
   /// never take the fastpath.

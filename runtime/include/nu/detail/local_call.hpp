@@ -9,6 +9,7 @@
 #include "nu/detail/handle.hpp"
 
 #include <atomic>
+#include <chrono>
 
 namespace nu::detail {
 
@@ -99,6 +100,28 @@ private:
   ThreadCalls *calls_ = nullptr;
   Slot *slot_ = nullptr;
   unsigned depth_ = 0;
+};
+
+/// Times an asynchronous call to a local proclet (run by a worker) and
+/// charges it to that proclet for the policy, if it still lives here.
+/// Calls made inline through the fastpath are not timed: two clock reads
+/// would cost more than the call.
+class AsyncCharge {
+public:
+  explicit AsyncCharge(const Proxy &proxy)
+      : proxy_(proxy), start_(std::chrono::steady_clock::now()) {}
+  ~AsyncCharge() {
+    auto spent = std::chrono::steady_clock::now() - start_;
+    if (LocalCall local{proxy_})
+      local.slot()->cpu_ns.fetch_add(std::chrono::nanoseconds(spent).count(),
+                                     std::memory_order_relaxed);
+  }
+  AsyncCharge(const AsyncCharge &) = delete;
+  AsyncCharge &operator=(const AsyncCharge &) = delete;
+
+private:
+  const Proxy &proxy_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 } // namespace nu::detail
