@@ -116,3 +116,23 @@ await() {
   done
   fail "$name: no line matching '$regex' within 60 s" "$tmp/$name.log"
 }
+
+# Ends a run: keeps its logs as $out/PREFIX-NAME.log and stops everything
+# it started.
+end_run() {
+  local log pid
+  for log in "$tmp"/*.log; do cp "$log" "${out:?}/$1-$(basename "$log")"; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+
+# Runs run_mode for each of MODES, its table row in $tmp/rows.
+run_modes() {
+  local mode
+  : >"$tmp/rows"
+  for mode in "$@"; do
+    echo "== $mode" >&2
+    run_mode "$mode"
+  done
+}

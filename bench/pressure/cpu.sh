@@ -146,21 +146,15 @@ run_mode() {
   unleash
   sleep "$(awk -v t="$t0" -v n="$EPOCHREALTIME" -v s="$seconds" \
     'BEGIN {d = t + s - n; print (d > 0 ? d : 0)}')"
-  local csv=$out/cpu-$mode.csv log
+  local csv=$out/cpu-$mode.csv
   to_csv >"$csv"
   summarize "$(tail -n 1 "$csv" | cut -d, -f3)" >>"$tmp/rows"
   plot "$csv"
-  for log in "$tmp"/*.log; do cp "$log" "$out/cpu-$mode-$(basename "$log")"; done
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  pids=()
+  end_run "cpu-$mode"
 }
 
-: >"$tmp/rows"
-for mode in $modes; do
-  echo "== $mode" >&2
-  run_mode "$mode"
-done
+# shellcheck disable=SC2086 # the modes are words
+run_modes $modes
 
 echo
 echo "k-means, $points points in $partitions partitions, on node a (CPU 0);" \

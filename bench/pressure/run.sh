@@ -134,11 +134,7 @@ run_mode() {
   wait "$load_pid" || fail "the load generator failed" "$tmp/load.log"
   summarize "$csv" >>"$tmp/rows"
   plot "$csv"
-  local log
-  for log in "$tmp"/*.log; do cp "$log" "$out/$mode-$(basename "$log")"; done
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  pids=()
+  end_run "$mode"
 }
 
 # The antagonist's outcome: its time, or how it failed.
@@ -197,11 +193,8 @@ plot() {
 }
 
 make_swap || fail "cannot make a swap file at $swap"
-: >"$tmp/rows"
-for mode in $modes; do
-  echo "== $mode" >&2
-  run_mode "$mode"
-done
+# shellcheck disable=SC2086 # the modes are words
+run_modes $modes
 
 echo
 echo "nu-kvstore on 3 nodes, $keys keys of 1 KiB, 4 connections; at ${at}s an" \
