@@ -19,7 +19,7 @@ if (($(nproc) < 2)); then
   exit 1
 fi
 
-seconds=${PRESSURE_SECONDS:-30}  # of k-means
+seconds=${PRESSURE_SECONDS:-30}  # of k-means, more than AT
 at=${PRESSURE_AT:-8}             # the antagonist starts at this second
 threads=${PRESSURE_THREADS:-2}   # the antagonist's busy threads
 points=${PRESSURE_POINTS:-1600000}
@@ -29,6 +29,8 @@ modes=${PRESSURE_MODES:-nu baseline none}
 out=${PRESSURE_OUT:-$build/pressure}
 baseline_flags=(--nu-migrate-delay-ms=200 --nu-migrate-throttle-mbps=600)
 mkdir -p "$out"
+((at >= 8 && seconds > at)) ||
+  fail "want PRESSURE_AT >= 8 (6 s of steady speed after a warm-up) and PRESSURE_SECONDS > PRESSURE_AT"
 
 cgroup_parent cpuset
 mems=$(cat "$cg_parent/cpuset.mems" 2>/dev/null || echo 0)
@@ -102,14 +104,16 @@ to_csv() {
 }
 
 # A table row from node a's log: iterations/s in the 6 s before AT (after
-# a warm-up) and in the 10 s after; the disruption lasts until the end of
-# the last iteration after AT that took over 1.5x the median before.
+# a warm-up) and in the 10 s after (or to the end); the disruption lasts
+# until the end of the last iteration after AT that took over 1.5x the
+# median before.
 summarize() {
-  awk -v t0="$t0" -v at="$at" -v mode="$mode" -v moves="$1" '
+  awk -v t0="$t0" -v at="$at" -v mode="$mode" -v moves="$1" \
+    -v w="$((seconds - at < 10 ? seconds - at : 10))" '
     $2 != "iteration" { next }
     { t = $1 - t0 }
     t >= at - 6 && t < at { ms[++n] = $4 }
-    t >= at && t < at + 10 { during++ }
+    t >= at && t < at + w { during++ }
     t >= at { end[++k] = t; took[k] = $4 }
     END {
       for (i = 2; i <= n; i++) # insertion sort (mawk has no asort)
@@ -120,7 +124,7 @@ summarize() {
       last = at
       for (i = 1; i <= k; i++) if (took[i] > 1.5 * median) last = end[i]
       printf "%-9s %9.1f %9.1f %9.2f %8.1f%% %7d\n", mode, n / 6,
-        during / 10, last - at, 100 * (1 - during / 10 / (n / 6)), moves
+        during / w, last - at, 100 * (1 - during / w / (n / 6)), moves
     }' "$tmp/a.log"
 }
 
