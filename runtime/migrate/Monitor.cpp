@@ -30,17 +30,32 @@ constexpr std::chrono::milliseconds kResample{20};
 /// processes keep busy: a node that keeps its CPUs busy itself is not
 /// relieved by moving (its proclets would compete elsewhere too).
 constexpr double kOthersShare = 0.2;
+/// How far ahead memory pressure looks at the rate free memory falls.
+constexpr std::chrono::duration<double> kLookahead{1.5};
+/// The samples FreeTrend compares.
+constexpr std::chrono::milliseconds kTrendWindow{200};
 /// The longest back-off when nothing can move.
 constexpr std::chrono::seconds kMaxBackoff{5};
 
+/// What free memory falls by in kLookahead at its current rate: moves
+/// must start that much early to be done in time.
+double falling_margin(const ResourceSample &s) {
+  return s.free_falling * kLookahead.count();
+}
+
 bool memory_high(const ResourceSample &s, const MonitorOptions &o) {
   return (o.mem_limit != 0 && s.rss > o.mem_limit / 10 * 9) ||
-         (o.min_free != 0 && s.host_free < o.min_free);
+         (o.min_free != 0 &&
+          static_cast<double>(s.host_free) <
+              static_cast<double>(o.min_free) + falling_margin(s));
 }
 
 bool memory_relieved(const ResourceSample &s, const MonitorOptions &o) {
   return (o.mem_limit == 0 || s.rss < o.mem_limit / 10 * 8) &&
-         (o.min_free == 0 || s.host_free >= o.min_free + o.min_free / 4);
+         (o.min_free == 0 ||
+          static_cast<double>(s.host_free) >=
+              static_cast<double>(o.min_free + o.min_free / 4) +
+                  falling_margin(s));
 }
 
 /// The default sampler: /proc; the CPU use is how busy the CPUs this
@@ -93,12 +108,39 @@ std::string describe(Pressure p, const ResourceSample &s,
   std::string out = "memory pressure (RSS " + mib(s.rss);
   if (o.mem_limit != 0)
     out += " of --nu-mem-limit " + mib(o.mem_limit);
-  return out + ", host free " + mib(s.host_free) + ")";
+  out += ", host free " + mib(s.host_free);
+  if (s.free_falling > 0)
+    out += " falling " + mib(static_cast<std::uint64_t>(s.free_falling)) + "/s";
+  return out + ")";
 }
 
 } // namespace
 
 std::function<ResourceSample()> proc_sampler() { return ProcSampler(); }
+
+double FreeTrend::add(Clock::time_point at, std::uint64_t free) {
+  samples_.emplace_back(at, free);
+  while (samples_.size() > 2 && at - samples_[1].first >= kTrendWindow)
+    samples_.pop_front();
+  return rate();
+}
+
+double FreeTrend::correct(std::uint64_t free) {
+  if (!samples_.empty())
+    samples_.back().second = free;
+  return rate();
+}
+
+double FreeTrend::rate() const {
+  if (samples_.size() < 2)
+    return 0;
+  const auto &[from, before] = samples_.front();
+  const auto &[to, now] = samples_.back();
+  double seconds = std::chrono::duration<double>(to - from).count();
+  if (now >= before || seconds <= 0)
+    return 0;
+  return static_cast<double>(before - now) / seconds;
+}
 
 Pressure assess(const ResourceSample &s, const MonitorOptions &o,
                 Pressure previous) {
@@ -204,6 +246,7 @@ void Monitor::run() {
 ResourceSample Monitor::sample() {
   options_.mem_limit = node_.mem_limit(); // nu::set_memory_limit changes it
   ResourceSample s = options_.sample();
+  s.free_falling = free_trend_.add(Clock::now(), s.host_free);
   if (assess(s, options_, pressure_) != Pressure::memory ||
       Clock::now() < retry_at_)
     return s;
@@ -214,6 +257,7 @@ ResourceSample Monitor::sample() {
   ResourceSample trimmed = options_.sample();
   s.rss = trimmed.rss; // the CPU use stays that of the whole period
   s.host_free = trimmed.host_free;
+  s.free_falling = free_trend_.correct(s.host_free);
   return s;
 }
 

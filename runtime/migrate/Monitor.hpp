@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -24,6 +25,25 @@ struct ResourceSample {
   double cpu = 0; ///< how busy this node's CPUs were since the last, 0..1
   /// How much of them this process kept busy, 0..cpu.
   double cpu_own = 0;
+  /// Bytes per second host_free fell lately (0 if it did not), which the
+  /// monitor works out from the samples before (FreeTrend).
+  double free_falling = 0;
+};
+
+/// How fast host free memory falls: over the samples of the last 200 ms,
+/// the oldest against the newest, in bytes per second (0 if it rose).
+class FreeTrend {
+public:
+  using Clock = std::chrono::steady_clock;
+  /// Adds a sample; returns the rate with it.
+  double add(Clock::time_point at, std::uint64_t free);
+  /// Replaces the newest sample's free memory (read again after the
+  /// allocator gave pages back); returns the rate.
+  double correct(std::uint64_t free);
+
+private:
+  double rate() const;
+  std::deque<std::pair<Clock::time_point, std::uint64_t>> samples_;
 };
 
 struct MonitorOptions {
@@ -32,8 +52,9 @@ struct MonitorOptions {
   /// Memory this node may use (0: none): pressure above 90 %, relieved
   /// below 80 %.
   std::uint64_t mem_limit = 0;
-  /// Host free memory to keep (0: not watched): pressure below it,
-  /// relieved at 125 % of it.
+  /// Host free memory to keep (0: not watched): pressure below it, or
+  /// when it is falling so fast that it will be within 1.5 s; relieved
+  /// at 125 % of it (plus 1.5 s of the fall).
   std::uint64_t min_free = 64ull << 20;
   /// How busy this node's CPUs (its affinity) may be, a fraction, before
   /// proclets move (0: not watched); relieved below 80 % of it.
@@ -109,6 +130,7 @@ private:
   // Policy state, used by the monitor thread only.
   Pressure pressure_ = Pressure::none;
   std::unordered_map<ProcletId, std::uint64_t> cpu_before_;
+  FreeTrend free_trend_;
   Clock::time_point retry_at_{};
   Clock::duration backoff_{};
   bool warned_ = false;

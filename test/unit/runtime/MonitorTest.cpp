@@ -72,6 +72,36 @@ TEST(Policy, CpuOnlyWhenEnabledAndMemoryFirst) {
   EXPECT_EQ(assess(10 * MiB, 0, 0.9, o), Pressure::memory);
 }
 
+TEST(Policy, FreeMemoryFallingFastIsPressureAhead) {
+  MonitorOptions o;
+  o.min_free = 16 * MiB;
+  auto falling = [&](std::uint64_t free, double per_s, Pressure previous) {
+    ResourceSample s{0, free, 0, 0, per_s};
+    return nu::detail::assess(s, o, previous);
+  };
+  // Within a second at this rate free memory is under 16 MiB.
+  EXPECT_EQ(falling(100 * MiB, 150.0 * MiB, Pressure::none), Pressure::memory);
+  EXPECT_EQ(falling(100 * MiB, 50.0 * MiB, Pressure::none), Pressure::none);
+  // Relieved at 20 MiB plus a second of the fall.
+  EXPECT_EQ(falling(30 * MiB, 0, Pressure::memory), Pressure::none);
+  EXPECT_EQ(falling(30 * MiB, 20.0 * MiB, Pressure::memory), Pressure::memory);
+}
+
+TEST(Policy, FreeTrendComparesTheLast200Ms) {
+  using namespace std::chrono_literals;
+  nu::detail::FreeTrend trend;
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(trend.add(t0, 1000 * MiB), 0.0); // one sample: no rate
+  EXPECT_NEAR(trend.add(t0 + 100ms, 990 * MiB), 100.0 * MiB, 1.0);
+  EXPECT_NEAR(trend.add(t0 + 200ms, 980 * MiB), 100.0 * MiB, 1.0);
+  // Read again after a purge: higher than the oldest sample, not falling.
+  EXPECT_EQ(trend.correct(1001 * MiB), 0.0);
+  EXPECT_NEAR(trend.correct(980 * MiB), 100.0 * MiB, 1.0);
+  // The samples of t0 and t0 + 100 ms are too old now: 980 -> 985 rose.
+  EXPECT_EQ(trend.add(t0 + 400ms, 985 * MiB), 0.0);
+  EXPECT_NEAR(trend.add(t0 + 500ms, 975 * MiB), 5.0 * MiB / 0.3, 1.0);
+}
+
 TEST(Policy, TheSamplerTellsThisProcesssCpuFromOthers) {
   auto sample = nu::detail::proc_sampler();
   auto until =
