@@ -277,6 +277,7 @@ private:
                                    ReplicaCarry carry);
   bool reconfigure(const std::shared_ptr<Slot> &slot, std::vector<NodeId> lost);
   bool fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost);
+  bool granted(const Slot &slot, std::uint64_t epoch);
   void add_backups(const Slot &slot, const std::vector<NodeId> &avoid);
   void seed(const Slot &slot, NodeId to);
   void stand_down(const std::shared_ptr<Slot> &slot);

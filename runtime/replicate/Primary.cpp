@@ -274,16 +274,19 @@ bool Node::reconfigure(const std::shared_ptr<Slot> &slot,
 }
 
 /// Drops the backups in \p lost and moves to a new epoch, which the
-/// backups kept learn before the controller does: a backup left behind can
-/// then never take over. Backups that do not answer join \p lost. False if
-/// this primary stood down.
+/// backups kept learn: a backup left behind can then never take over.
+/// Backups that do not answer join \p lost. False if this primary stood
+/// down, or if the controller did not grant the epoch.
 bool Node::fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost) {
   ReplicaSet &set = *slot->replicas;
+  const std::uint64_t epoch = slot->epoch.load() + 1;
+  if (!granted(*slot, epoch))
+    return false;
   auto dropped = [&lost](NodeId n) {
     return std::find(lost.begin(), lost.end(), n) != lost.end();
   };
   std::erase_if(set.backups, dropped);
-  auto epoch = slot->epoch.fetch_add(1) + 1;
+  slot->epoch.store(epoch);
   auto sent = broadcast_meta(*slot);
   if (sent.stale) {
     stand_down(slot);
@@ -291,9 +294,27 @@ bool Node::fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost) {
   }
   lost.insert(lost.end(), sent.lost.begin(), sent.lost.end());
   std::erase_if(set.backups, dropped);
-  if (link_)
-    link_->registered(slot->id, id(), epoch);
   return true;
+}
+
+/// Asks the controller for \p epoch of \p slot's proclet, as a backup
+/// taking over does. It is refused to a primary that was declared dead
+/// while silent (its backups may not answer because one took over), and
+/// if a backup took over at that epoch already: a primary never moves on
+/// alone, or a paused one could seed new backups with its stale state.
+/// Without an answer (the controller restarts) the call is refused too,
+/// and the next one asks again.
+bool Node::granted(const Slot &slot, std::uint64_t epoch) {
+  if (!link_)
+    return true; // no controller: nobody else can take over
+  auto won = link_->claim(slot.id, id(), epoch);
+  if (won && *won)
+    return true;
+  log::get("node").warn("node {}: the controller did not grant proclet {} "
+                        "epoch {} (a backup may have taken over); the call "
+                        "is refused",
+                        id(), slot.id, epoch);
+  return false;
 }
 
 /// Seeds new backups on live nodes other than this one, the backups

@@ -44,8 +44,10 @@ class Replication(unittest.TestCase):
             r = c.client(i)
             keys = list(acked)
             lost = [k for k, v in zip(keys, r.mget(keys)) if v != acked[k]]
-            self.assertEqual(lost, [], f"node {i}: {len(lost)} of "
-                             f"{len(acked)} acknowledged keys lost")
+            log = "\n".join(c.nodes()[i].stderr().splitlines()[-40:])
+            self.assertEqual(len(lost), 0, f"node {i}: {len(lost)} of "
+                             f"{len(acked)} acknowledged keys lost (first "
+                             f"{lost[:5]}); its log ends:\n{log}")
             self.assertGreaterEqual(r.dbsize(), len(acked))
             for k in range(100):  # writes work again, through every node
                 self.assertTrue(r.set(f"after{i}-{k}", "x"))
