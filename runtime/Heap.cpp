@@ -6,11 +6,13 @@
 
 #ifdef NU_PROCLET_HEAPS
 #include <jemalloc/jemalloc.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <utility>
 #endif
 
 namespace nu::detail {
@@ -47,34 +49,98 @@ private:
   std::size_t length_ = kMax;
 };
 
+/// Extent hooks that map memory as jemalloc does and advise the kernel to
+/// back it with transparent huge pages.
+extent_hooks_t *huge_page_hooks() {
+  static extent_hooks_t *plain = [] {
+    extent_hooks_t *hooks = nullptr;
+    std::size_t size = sizeof(hooks);
+    mallctl("arena.0.extent_hooks", &hooks, &size, nullptr, 0);
+    return hooks;
+  }();
+  static extent_hooks_t huge = [] {
+    extent_hooks_t hooks = *plain;
+    hooks.alloc = [](extent_hooks_t *, void *address, std::size_t size,
+                     std::size_t alignment, bool *zero, bool *commit,
+                     unsigned arena) -> void * {
+      void *p =
+          plain->alloc(plain, address, size, alignment, zero, commit, arena);
+      if (p != nullptr)
+        madvise(p, size, MADV_HUGEPAGE);
+      return p;
+    };
+    return hooks;
+  }();
+  return &huge;
+}
+
 } // namespace
 
 bool HeapPool::supported() { return true; }
 
-unsigned HeapPool::acquire() {
+unsigned HeapPool::acquire(bool huge) {
   std::scoped_lock lock(mu_);
   if (in_use_ >= max_)
     return 0;
-  unsigned arena = 0;
-  if (!free_.empty()) {
-    arena = free_.back();
-    free_.pop_back();
-  } else {
-    std::size_t size = sizeof(arena);
-    if (mallctl("arenas.create", &arena, &size, nullptr, 0) != 0)
-      return 0; // jemalloc's 4095 arenas are all taken
-  }
-  in_use_++;
+  unsigned arena = warm_ != 0 && is_huge(warm_) == huge
+                       ? std::exchange(warm_, 0)
+                       : take(huge);
+  if (arena != 0)
+    in_use_++;
   return arena;
+}
+
+unsigned HeapPool::take(bool huge) {
+  if (std::vector<unsigned> &free = free_[huge]; !free.empty()) {
+    unsigned arena = free.back();
+    free.pop_back();
+    return arena;
+  }
+  extent_hooks_t *hooks = huge ? huge_page_hooks() : nullptr;
+  unsigned arena = 0;
+  std::size_t size = sizeof(arena);
+  if (mallctl("arenas.create", &arena, &size, huge ? &hooks : nullptr,
+              huge ? sizeof(hooks) : 0) != 0)
+    return 0; // jemalloc's 4095 arenas are all taken
+  if (huge_.size() <= arena)
+    huge_.resize(arena + 1);
+  huge_[arena] = huge;
+  return arena;
+}
+
+bool HeapPool::is_huge(unsigned heap) const {
+  return heap < huge_.size() && huge_[heap];
 }
 
 void HeapPool::release(unsigned heap) {
   if (heap == 0)
     return;
+  unsigned cold = 0;
+  {
+    std::scoped_lock lock(mu_);
+    in_use_--;
+    cold = std::exchange(warm_, heap);
+    warm_since_ = Clock::now();
+  }
+  if (cold != 0)
+    cool(cold);
+}
+
+void HeapPool::expire(Clock::duration age) {
+  unsigned cold = 0;
+  {
+    std::scoped_lock lock(mu_);
+    if (warm_ == 0 || Clock::now() - warm_since_ < age)
+      return;
+    cold = std::exchange(warm_, 0);
+  }
+  cool(cold);
+}
+
+void HeapPool::cool(unsigned heap) {
   arena_ctl(heap, "purge");
   std::scoped_lock lock(mu_);
-  free_.push_back(heap);
-  in_use_--;
+  free_[is_huge(heap)].push_back(heap);
 }
 
 int HeapPool::flags(unsigned heap) {
@@ -98,8 +164,11 @@ void HeapPool::purge_all() { arena_ctl(MALLCTL_ARENAS_ALL, "purge"); }
 #else // a sanitizer's allocator: every proclet shares the node's heap
 
 bool HeapPool::supported() { return false; }
-unsigned HeapPool::acquire() { return 0; }
+unsigned HeapPool::acquire(bool) { return 0; }
 void HeapPool::release(unsigned) {}
+void HeapPool::expire(Clock::duration) {}
+void HeapPool::cool(unsigned) {}
+bool HeapPool::is_huge(unsigned) const { return false; }
 int HeapPool::flags(unsigned) { return 0; }
 std::uint64_t HeapPool::bytes(unsigned) { return 0; }
 void HeapPool::refresh() {}

@@ -2,6 +2,7 @@
 // is counted apart and given back to the operating system when it leaves.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -11,9 +12,14 @@ namespace nu::detail {
 
 /// The heaps of one node's proclets. A heap is a jemalloc arena; arenas
 /// are never destroyed (memory a proclet handed out may outlive it), so a
-/// released heap is purged and kept for the next proclet.
+/// released heap is purged and kept for the next proclet. The heap released
+/// last stays warm (its pages mapped) until another is released, it
+/// expires, or a new proclet takes it: a proclet moving back and forth then
+/// finds its pages where it left them.
 class HeapPool {
 public:
+  using Clock = std::chrono::steady_clock;
+
   /// At most \p max heaps at once (0: none; every proclet then shares the
   /// node's heap and is charged the size of its state instead).
   explicit HeapPool(std::size_t max);
@@ -23,9 +29,15 @@ public:
   /// True when this build has proclet heaps (not under a sanitizer).
   static bool supported();
   /// A heap for a new proclet, or 0 (the shared heap) when there is none.
-  unsigned acquire();
-  /// Gives \p heap back: its free pages go back to the operating system.
+  /// A \p huge heap backs its memory with transparent huge pages: one page
+  /// fault per 2 MiB instead of 512, for a proclet arriving with a large
+  /// state (a small proclet would hold a whole huge page).
+  unsigned acquire(bool huge = false);
+  /// Gives \p heap back: its free pages go back to the operating system,
+  /// those of the warm heap at once, its own once it is not warm any more.
   void release(unsigned heap);
+  /// Purges the warm heap if it was released at least \p age ago.
+  void expire(Clock::duration age);
   /// The allocation flags that select \p heap (0 for heap 0).
   static int flags(unsigned heap);
   /// Bytes allocated from \p heap, as of the last refresh().
@@ -38,10 +50,17 @@ public:
   std::size_t in_use() const;
 
 private:
+  unsigned take(bool huge); // a free heap of that kind, or a new one
+  void cool(unsigned heap); // purges it; then it is free
+  bool is_huge(unsigned heap) const;
+
   mutable std::mutex mu_;
   std::size_t max_;
   std::size_t in_use_ = 0;
-  std::vector<unsigned> free_; // released, purged, ready for reuse
+  std::vector<unsigned> free_[2]; // released, purged: plain, huge
+  std::vector<bool> huge_;        // by heap: one of huge pages
+  unsigned warm_ = 0;             // released last, not purged (0: none)
+  Clock::time_point warm_since_;
 };
 
 } // namespace nu::detail

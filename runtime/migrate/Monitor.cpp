@@ -36,6 +36,9 @@ constexpr std::chrono::duration<double> kLookahead{1.5};
 constexpr std::chrono::milliseconds kTrendWindow{200};
 /// The longest back-off when nothing can move.
 constexpr std::chrono::seconds kMaxBackoff{5};
+/// How long the heap released last keeps its pages for a proclet coming
+/// back (under memory pressure they go back to the system at once).
+constexpr std::chrono::seconds kWarmHeap{1};
 
 /// What free memory falls by in kLookahead at its current rate: moves
 /// must start that much early to be done in time.
@@ -263,6 +266,7 @@ ResourceSample Monitor::sample() {
 
 /// One sample; under pressure, one move. Returns the wait until the next.
 Monitor::Clock::duration Monitor::policy_tick() {
+  node_.heaps().expire(kWarmHeap);
   ResourceSample s = sample();
   Pressure previous = pressure_;
   pressure_ = assess(s, options_, previous);

@@ -175,6 +175,20 @@ void IncomingTransfers::drop_from(NodeId peer) {
   });
 }
 
+namespace {
+
+/// States from this size up load into a heap of huge pages.
+constexpr std::size_t kHugeState = std::size_t{2} << 20;
+
+std::size_t state_bytes(StateParts parts) {
+  std::size_t bytes = 0;
+  for (auto part : parts)
+    bytes += part.size();
+  return bytes;
+}
+
+} // namespace
+
 /// A whole state arrived (in \p parts): a migrated proclet, or a backup's
 /// copy.
 void Node::settle(ProcletId id, const ProcletType &type, StateParts parts,
@@ -207,7 +221,7 @@ void Node::activate(ProcletId id, const ProcletType &type, StateParts parts,
                     const ChunkInfo &info) {
   std::shared_ptr<Slot> slot;
   if (info.replicas == 0) {
-    unsigned heap = heaps_.acquire();
+    unsigned heap = heaps_.acquire(state_bytes(parts) >= kHugeState);
     void *object = nullptr;
     try {
       object = load_object(type, parts, nullptr, heap);

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 
 namespace nutest {
@@ -15,6 +17,33 @@ namespace {
 using nu::detail::HeapPool;
 
 constexpr std::uint64_t MiB = 1 << 20;
+
+/// The bytes of this process backed by transparent huge pages.
+std::uint64_t huge_page_bytes() {
+  std::ifstream in("/proc/self/smaps_rollup");
+  std::string key;
+  std::uint64_t kib = 0;
+  while (in >> key)
+    if (key == "AnonHugePages:" && in >> kib)
+      return kib * 1024;
+  return 0;
+}
+
+bool huge_pages_on() {
+  std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes((std::istreambuf_iterator<char>(in)), {});
+  return !modes.empty() && modes.find("[never]") == std::string::npos;
+}
+
+/// Fills \p bytes in \p heap and frees them again.
+void touch(unsigned heap, std::size_t bytes) {
+  nu::detail::HeapScope scope(HeapPool::flags(heap));
+  // Not a new-expression, which the compiler may leave out.
+  auto *buffer = static_cast<volatile char *>(::operator new(bytes));
+  for (std::size_t i = 0; i < bytes; i += 4096)
+    buffer[i] = 1;
+  ::operator delete(const_cast<char *>(buffer));
+}
 
 class Heaps : public ControlledCluster {
 protected:
@@ -105,6 +134,50 @@ TEST_F(Heaps, ALeavingProcletsMemoryGoesBackToTheSystemAtOnce) {
       << "RSS " << nu::detail::process_rss() / MiB << " MiB, was " << full / MiB
       << " MiB";
   EXPECT_TRUE(eventually([&] { return node(0).heaps().in_use() == 0; }));
+}
+
+TEST_F(Heaps, TheHeapReleasedLastKeepsItsPagesUntilItExpires) {
+  HeapPool pool(4);
+  unsigned a = pool.acquire();
+  ASSERT_NE(a, 0u);
+  touch(a, 6 * MiB); // below jemalloc's 8 MiB "oversize" threshold
+  std::uint64_t full = nu::detail::process_rss();
+  pool.release(a);
+  EXPECT_GT(nu::detail::process_rss() + 2 * MiB, full) << "purged at once";
+  EXPECT_EQ(pool.acquire(), a); // a proclet arriving finds the pages
+  EXPECT_GT(nu::detail::process_rss() + 2 * MiB, full);
+  pool.release(a);
+  pool.expire(std::chrono::hours(1)); // not that old
+  EXPECT_GT(nu::detail::process_rss() + 2 * MiB, full);
+  pool.expire(std::chrono::seconds(0));
+  EXPECT_LT(nu::detail::process_rss() + 4 * MiB, full) << "not purged";
+}
+
+TEST_F(Heaps, ReleasingAHeapPurgesTheOneReleasedBefore) {
+  HeapPool pool(4);
+  unsigned a = pool.acquire(), b = pool.acquire();
+  touch(a, 6 * MiB);
+  std::uint64_t full = nu::detail::process_rss();
+  pool.release(a);
+  pool.release(b);
+  EXPECT_LT(nu::detail::process_rss() + 4 * MiB, full) << "a not purged";
+  EXPECT_EQ(pool.acquire(), b); // the warm one first
+  EXPECT_EQ(pool.acquire(), a);
+  EXPECT_EQ(pool.in_use(), 2u);
+}
+
+TEST_F(Heaps, ALargeStateArrivesOnHugePages) {
+  if (!huge_pages_on())
+    GTEST_SKIP() << "transparent huge pages are off on this machine";
+  auto a = blob(2, 24 * MiB);
+  std::uint64_t before = huge_page_bytes();
+  nu::migrate(a, 3);
+  EXPECT_GE(huge_page_bytes(), before + 12 * MiB);
+  auto small = blob(2, 64 * 1024); // a small one stays on small pages
+  std::uint64_t after = huge_page_bytes();
+  nu::migrate(small, 3);
+  EXPECT_LT(huge_page_bytes(), after + 2 * MiB);
+  EXPECT_EQ(a.Run(&Blob::Size), 24 * MiB);
 }
 
 TEST_F(Heaps, BeyondItsHeapsANodeChargesTheStateSize) {
