@@ -267,6 +267,7 @@ private:
   Bytes encode_op(ReplicaOp op) const;
   void stand_down_stale();
   std::string superseded(ProcletId id) const;
+  void refuse(const std::shared_ptr<PendingOp> &p);
   bool send_meta(const std::shared_ptr<Slot> &slot, NodeId avoid = 0);
   bool short_of_backups(const ReplicaSet &set);
   Broadcast broadcast(const Slot &slot, ReplicaOp op);

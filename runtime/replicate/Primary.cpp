@@ -8,6 +8,7 @@
 #include "replicate/Record.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace nu::detail {
 
@@ -158,8 +159,27 @@ void Node::repair(const std::shared_ptr<PendingOp> &p) {
   if (stale)
     stand_down(slot);
   if (stale || (!lost.empty() && !reconfigure(slot, lost)))
-    return finish(p, unavailable(p->request, superseded(slot->id)));
+    return refuse(p);
   finish(p, std::move(p->out));
+}
+
+/// Refuses \p p after replication failed. If this primary stood down, the
+/// call never ran as far as anyone will know. If it lives on without the
+/// epoch to drop a lost backup, the operation ran here but is not where it
+/// must be: sent again, the call is told to try again (not answered from
+/// the completions) until a fence succeeds.
+void Node::refuse(const std::shared_ptr<PendingOp> &p) {
+  const std::shared_ptr<Slot> &slot = p->slot;
+  if (find_slot(slot->id) != slot)
+    return finish(p, unavailable(p->request, superseded(slot->id)));
+  if (p->tag)
+    slot->replicas->unreplicated.push_back(*p->tag);
+  p->reply(unavailable(
+      p->request, "proclet " + std::to_string(slot->id) + " on node " +
+                      std::to_string(id()) +
+                      " lost a backup, and the controller did not grant it "
+                      "a new epoch to go on without (unreachable, or a "
+                      "backup took over)"));
 }
 
 /// Sends the whole state to \p backup, which lacks operation \p seq,
@@ -294,6 +314,9 @@ bool Node::fence(const std::shared_ptr<Slot> &slot, std::vector<NodeId> &lost) {
   }
   lost.insert(lost.end(), sent.lost.begin(), sent.lost.end());
   std::erase_if(set.backups, dropped);
+  std::scoped_lock lock(set.unacked_mu); // the backups kept have them all
+  for (const CallTag &tag : std::exchange(set.unreplicated, {}))
+    set.unacked.erase(tag);
   return true;
 }
 

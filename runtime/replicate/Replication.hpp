@@ -95,6 +95,11 @@ struct ReplicaSet {
   /// they are told to try again, not answered from `completions` early.
   std::mutex unacked_mu;
   std::set<CallTag> unacked;
+  /// Tagged calls run here whose operation some backup lost, refused
+  /// because the epoch to go on without it was not granted: they stay
+  /// unacked until a fence succeeds (the backups kept have them, new ones
+  /// are seeded with them). Under order.
+  std::vector<CallTag> unreplicated;
 };
 
 /// An invocation of a replicated proclet whose reply waits for its

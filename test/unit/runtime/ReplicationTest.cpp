@@ -112,6 +112,25 @@ TEST_F(Replication, APrimaryMigratesAndItsBackupsFollowIt) {
   }
 }
 
+// A primary that loses its backup moves on only with a new epoch granted
+// by the controller. Without one it refuses the call, and says why; the
+// call ran there, so the same call sent again is not answered as done (its
+// operation is nowhere else) but told to try again, until it times out.
+TEST_F(Replication, WithoutTheControllerAPrimaryThatLostItsBackupRefuses) {
+  std::vector<nu::Proclet<Counter>> made; // until a backup is on node 2
+  for (int i = 0; i < 16 && node(1).backup_count() == 0; ++i) {
+    made.push_back(nu::make_proclet<Counter>(
+        nu::ProcletOptions{.node = 3, .replicas = 1}));
+    made.back().Run(&Counter::Add, 1);
+  }
+  ASSERT_EQ(node(1).backup_count(), 1u) << "no backup landed on node 2";
+  auto c = made.back();
+  service_.reset();  // the controller goes
+  nodes_[1].reset(); // and so does node 2, with the backup
+  EXPECT_THROW(c.Run(&Counter::Add, 1), nu::CallTimeout)
+      << "a primary moved on without its backup";
+}
+
 TEST_F(Replication, DroppingTheLastHandleDropsTheBackups) {
   {
     auto c = nu::make_proclet<Counter>(nu::ProcletOptions{.replicas = 2});
