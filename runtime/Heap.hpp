@@ -33,8 +33,8 @@ public:
   /// fault per 2 MiB instead of 512, for a proclet arriving with a large
   /// state (a small proclet would hold a whole huge page).
   unsigned acquire(bool huge = false);
-  /// Gives \p heap back: its free pages go back to the operating system,
-  /// those of the warm heap at once, its own once it is not warm any more.
+  /// Gives \p heap back. It becomes the warm heap; the one warm before is
+  /// purged now (its free pages go back to the operating system).
   void release(unsigned heap);
   /// Purges the warm heap if it was released at least \p age ago.
   void expire(Clock::duration age);

@@ -174,12 +174,11 @@ void Node::refuse(const std::shared_ptr<PendingOp> &p) {
     return finish(p, unavailable(p->request, superseded(slot->id)));
   if (p->tag)
     slot->replicas->unreplicated.push_back(*p->tag);
-  p->reply(unavailable(
-      p->request, "proclet " + std::to_string(slot->id) + " on node " +
-                      std::to_string(id()) +
-                      " lost a backup, and the controller did not grant it "
-                      "a new epoch to go on without (unreachable, or a "
-                      "backup took over)"));
+  p->reply(unavailable(p->request,
+                       "its primary on node " + std::to_string(id()) +
+                           " lost a backup, and the controller did not grant "
+                           "a new epoch to go on without (unreachable, or a "
+                           "backup took over)"));
 }
 
 /// Sends the whole state to \p backup, which lacks operation \p seq,
