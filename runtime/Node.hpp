@@ -230,7 +230,11 @@ private:
   // migrate/Migration.cpp: the source's side.
   void relocate(Bytes frame, Reply reply);
   std::shared_ptr<Slot> start_move(ProcletId id, NodeId to);
-  void drain_calls(const std::shared_ptr<Slot> &slot);
+  std::shared_ptr<Slot>
+  start_drained(ProcletId id, NodeId to,
+                std::chrono::steady_clock::time_point &parked);
+  bool drain_calls(const std::shared_ptr<Slot> &slot,
+                   std::chrono::steady_clock::time_point until);
   void commit_move(const std::shared_ptr<Slot> &slot, NodeId to);
   void unlink(Slot &gone, NodeId to);
   void abort_move(const std::shared_ptr<Slot> &slot, bool sent);

@@ -10,6 +10,7 @@
 #include "nu/log/log.hpp"
 
 #include <algorithm>
+#include <random>
 #include <thread>
 
 namespace nu {
@@ -29,7 +30,24 @@ using Clock = std::chrono::steady_clock;
 /// through the controller, which has long been told).
 constexpr std::size_t kMaxMoved = 1 << 16;
 
+/// The first window a drain gets before it lets parked requests in.
+constexpr auto kFirstDrainWindow = std::chrono::milliseconds(5);
+
 std::string name(ProcletId id) { return "proclet " + std::to_string(id); }
+
+Error cannot_migrate(ProcletId id, NodeId to, const std::string &why) {
+  return Error("nu: cannot migrate " + name(id) + " to node " +
+               std::to_string(to) + ": " + why);
+}
+
+/// A pause of half to all of \p window, so that two moves waiting on each
+/// other do not retry in step.
+Clock::duration jittered(Clock::duration window) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  return window / 2 + std::uniform_int_distribution<Clock::rep>(
+                          0, window.count() / 2)(random) *
+                          Clock::duration(1);
+}
 
 } // namespace
 
@@ -41,12 +59,11 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
   WorkerPool::BlockingScope blocking;
   if (options_.migrate_delay.count() > 0) // the baseline: reacting late
     std::this_thread::sleep_for(options_.migrate_delay);
-  std::shared_ptr<Slot> slot = start_move(id, to);
-  auto start = Clock::now();
+  Clock::time_point start;
+  std::shared_ptr<Slot> slot = start_drained(id, to, start);
   MigrationStats stats{id, this->id(), to, 0, {}};
   bool sending = false;
   try {
-    drain_calls(slot);
     SavedState state = save_state(*slot);
     stats.bytes = state.bytes();
     if (slot->replicas)
@@ -55,8 +72,7 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
     send_state(*slot, to, std::move(state));
   } catch (const std::exception &e) {
     abort_move(slot, sending);
-    throw Error("nu: cannot migrate " + name(id) + " to node " +
-                std::to_string(to) + ": " + e.what());
+    throw cannot_migrate(id, to, e.what());
   }
   commit_move(slot, to);
   migrated_bytes_.fetch_add(stats.bytes);
@@ -93,20 +109,51 @@ std::shared_ptr<Slot> Node::start_move(ProcletId id, NodeId to) {
   return slot;
 }
 
-/// Waits until no call is inside the proclet: guarded ones (requests,
-/// weak handles, weight changes) and local fastpath ones.
-void Node::drain_calls(const std::shared_ptr<Slot> &slot) {
-  process_barrier(); // fastpath entries made before are visible now
+/// Parks the proclet's new requests and waits until no call is inside it.
+/// A call inside may wait for another proclet whose move waits for this one
+/// (a call cycle between two moves), so a drain that outlasts a short window
+/// lets the parked requests in, pauses, and tries again with a window twice
+/// as long, until --nu-migrate-drain-ms. Sets \p parked to when the
+/// proclet's requests were last parked.
+std::shared_ptr<Slot> Node::start_drained(ProcletId id, NodeId to,
+                                          Clock::time_point &parked) {
   auto deadline = Clock::now() + options_.migrate_drain;
+  for (Clock::duration window = kFirstDrainWindow;; window *= 2) {
+    std::shared_ptr<Slot> slot = start_move(id, to);
+    parked = Clock::now();
+    bool drained = false;
+    try {
+      drained = drain_calls(slot, std::min(parked + window, deadline));
+    } catch (const std::exception &e) {
+      abort_move(slot, false);
+      throw cannot_migrate(id, to, e.what());
+    }
+    if (drained)
+      return slot;
+    abort_move(slot, false);
+    if (Clock::now() >= deadline)
+      throw cannot_migrate(id, to,
+                           "its calls in flight did not finish within " +
+                               std::to_string(options_.migrate_drain.count()) +
+                               " ms");
+    std::this_thread::sleep_for(jittered(window));
+  }
+}
+
+/// Waits until no call is inside the proclet (guarded ones: requests, weak
+/// handles, weight changes; and local fastpath ones) or \p until passes;
+/// false then.
+bool Node::drain_calls(const std::shared_ptr<Slot> &slot,
+                       Clock::time_point until) {
+  process_barrier(); // fastpath entries made before are visible now
   for (auto nap = std::chrono::microseconds(2);;
        nap = std::min(nap * 2, std::chrono::microseconds(500))) {
     if (slot->state.load() != SlotState::Migrating)
       throw Error("it was destroyed meanwhile");
     if (slot->guarded_calls.load() == 0 && !inside_any_thread(slot.get()))
-      return;
-    if (Clock::now() > deadline)
-      throw Error("its calls in flight did not finish within " +
-                  std::to_string(options_.migrate_drain.count()) + " ms");
+      return true;
+    if (Clock::now() > until)
+      return false;
     std::this_thread::sleep_for(nap);
   }
 }

@@ -144,7 +144,7 @@ TEST_P(Social, TimelinesAreRightInThreeProcessesAndUnderChaos) {
   int moved = 0;
   std::string chaos = run_three(
       {"--users", "500", "--posts", "600"},
-      {"--nu-chaos-migrate-ms", "30", "--nu-log-level", "info"}, &moved);
+      {"--nu-chaos-migrate-ms", "10", "--nu-log-level", "info"}, &moved);
   EXPECT_NE(chaos.find("timelines checked: 500, wrong: 0"), std::string::npos)
       << chaos;
   EXPECT_GE(moved, 10);

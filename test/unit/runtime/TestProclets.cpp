@@ -114,7 +114,9 @@ struct Link_Spec : OneFieldSpec<Link, Link_next> {
   static constexpr std::uint64_t schema_hash = 3;
   static std::vector<nu::codegen::Method> methods() {
     return {method<Link, &Link::SetNext>(1, "Link::SetNext"),
-            method<Link, &Link::Depth>(2, "Link::Depth")};
+            method<Link, &Link::Depth>(2, "Link::Depth"),
+            method<Link, &Link::SleepThenAsk>(3, "Link::SleepThenAsk"),
+            method<Link, &Link::Answer>(4, "Link::Answer")};
   }
 };
 
@@ -133,7 +135,9 @@ struct Blob_Spec : OneFieldSpec<Blob, Blob_data> {
   static std::vector<nu::codegen::Method> methods() {
     return {method<Blob, &Blob::Fill>(1, "Blob::Fill"),
             method<Blob, &Blob::Sum>(2, "Blob::Sum"),
-            method<Blob, &Blob::Size>(3, "Blob::Size")};
+            method<Blob, &Blob::Size>(3, "Blob::Size"),
+            method<Blob, &Blob::Adopt>(4, "Blob::Adopt"),
+            method<Blob, &Blob::Assign>(5, "Blob::Assign")};
   }
 };
 

@@ -87,6 +87,12 @@ class [[nu::proclet]] Link {
 public:
   void SetNext(nu::Proclet<Link> next) { next_ = std::move(next); }
   int Depth() { return next_ ? 1 + next_.Run(&Link::Depth) : 1; }
+  /// A call in flight for \p ms that then calls the next link.
+  int SleepThenAsk(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return next_.Run(&Link::Answer);
+  }
+  int Answer() const { return 42; }
 
 private:
   nu::Proclet<Link> next_;
@@ -119,6 +125,8 @@ public:
     return sum;
   }
   std::uint64_t Size() const { return data_.size(); }
+  void Adopt(std::vector<std::uint8_t> data) { data_ = std::move(data); }
+  void Assign(const std::vector<std::uint8_t> &data) { data_ = data; }
 
 private:
   std::vector<std::uint8_t> data_;
