@@ -1,6 +1,7 @@
 // Proclet heaps on jemalloc arenas, and the operator new and delete that
 // allocate from the running proclet's heap (plain malloc outside proclets).
 #include "Heap.hpp"
+#include "HeapCaches.hpp"
 
 #include "nu/detail/heap.hpp"
 
@@ -115,6 +116,7 @@ bool HeapPool::is_huge(unsigned heap) const {
 void HeapPool::release(unsigned heap) {
   if (heap == 0)
     return;
+  flush_heap_caches(heap);
   unsigned cold = 0;
   {
     std::scoped_lock lock(mu_);
@@ -188,16 +190,19 @@ std::size_t HeapPool::in_use() const {
 #ifdef NU_PROCLET_HEAPS
 
 // The replaceable allocation functions. Inside a proclet they allocate from
-// its arena and bypass the thread's cache, whose blocks may belong to any
-// arena; elsewhere they are jemalloc's malloc and free.
+// its arena through the thread's cache of that arena (HeapCaches.hpp), and
+// free bypassing every cache (a cache would hand the block to whoever
+// allocates next, in any heap); elsewhere they are jemalloc's malloc and
+// free.
 namespace {
 
 using nu::detail::current_heap_flags;
 
 void *allocate(std::size_t size, int extra = 0) noexcept {
   size = size == 0 ? 1 : size;
-  int flags = current_heap_flags() | extra;
-  return flags == 0 ? std::malloc(size) : mallocx(size, flags);
+  if (int heap = current_heap_flags(); heap != 0)
+    return mallocx(size, nu::detail::heap_cache(heap, size) | extra);
+  return extra == 0 ? std::malloc(size) : mallocx(size, extra);
 }
 void *allocate_or_throw(std::size_t size, int extra = 0) {
   if (void *p = allocate(size, extra))

@@ -23,7 +23,7 @@ for program in "$kvstore" "$controller" redis-server redis-benchmark; do
 done
 
 tmp=$(mktemp -d)
-rows=$tmp/rows # target, test, ops/s, p50, p99, max per line
+rows=$tmp/rows # target, test, ops/s, p50, p99, max, server CPU us/op per line
 touch "$rows"
 # shellcheck source=../lib/background.sh
 source "$(dirname "$0")/../lib/background.sh"
@@ -75,17 +75,29 @@ run_parallel() {
   rm -f "$tmp"/rb.*
 }
 
+# The CPU time (clock ticks) the servers started so far have used.
+server_ticks() {
+  local pid
+  for pid in "${pids[@]}"; do cat "/proc/$pid/stat" 2>/dev/null || true; done |
+    awk '{ ticks += $14 + $15 } END { print ticks + 0 }'
+}
+
 # Both tests against PORTS: a short run to learn the rate, then one of
-# about $seconds seconds; one row each.
+# about $seconds seconds; one row each, with the servers' CPU time per
+# request (user + system) over the second run.
 measure() {
-  local target=$1 test result rps
+  local target=$1 test result rps n ticks cpu
   shift
   for test in set get; do
     result=$(run_parallel "$test" $((20000 / $#)) "$@") || return 1
     rps=${result%% *}
-    result=$(run_parallel "$test" $((rps * seconds / $# + 1000)) "$@") ||
-      return 1
-    echo "$target ${test^^} $result" >>"$rows"
+    n=$((rps * seconds / $# + 1000))
+    ticks=$(server_ticks)
+    result=$(run_parallel "$test" "$n" "$@") || return 1
+    ticks=$(($(server_ticks) - ticks))
+    cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n=$((n * $#)) \
+      'BEGIN { printf "%.3f", t / hz * 1e6 / n }')
+    echo "$target ${test^^} $result $cpu" >>"$rows"
     echo "  $target ${test^^}: ${result%% *} ops/s" >&2
   done
 }
@@ -171,20 +183,22 @@ print_table() {
     "127.0.0.1, $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "spread: one redis-benchmark per node (-c 17), ops/s summed," \
     "p50 averaged, p99/max the largest"
+  echo "cpu us: the servers' CPU time (user + system, all nodes) per request"
   awk '$1 == "redis-server" { base[$2] = $3 }
-    $1 == "nu-kvstore-1node" { one[$2] = $3; one_p50[$2] = $4 }
+    $1 == "nu-kvstore-1node" { one[$2] = $3; one_p50[$2] = $4; one_cpu[$2] = $7 }
     { row[NR] = $0 }
     END {
-      printf "%-26s %-4s %10s %9s %9s %8s %8s %8s %8s\n", "target", "test",
-             "ops/s", "vs redis", "vs 1node", "p50 ms", "p50/1node",
-             "p99 ms", "max ms"
+      printf "%-26s %-4s %10s %9s %9s %8s %8s %8s %8s %7s %8s\n", "target",
+             "test", "ops/s", "vs redis", "vs 1node", "p50 ms", "p50/1node",
+             "p99 ms", "max ms", "cpu us", "cpu/1node"
       for (i = 1; i <= NR; i++) {
         split(row[i], f, " ")
         ratio = base[f[2]] ? sprintf("%.2fx", f[3] / base[f[2]]) : "-"
         r1 = one[f[2]] ? sprintf("%.2fx", f[3] / one[f[2]]) : "-"
         p1 = one_p50[f[2]] ? sprintf("%.2fx", f[4] / one_p50[f[2]]) : "-"
-        printf "%-26s %-4s %10d %9s %9s %8.3f %8s %8.3f %8.3f\n", f[1], f[2],
-               f[3], ratio, r1, f[4], p1, f[5], f[6]
+        c1 = one_cpu[f[2]] > 0 ? sprintf("%.2fx", f[7] / one_cpu[f[2]]) : "-"
+        printf "%-26s %-4s %10d %9s %9s %8.3f %8s %8.3f %8.3f %7.2f %8s\n",
+               f[1], f[2], f[3], ratio, r1, f[4], p1, f[5], f[6], f[7], c1
       }
     }' "$rows"
 }

@@ -105,8 +105,8 @@ public:
       __builtin_unreachable();
     } else {
       if (detail::LocalCall local{proxy()})
-        return detail::call_method_local<T>(local.slot(), method,
-                                            std::forward<A>(args)...);
+        return detail::call_method_local<T, detail::Entered::OnStack>(
+            local.slot(), method, std::forward<A>(args)...);
       return detail::send_method<T>(target(), *proxy().type, method,
                                     std::forward<A>(args)...)
           ->take();
@@ -124,8 +124,8 @@ public:
       using Fn = std::decay_t<F>;
       const Fn &f = fn;
       if (detail::LocalCall local{proxy()})
-        return detail::call_closure_local<T>(local.slot(), f,
-                                             std::forward<A>(args)...);
+        return detail::call_closure_local<T, detail::Entered::OnStack>(
+            local.slot(), f, std::forward<A>(args)...);
       return detail::send_closure<T>(target(), f, std::forward<A>(args)...)
           ->take();
     }
@@ -257,8 +257,8 @@ public:
     } else {
       if (auto slot = entered())
         return guarded(*slot, [&]() -> decltype(auto) {
-          return detail::call_method_local<T>(slot.get(), method,
-                                              std::forward<A>(args)...);
+          return detail::call_method_local<T, detail::Entered::Guarded>(
+              slot.get(), method, std::forward<A>(args)...);
         });
       return detail::send_method<T>(target(), *type_, method,
                                     std::forward<A>(args)...)
@@ -277,8 +277,8 @@ public:
       const Fn &f = fn;
       if (auto slot = entered())
         return guarded(*slot, [&]() -> decltype(auto) {
-          return detail::call_closure_local<T>(slot.get(), f,
-                                               std::forward<A>(args)...);
+          return detail::call_closure_local<T, detail::Entered::Guarded>(
+              slot.get(), f, std::forward<A>(args)...);
         });
       return detail::send_closure<T>(target(), f, std::forward<A>(args)...)
           ->take();

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace nutest {
 namespace {
@@ -43,6 +44,27 @@ void touch(unsigned heap, std::size_t bytes) {
   for (std::size_t i = 0; i < bytes; i += 4096)
     buffer[i] = 1;
   ::operator delete(const_cast<char *>(buffer));
+}
+
+/// Allocates \p n blocks of 48 bytes in \p heap.
+std::vector<void *> small_blocks(unsigned heap, int n) {
+  std::vector<void *> blocks(static_cast<std::size_t>(n));
+  nu::detail::HeapScope scope(HeapPool::flags(heap));
+  for (void *&block : blocks)
+    block = ::operator new(48);
+  return blocks;
+}
+
+/// Frees \p blocks inside \p heap.
+void free_blocks(unsigned heap, const std::vector<void *> &blocks) {
+  nu::detail::HeapScope scope(HeapPool::flags(heap));
+  for (void *block : blocks)
+    ::operator delete(block);
+}
+
+std::uint64_t bytes_now(unsigned heap) {
+  HeapPool::refresh();
+  return HeapPool::bytes(heap);
 }
 
 class Heaps : public ControlledCluster {
@@ -79,6 +101,39 @@ TEST_F(Heaps, ALocalCallChargesWhatItAllocatesToTheCallee) {
   EXPECT_EQ(stats.proclet_heaps, 2u);
   EXPECT_GE(stats.heap_bytes, 8 * MiB);
   EXPECT_LT(stats.heap_bytes, 10 * MiB);
+}
+
+TEST_F(Heaps, ACopyTheCalleeOnlyReadsIsMadeInTheCallersHeap) {
+  auto a = blob(1, 0);
+  std::vector<std::uint8_t> big(8 * MiB, 1);
+  std::uint64_t during = a.Run(
+      +[](Blob &, const std::vector<std::uint8_t> &) {
+        return nu::node_stats().heap_bytes;
+      },
+      big);
+  EXPECT_LT(during, MiB);
+  a.Run(&Blob::Assign, big); // what it keeps, it copies into its own heap
+  EXPECT_GE(charged(0, a.id()), 8 * MiB);
+}
+
+TEST_F(Heaps, AnArgumentTakenByValueIsCopiedInTheCalleesHeap) {
+  auto a = blob(1, 0);
+  std::vector<std::uint8_t> big(8 * MiB, 1);
+  std::uint64_t during = a.Run(
+      +[](Blob &, std::vector<std::uint8_t>) {
+        return nu::node_stats().heap_bytes;
+      },
+      big);
+  EXPECT_GE(during, 8 * MiB);
+  a.Run(&Blob::Adopt, big); // so what it moves into its state is its own
+  EXPECT_GE(charged(0, a.id()), 8 * MiB);
+  EXPECT_LT(charged(0, a.id()), 9 * MiB);
+}
+
+TEST_F(Heaps, AWeakHandlesLocalCallChargesTheCallee) {
+  auto a = blob(1, 0);
+  a.get_weak().Run(&Blob::Fill, 8 * MiB, std::uint8_t{1});
+  EXPECT_GE(charged(0, a.id()), 8 * MiB);
 }
 
 TEST_F(Heaps, ARemoteCallChargesTheProcletItRuns) {
@@ -164,6 +219,44 @@ TEST_F(Heaps, ReleasingAHeapPurgesTheOneReleasedBefore) {
   EXPECT_EQ(pool.acquire(), b); // the warm one first
   EXPECT_EQ(pool.acquire(), a);
   EXPECT_EQ(pool.in_use(), 2u);
+}
+
+TEST_F(Heaps, SmallBlocksComeFromTheThreadsCacheOfTheirOwnHeap) {
+  HeapPool pool(4);
+  unsigned a = pool.acquire(), b = pool.acquire();
+  auto in_a = small_blocks(a, 10);
+  std::uint64_t a_bytes = bytes_now(a);
+  EXPECT_GE(a_bytes, 10 * 48u);
+  auto in_b = small_blocks(b, 300);
+  EXPECT_GE(bytes_now(b), 300 * 48u);
+  EXPECT_EQ(bytes_now(a), a_bytes); // none of b's came from a's cache
+  free_blocks(a, in_a);
+  free_blocks(b, in_b);
+  pool.release(a);
+  pool.release(b);
+  EXPECT_EQ(bytes_now(a), 0u);
+  EXPECT_EQ(bytes_now(b), 0u);
+}
+
+TEST_F(Heaps, AReleasedHeapTakesBackWhatTheCachesHeld) {
+  HeapPool pool(4);
+  unsigned a = pool.acquire();
+  free_blocks(a, small_blocks(a, 1));
+  ASSERT_GT(bytes_now(a), 48u) << "the cache took no batch: nothing to test";
+  pool.release(a);
+  EXPECT_EQ(bytes_now(a), 0u);
+}
+
+TEST_F(Heaps, AnExitingThreadGivesItsCachesBack) {
+  HeapPool pool(4);
+  unsigned a = pool.acquire();
+  std::uint64_t cached = 0;
+  std::thread([&] {
+    free_blocks(a, small_blocks(a, 1));
+    cached = bytes_now(a);
+  }).join();
+  ASSERT_GT(cached, 48u) << "the cache took no batch: nothing to test";
+  EXPECT_EQ(bytes_now(a), 0u);
 }
 
 TEST_F(Heaps, ALargeStateArrivesOnHugePages) {

@@ -8,6 +8,7 @@
 
 #include "nu/detail/closure_traits.hpp"
 #include "nu/detail/entry_points.hpp"
+#include "nu/detail/heap.hpp"
 #include "nu/detail/local_call.hpp"
 #include "nu/detail/node_api.hpp"
 #include "nu/errors.hpp"
@@ -102,30 +103,75 @@ auto send_closure(const Target &t, const F &fn, A &&...args) {
                  std::move(frame));
 }
 
-/// Calls `method` on the object in `slot` with shipped copies of the
-/// arguments: the callee never aliases the caller's objects.
-template <class T, class M, class... A>
-NU_INLINE decltype(auto) call_method_local(Slot *slot, M method, A &&...args) {
-  using Args = typename MethodTraits<M>::Args;
+/// True for a parameter `P` whose argument the caller copies in its own
+/// heap: the callee takes it by const reference, so it can only read it (or
+/// copy it into its state, in its own heap), and copying it may allocate.
+template <class P>
+inline constexpr bool kStagedCopy =
+    std::is_lvalue_reference_v<P> &&
+    std::is_const_v<std::remove_reference_t<P>> &&
+    !std::is_trivially_copyable_v<std::decay_t<P>>;
+
+/// An argument bound for a parameter `P`, as the caller holds it during the
+/// call: its copy (kStagedCopy), else the argument itself, copied as the
+/// callee's parameter in the callee's heap.
+template <class P, class A>
+using Staged = std::conditional_t<kStagedCopy<P>, std::decay_t<P>, A &&>;
+
+/// What a staged argument is passed to the callee as.
+template <class P, class S> NU_INLINE decltype(auto) unstage(S &&staged) {
+  if constexpr (kStagedCopy<P>)
+    return static_cast<const std::decay_t<P> &>(staged);
+  else
+    return std::decay_t<P>(std::forward<S>(staged));
+}
+
+/// Where a local call's slot is: on the thread's fastpath stack (LocalCall),
+/// or entered through its guard (a weak handle), which sets no heap.
+enum class Entered { OnStack, Guarded };
+
+/// Calls \p f (a method of `T`, or a closure taking a `T &`) on the object
+/// in \p slot with copies of the arguments, so the callee never aliases the
+/// caller's objects. A copy the callee only reads is made and freed in the
+/// caller's heap, where allocating is cheapest (kStagedCopy); one the callee
+/// takes as its parameter is made in its own heap, which thus holds whatever
+/// it moves from it into its state.
+template <class T, class Params, Entered kEntered, class F, class... A>
+NU_INLINE decltype(auto) call_in_heap(Slot *slot, const F &f, A &&...args) {
   return call_local([&]() NU_LAMBDA_INLINE -> decltype(auto) {
-    return [&]<class... P>(std::tuple<P...> *)
-               NU_LAMBDA_INLINE -> decltype(auto) {
-                 return (static_cast<T *>(slot->object)->*method)(
-                     P(std::forward<A>(args))...);
-               }(static_cast<Args *>(nullptr));
+    return [&]<class... P, std::size_t... I>(
+               std::tuple<P...> *,
+               std::index_sequence<I...>) NU_LAMBDA_INLINE -> decltype(auto) {
+      constexpr bool kStaging = (kStagedCopy<P> || ...);
+      HeapScopeIf<kStaging> staging(!kStaging ? 0
+                                    : kEntered == Entered::OnStack
+                                        ? fastpath_caller_heap_flags()
+                                        : current_heap_flags());
+      std::tuple<Staged<P, A>...> staged(std::forward<A>(args)...);
+      HeapScopeIf<kStaging || kEntered == Entered::Guarded> callee(
+          slot->heap_flags);
+      T &object = *static_cast<T *>(slot->object);
+      if constexpr (MemberFunction<F>)
+        return (object.*f)(unstage<P>(std::get<I>(std::move(staged)))...);
+      else
+        return f(object, unstage<P>(std::get<I>(std::move(staged)))...);
+    }(static_cast<Params *>(nullptr), std::index_sequence_for<A...>{});
   });
 }
 
-template <class T, class F, class... A>
+/// Calls `method` on the object in `slot` (see call_in_heap).
+template <class T, Entered kEntered, class M, class... A>
+NU_INLINE decltype(auto) call_method_local(Slot *slot, M method, A &&...args) {
+  return call_in_heap<T, typename MethodTraits<M>::Params, kEntered>(
+      slot, method, std::forward<A>(args)...);
+}
+
+/// Runs closure `fn` on the object in `slot` (see call_in_heap).
+template <class T, Entered kEntered, class F, class... A>
 NU_INLINE decltype(auto) call_closure_local(Slot *slot, const F &fn,
                                             A &&...args) {
-  using Args = typename ClosureTraits<F, T, A...>::Args;
-  return call_local([&]() NU_LAMBDA_INLINE -> decltype(auto) {
-    return [&]<class... P>(
-               std::tuple<P...> *) NU_LAMBDA_INLINE -> decltype(auto) {
-      return fn(*static_cast<T *>(slot->object), P(std::forward<A>(args))...);
-    }(static_cast<Args *>(nullptr));
-  });
+  return call_in_heap<T, typename ClosureTraits<F, T, A...>::Params, kEntered>(
+      slot, fn, std::forward<A>(args)...);
 }
 
 } // namespace nu::detail

@@ -31,6 +31,7 @@ concept NonGenericLambda = requires { &F::operator(); };
 /// arguments `A...` as given at the call site.
 template <class F, class T, class... A> struct ClosureTraits {
   using Args = std::tuple<Shipped<A>...>;
+  using Params = Args;
   using Result = std::invoke_result_t<const F &, T &, Shipped<A>...>;
   static constexpr bool is_function = false;
 };
@@ -38,6 +39,7 @@ template <class F, class T, class... A> struct ClosureTraits {
 template <FunctionPointer F, class T, class... A>
 struct ClosureTraits<F, T, A...> {
   using Args = typename FunctionTraits<F>::Args;
+  using Params = typename FunctionTraits<F>::Params;
   using Result = typename FunctionTraits<F>::Result;
   static constexpr bool is_function = true;
 };
@@ -46,6 +48,7 @@ template <NonGenericLambda F, class T, class... A>
 struct ClosureTraits<F, T, A...> {
   using Call = MethodTraits<decltype(&F::operator())>;
   using Args = typename TupleTail<typename Call::Args>::type;
+  using Params = typename TupleTail<typename Call::Params>::type;
   using Result = typename Call::Result;
   static constexpr bool is_function = false;
 };

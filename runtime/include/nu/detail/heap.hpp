@@ -30,13 +30,20 @@ inline unsigned fastpath_depth(const ThreadCalls *calls) {
 /// more; the runtime's operator new and delete ask here. (A replicated
 /// proclet's record of calls stands in a record that looks full and holds
 /// no slot: its scope's heap then applies.)
-inline int current_heap_flags() {
-  const ThreadCalls *calls = tls_calls;
-  unsigned depth = fastpath_depth(calls);
+inline int heap_flags_at(const ThreadCalls *calls, unsigned depth) {
   if (depth <= tls_heap.depth)
     return tls_heap.flags;
   const Slot *slot = calls->slots[depth - 1].load(std::memory_order_relaxed);
   return slot ? slot->heap_flags : tls_heap.flags;
+}
+inline int current_heap_flags() {
+  const ThreadCalls *calls = tls_calls;
+  return heap_flags_at(calls, fastpath_depth(calls));
+}
+/// Inside a fastpath call: the flags of the heap its caller allocated from.
+inline int fastpath_caller_heap_flags() {
+  const ThreadCalls *calls = tls_calls;
+  return heap_flags_at(calls, fastpath_depth(calls) - 1);
 }
 
 /// Makes this thread allocate from the heap of \p flags until it ends (or a
@@ -52,6 +59,14 @@ public:
 
 private:
   HeapChoice saved_;
+};
+
+/// A HeapScope where \p kOpen, else nothing.
+template <bool kOpen> struct HeapScopeIf : HeapScope {
+  using HeapScope::HeapScope;
+};
+template <> struct HeapScopeIf<false> {
+  explicit HeapScopeIf(int) {}
 };
 
 } // namespace nu::detail

@@ -21,6 +21,7 @@ template <class M> struct MethodTraits;
     using Result = R;                                                          \
     using Class = C;                                                           \
     using Args = std::tuple<std::decay_t<P>...>;                               \
+    using Params = std::tuple<P...>;                                           \
     using Plain = R (C::*)(P...) CV;                                           \
     static constexpr bool is_const = std::is_const_v<int CV>;                  \
   };
@@ -40,6 +41,7 @@ struct FunctionTraits<R (*)(Self, P...)> {
   using Result = R;
   using SelfRef = Self;
   using Args = std::tuple<std::decay_t<P>...>;
+  using Params = std::tuple<P...>;
 };
 template <class R, class Self, class... P>
 struct FunctionTraits<R (*)(Self, P...) noexcept>
@@ -54,11 +56,5 @@ using Shipped = std::conditional_t<
                    const char> &&
         std::is_array_v<std::remove_reference_t<A>>,
     std::string, std::decay_t<A>>;
-
-/// The value a shipped argument becomes in the callee: never an alias of
-/// the caller's object.
-template <class P, class A> std::decay_t<P> ship(A &&arg) {
-  return std::decay_t<P>(std::forward<A>(arg));
-}
 
 } // namespace nu::detail
