@@ -6,6 +6,7 @@
 #pragma GCC system_header
 #endif
 
+#include "nu/caller_heap.hpp"
 #include "nu/errors.hpp"
 #include "nu/future.hpp"
 #include "nu/ids.hpp"

@@ -3,6 +3,7 @@
 // program that uses it; a map handle is an ordinary, copyable value.
 #pragma once
 
+#include "nu/caller_heap.hpp"
 #include "nu/proclet.hpp"
 #include "nu/runtime.hpp"
 
@@ -29,6 +30,7 @@ public:
   std::optional<V> Get(const K &key) {
     std::scoped_lock lock(mu_);
     auto it = map_.find(key);
+    CallerHeap for_caller; // the copy is the caller's
     return it == map_.end() ? std::nullopt : std::optional<V>(it->second);
   }
   bool Remove(const K &key) {
@@ -41,6 +43,7 @@ public:
       map_.insert_or_assign(key, value);
   }
   std::vector<std::optional<V>> GetMany(const std::vector<K> &keys) {
+    CallerHeap for_caller; // the copies are the caller's
     std::vector<std::optional<V>> values;
     values.reserve(keys.size());
     std::scoped_lock lock(mu_);
@@ -68,6 +71,7 @@ public:
   }
   std::vector<std::pair<K, V>> Items() {
     std::scoped_lock lock(mu_);
+    CallerHeap for_caller; // the copies are the caller's
     return {map_.begin(), map_.end()};
   }
 

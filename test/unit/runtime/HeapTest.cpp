@@ -130,6 +130,20 @@ TEST_F(Heaps, AnArgumentTakenByValueIsCopiedInTheCalleesHeap) {
   EXPECT_LT(charged(0, a.id()), 9 * MiB);
 }
 
+TEST_F(Heaps, AResultBuiltInTheCallersHeapIsChargedToTheCaller) {
+  auto a = blob(1, 0), b = blob(1, 8 * MiB);
+  constexpr auto keep_copy = +[](Blob &self, nu::Proclet<Blob> other) {
+    self.Adopt(other.Run(&Blob::Copy));
+  };
+  a.Run(keep_copy, b);
+  EXPECT_GE(charged(0, a.id()), 8 * MiB);
+  EXPECT_LT(charged(0, b.id()), 9 * MiB);
+  auto c = blob(1, 0); // entered through a weak handle: a scope, no stack
+  c.get_weak().Run(keep_copy, b);
+  EXPECT_GE(charged(0, c.id()), 8 * MiB);
+  EXPECT_LT(charged(0, b.id()), 9 * MiB);
+}
+
 TEST_F(Heaps, AWeakHandlesLocalCallChargesTheCallee) {
   auto a = blob(1, 0);
   a.get_weak().Run(&Blob::Fill, 8 * MiB, std::uint8_t{1});

@@ -137,7 +137,8 @@ struct Blob_Spec : OneFieldSpec<Blob, Blob_data> {
             method<Blob, &Blob::Sum>(2, "Blob::Sum"),
             method<Blob, &Blob::Size>(3, "Blob::Size"),
             method<Blob, &Blob::Adopt>(4, "Blob::Adopt"),
-            method<Blob, &Blob::Assign>(5, "Blob::Assign")};
+            method<Blob, &Blob::Assign>(5, "Blob::Assign"),
+            method<Blob, &Blob::Copy>(6, "Blob::Copy")};
   }
 };
 

@@ -127,6 +127,10 @@ public:
   std::uint64_t Size() const { return data_.size(); }
   void Adopt(std::vector<std::uint8_t> data) { data_ = std::move(data); }
   void Assign(const std::vector<std::uint8_t> &data) { data_ = data; }
+  std::vector<std::uint8_t> Copy() const {
+    nu::CallerHeap for_caller;
+    return data_;
+  }
 
 private:
   std::vector<std::uint8_t> data_;

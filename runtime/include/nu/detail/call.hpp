@@ -143,13 +143,13 @@ NU_INLINE decltype(auto) call_in_heap(Slot *slot, const F &f, A &&...args) {
                std::tuple<P...> *,
                std::index_sequence<I...>) NU_LAMBDA_INLINE -> decltype(auto) {
       constexpr bool kStaging = (kStagedCopy<P> || ...);
-      HeapScopeIf<kStaging> staging(!kStaging ? 0
-                                    : kEntered == Entered::OnStack
-                                        ? fastpath_caller_heap_flags()
-                                        : current_heap_flags());
+      constexpr bool kScoped = kStaging || kEntered == Entered::Guarded;
+      int caller = !kScoped                       ? 0
+                   : kEntered == Entered::OnStack ? fastpath_caller_heap_flags()
+                                                  : current_heap_flags();
+      HeapScopeIf<kStaging> staging(caller);
       std::tuple<Staged<P, A>...> staged(std::forward<A>(args)...);
-      HeapScopeIf<kStaging || kEntered == Entered::Guarded> callee(
-          slot->heap_flags);
+      HeapScopeIf<kScoped> callee(slot->heap_flags, caller);
       T &object = *static_cast<T *>(slot->object);
       if constexpr (MemberFunction<F>)
         return (object.*f)(unstage<P>(std::get<I>(std::move(staged)))...);

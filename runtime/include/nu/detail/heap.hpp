@@ -10,10 +10,13 @@
 
 namespace nu::detail {
 
-/// The heap a HeapScope chose, and the fastpath depth it was chosen at.
+/// The heap a HeapScope chose, the fastpath depth it was chosen at, and
+/// the heap of the code that called into it (0 for a request: the result
+/// only goes into its reply).
 struct HeapChoice {
   int flags = 0;
   unsigned depth = 0;
+  int caller = 0;
 };
 // Initial-exec: read by every operator new, also from the runtime's
 // position-independent code (nu is never loaded by dlopen).
@@ -46,12 +49,20 @@ inline int fastpath_caller_heap_flags() {
   return heap_flags_at(calls, fastpath_depth(calls) - 1);
 }
 
+/// The flags of the heap of the code that called the proclet running now.
+inline int caller_heap_flags() {
+  const ThreadCalls *calls = tls_calls;
+  unsigned depth = fastpath_depth(calls);
+  return depth > tls_heap.depth ? heap_flags_at(calls, depth - 1)
+                                : tls_heap.caller;
+}
+
 /// Makes this thread allocate from the heap of \p flags until it ends (or a
-/// fastpath call enters another proclet).
+/// fastpath call enters another proclet), called from \p caller's.
 class HeapScope {
 public:
-  explicit HeapScope(int flags) : saved_(tls_heap) {
-    tls_heap = {flags, fastpath_depth(tls_calls)};
+  explicit HeapScope(int flags, int caller = 0) : saved_(tls_heap) {
+    tls_heap = {flags, fastpath_depth(tls_calls), caller};
   }
   ~HeapScope() { tls_heap = saved_; }
   HeapScope(const HeapScope &) = delete;
@@ -66,7 +77,7 @@ template <bool kOpen> struct HeapScopeIf : HeapScope {
   using HeapScope::HeapScope;
 };
 template <> struct HeapScopeIf<false> {
-  explicit HeapScopeIf(int) {}
+  explicit HeapScopeIf(int, int = 0) {}
 };
 
 } // namespace nu::detail
