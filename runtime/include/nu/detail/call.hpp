@@ -145,7 +145,7 @@ NU_INLINE decltype(auto) call_in_heap(Slot *slot, const F &f, A &&...args) {
       constexpr bool kStaging = (kStagedCopy<P> || ...);
       constexpr bool kScoped = kStaging || kEntered == Entered::Guarded;
       int caller = !kScoped                       ? 0
-                   : kEntered == Entered::OnStack ? fastpath_caller_heap_flags()
+                   : kEntered == Entered::OnStack ? caller_heap_flags()
                                                   : current_heap_flags();
       HeapScopeIf<kStaging> staging(caller);
       std::tuple<Staged<P, A>...> staged(std::forward<A>(args)...);

@@ -43,12 +43,6 @@ inline int current_heap_flags() {
   const ThreadCalls *calls = tls_calls;
   return heap_flags_at(calls, fastpath_depth(calls));
 }
-/// Inside a fastpath call: the flags of the heap its caller allocated from.
-inline int fastpath_caller_heap_flags() {
-  const ThreadCalls *calls = tls_calls;
-  return heap_flags_at(calls, fastpath_depth(calls) - 1);
-}
-
 /// The flags of the heap of the code that called the proclet running now.
 inline int caller_heap_flags() {
   const ThreadCalls *calls = tls_calls;
