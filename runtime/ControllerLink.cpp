@@ -62,9 +62,14 @@ Expected<std::shared_ptr<Client>> ControllerLink::connect() {
                          });
 }
 
-Load ControllerLink::load(std::uint64_t proclets) const {
+/// How busy this node's own CPUs were since the last report (at least
+/// 100 ms of them, else the figure before): nodes confined to different
+/// CPUs of one host report different load.
+Load ControllerLink::load(std::uint64_t proclets) {
+  constexpr std::uint64_t kMinTicksPerCpu = 10; // /proc/stat: 100 per second
   MachineLoad m = machine_load(mem_limit_.load());
-  return Load{m.free_memory, m.cpu_load, proclets};
+  return Load{m.free_memory, cpu_.read(kMinTicksPerCpu * cpu_.cpus()),
+              proclets};
 }
 
 NodeHello ControllerLink::hello() const {

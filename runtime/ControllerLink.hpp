@@ -3,6 +3,7 @@
 #pragma once
 
 #include "Client.hpp"
+#include "CpuUse.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -89,7 +90,7 @@ private:
   std::shared_ptr<controller::Client> client();
   controller::Expected<std::shared_ptr<controller::Client>> connect();
   controller::NodeHello hello() const;
-  controller::Load load(std::uint64_t proclets) const;
+  controller::Load load(std::uint64_t proclets);
   void heartbeat_loop();
   void beat();
   void reconnect();
@@ -108,6 +109,7 @@ private:
   controller::Membership joined_peers_;
 
   std::mutex beat_mu_; // one heartbeat or reconnection at a time
+  CpuBusy cpu_;        // under beat_mu_: how busy since the last beat
   std::mutex mu_;
   std::shared_ptr<controller::Client> client_;
   std::condition_variable cv_;

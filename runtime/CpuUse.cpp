@@ -87,4 +87,15 @@ double busy_fraction(const CpuTimes &before, const CpuTimes &after) {
                     1.0);
 }
 
+CpuBusy::CpuBusy() : cpus_(allowed_cpus()), before_(cpu_times_now(cpus_)) {}
+
+double CpuBusy::read(std::uint64_t min_ticks) {
+  CpuTimes now = cpu_times_now(cpus_);
+  if (now.total < before_.total + min_ticks)
+    return last_;
+  last_ = busy_fraction(before_, now);
+  before_ = now;
+  return last_;
+}
+
 } // namespace nu::detail

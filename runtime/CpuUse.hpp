@@ -3,6 +3,7 @@
 // host see different load.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -29,5 +30,24 @@ CpuTimes cpu_times_now(const std::vector<int> &cpus);
 /// The busy fraction of the CPUs between two readings (0..1; 0 if no time
 /// passed).
 double busy_fraction(const CpuTimes &before, const CpuTimes &after);
+
+/// How busy the CPUs this process may run on were between one read and
+/// the next.
+class CpuBusy {
+public:
+  /// Reads /proc/stat: the first read() counts from here.
+  CpuBusy();
+  /// The busy fraction since the previous read (0..1). Reads closer
+  /// together than \p min_ticks of the CPUs' time return the previous
+  /// figure and leave the interval open: a few ticks are noise.
+  double read(std::uint64_t min_ticks = 0);
+  /// How many CPUs it watches (at least 1).
+  std::size_t cpus() const { return std::max<std::size_t>(1, cpus_.size()); }
+
+private:
+  std::vector<int> cpus_;
+  CpuTimes before_;
+  double last_ = 0;
+};
 
 } // namespace nu::detail

@@ -159,9 +159,6 @@ MachineLoad machine_load(std::uint64_t mem_limit) {
   }
   m.cpus = static_cast<std::uint32_t>(
       std::max<std::size_t>(1, allowed_cpus().size()));
-  double avg = 0;
-  if (std::ifstream in("/proc/loadavg"); in >> avg)
-    m.cpu_load = std::clamp(avg / m.cpus, 0.0, 1.0);
   return m;
 }
 

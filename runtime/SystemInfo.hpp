@@ -12,7 +12,6 @@ struct MachineLoad {
   std::uint64_t total_memory = 0;
   std::uint64_t free_memory = 0;
   std::uint32_t cpus = 0; ///< that this process may run on (affinity)
-  double cpu_load = 0;    ///< 0..1: the 1-minute load average per CPU
 };
 
 /// Reads /proc (and the cgroup's memory limit when it is lower). With a

@@ -35,6 +35,10 @@ constexpr auto kFirstDrainWindow = std::chrono::milliseconds(5);
 
 std::string name(ProcletId id) { return "proclet " + std::to_string(id); }
 
+std::chrono::microseconds us(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d);
+}
+
 Error cannot_migrate(ProcletId id, NodeId to, const std::string &why) {
   return Error("nu: cannot migrate " + name(id) + " to node " +
                std::to_string(to) + ": " + why);
@@ -63,11 +67,13 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
   std::shared_ptr<Slot> slot = start_drained(id, to, start);
   MigrationStats stats{id, this->id(), to, 0, {}};
   bool sending = false;
+  Clock::time_point drained = Clock::now(), saved;
   try {
     SavedState state = save_state(*slot);
     stats.bytes = state.bytes();
     if (slot->replicas)
       carry_replicas(*slot, to, state);
+    saved = Clock::now();
     sending = true;
     send_state(*slot, to, std::move(state));
   } catch (const std::exception &e) {
@@ -76,12 +82,16 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
   }
   commit_move(slot, to);
   migrated_bytes_.fetch_add(stats.bytes);
-  stats.pause = std::chrono::duration_cast<std::chrono::microseconds>(
-      Clock::now() - start);
+  const Clock::time_point end = Clock::now();
+  stats.pause = us(end - start);
   log::get("migrate").info("migrated {} from node {} to node {}: {} bytes, "
                            "paused {} us",
                            name(id), stats.from, to, stats.bytes,
                            stats.pause.count());
+  log::get("migrate").debug(
+      "{}'s pause: drain {} us, save {} us, send and load {} us", name(id),
+      us(drained - start).count(), us(saved - drained).count(),
+      us(end - saved).count());
   submit([this, slot] { retire(slot); });
   return stats;
 }

@@ -65,21 +65,18 @@ bool memory_relieved(const ResourceSample &s, const MonitorOptions &o) {
 /// process may run on were since the last sample, and how much of that was
 /// this process's own work.
 struct ProcSampler {
-  std::vector<int> cpus = allowed_cpus();
-  CpuTimes before = cpu_times_now(cpus);
+  CpuBusy busy;
   std::uint64_t own_before = process_cpu_ns();
   std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
 
   ResourceSample operator()() {
     ResourceSample s{process_rss(), machine_load().free_memory, 0, 0};
-    CpuTimes now = cpu_times_now(cpus);
-    s.cpu = busy_fraction(before, now);
-    before = now;
+    s.cpu = busy.read();
     std::uint64_t own = process_cpu_ns();
     auto now_at = std::chrono::steady_clock::now();
     double capacity_ns =
         std::chrono::duration<double, std::nano>(now_at - at).count() *
-        static_cast<double>(std::max<std::size_t>(1, cpus.size()));
+        static_cast<double>(busy.cpus());
     if (capacity_ns > 0)
       s.cpu_own =
           std::min(s.cpu, static_cast<double>(own - own_before) / capacity_ns);

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -112,6 +113,25 @@ public:
     std::uint64_t size = 0, resident = 0;
     in >> size >> resident;
     return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  }
+};
+
+// CPU time the calling thread used so far.
+static long thread_cpu_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec * 1'000'000'000L + t.tv_nsec;
+}
+
+// Burns CPU for its callers: its node's CPU use is what they ask for.
+class [[nu::proclet]] Spinner {
+public:
+  // Spins until this thread has used \p us of CPU; returns where it ran.
+  nu::NodeId Spin(std::uint32_t us) {
+    const long until = thread_cpu_ns() + long{us} * 1000;
+    while (thread_cpu_ns() < until) {
+    }
+    return nu::this_node();
   }
 };
 
@@ -336,13 +356,42 @@ void squeeze(nu::NodeId squeezed) {
                               "limit for 10 s");
 }
 
-// --- arguments: --nodes N --scenario NAME [--squeezed ID --limit BYTES]
+// --- cpu: spinners on a node whose CPU another process keeps busy, called
+// one after the other (about half a CPU in all) until every one has moved
+// away or 15 s passed. Prints how many moved, and how many of those went to
+// the node given as busy (which shares the squeezed node's CPU).
+
+constexpr int kSpinners = 6;
+constexpr std::uint32_t kSpinUs = 1000;
+
+void cpu(nu::NodeId squeezed, nu::NodeId busy) {
+  std::vector<nu::Proclet<Spinner>> spinners;
+  for (int i = 0; i < kSpinners; ++i)
+    spinners.push_back(
+        nu::make_proclet<Spinner>(nu::ProcletOptions{.node = squeezed}));
+  std::vector<nu::NodeId> where(kSpinners, squeezed);
+  const auto start = Clock::now();
+  while (std::count(where.begin(), where.end(), squeezed) > 0 &&
+         elapsed_ms(start) < 15'000)
+    for (int i = 0; i < kSpinners; ++i) {
+      where[i] = spinners[i].Run(&Spinner::Spin, kSpinUs);
+      std::this_thread::sleep_for(std::chrono::microseconds(kSpinUs));
+    }
+  std::cout << "spinners-moved "
+            << kSpinners - std::count(where.begin(), where.end(), squeezed)
+            << " of " << kSpinners << " to-busy "
+            << std::count(where.begin(), where.end(), busy) << std::endl;
+}
+
+// --- arguments: --nodes N --scenario NAME [--squeezed ID --limit BYTES
+// --busy ID]
 
 struct Args {
   std::size_t nodes = 1;
   std::string scenario;
   nu::NodeId squeezed = 0;
   std::uint64_t limit = 0;
+  nu::NodeId busy = 0;
 };
 
 Args parse(int argc, char **argv) {
@@ -357,6 +406,8 @@ Args parse(int argc, char **argv) {
       args.squeezed = static_cast<nu::NodeId>(std::stoul(value));
     else if (flag == "--limit")
       args.limit = std::stoull(value);
+    else if (flag == "--busy")
+      args.busy = static_cast<nu::NodeId>(std::stoul(value));
     else
       throw std::runtime_error("bad argument '" + flag + "'");
   }
@@ -375,6 +426,8 @@ int run_app(int argc, char **argv) {
       memory(args.squeezed, args.limit);
     else if (args.scenario == "squeeze")
       squeeze(args.squeezed);
+    else if (args.scenario == "cpu")
+      cpu(args.squeezed, args.busy);
     else
       throw std::runtime_error("unknown scenario '" + args.scenario + "'");
     std::cout << "OK " << args.scenario << std::endl;

@@ -64,5 +64,29 @@ TEST(CpuUse, AllowedCpusFollowTheAffinityMask) {
   confined.join();
 }
 
+// A CpuBusy of a thread confined to one CPU sees that CPU busy while the
+// thread spins, and keeps its figure for reads closer than the minimum.
+TEST(CpuUse, CpuBusyReadsTheIntervalSinceTheLastRead) {
+  auto all = nu::detail::allowed_cpus();
+  ASSERT_FALSE(all.empty());
+  std::thread confined([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(all.front(), &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    nu::detail::CpuBusy busy;
+    EXPECT_EQ(busy.cpus(), 1u);
+    EXPECT_EQ(busy.read(1'000'000), 0.0) << "no interval yet: no figure";
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    double spun = busy.read(10);
+    EXPECT_GT(spun, 0.5);
+    EXPECT_EQ(busy.read(1'000'000), spun) << "too soon: the figure before";
+  });
+  confined.join();
+}
+
 } // namespace
 } // namespace nutest
