@@ -66,8 +66,10 @@ start_cluster() {
   address=${match[1]}
   start b "$kvstore" --nu-join "$address" --nu-min-free=0 "${flags[@]}"
   await b '^nu: node ([0-9]+) serving at'
+  # At debug level the victim logs each move's drain, save and send times.
   start c --cgroup "$victim_cg" "$kvstore" --nu-join "$address" \
-    --nu-min-free="${min_free}M" --nu-monitor-ms=20 "${flags[@]}"
+    --nu-min-free="${min_free}M" --nu-monitor-ms=20 "${flags[@]}" \
+    --nu-log-level=debug
   victim_pid=$started
   await c '^nu: node ([0-9]+) serving at'
   start main "$kvstore" --nu-controller "$address" --nu-min-free=0 \

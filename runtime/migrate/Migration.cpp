@@ -9,6 +9,8 @@
 #include "nu/errors.hpp"
 #include "nu/log/log.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <random>
 #include <thread>
@@ -37,6 +39,13 @@ std::string name(ProcletId id) { return "proclet " + std::to_string(id); }
 
 std::chrono::microseconds us(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d);
+}
+
+/// Pages the calling thread had mapped in so far (its minor faults).
+long thread_faults() {
+  rusage r{};
+  getrusage(RUSAGE_THREAD, &r);
+  return r.ru_minflt;
 }
 
 Error cannot_migrate(ProcletId id, NodeId to, const std::string &why) {
@@ -68,12 +77,14 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
   MigrationStats stats{id, this->id(), to, 0, {}};
   bool sending = false;
   Clock::time_point drained = Clock::now(), saved;
+  long faults = thread_faults();
   try {
     SavedState state = save_state(*slot);
     stats.bytes = state.bytes();
     if (slot->replicas)
       carry_replicas(*slot, to, state);
     saved = Clock::now();
+    faults = thread_faults() - faults;
     sending = true;
     send_state(*slot, to, std::move(state));
   } catch (const std::exception &e) {
@@ -89,9 +100,10 @@ MigrationStats Node::migrate(ProcletId id, NodeId to) {
                            name(id), stats.from, to, stats.bytes,
                            stats.pause.count());
   log::get("migrate").debug(
-      "{}'s pause: drain {} us, save {} us, send and load {} us", name(id),
-      us(drained - start).count(), us(saved - drained).count(),
-      us(end - saved).count());
+      "{}'s pause: drain {} us, save {} us ({} page faults), send and load "
+      "{} us",
+      name(id), us(drained - start).count(), us(saved - drained).count(),
+      faults, us(end - saved).count());
   submit([this, slot] { retire(slot); });
   return stats;
 }

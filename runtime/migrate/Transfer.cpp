@@ -28,14 +28,12 @@ std::size_t state_prefix() {
   return size;
 }
 
-/// The proclet's saved state, straight into the frames that will carry it;
-/// the first is reserved to the estimated size (no regrowth copies).
+/// The proclet's saved state, straight into the frames that will carry it.
+/// Each is reserved to a whole chunk, so that none grows by copying (the
+/// estimated size leaves out what fields own, such as a map's strings); the
+/// allocator maps the pages of a reservation only once they are written.
 SavedState Node::save_state(const Slot &slot) {
   SavedState state;
-  Bytes &first = state.frames.emplace_back();
-  first.reserve(state_prefix() +
-                std::min(slot.type->estimate_size(slot.object) + 4096, kChunk));
-  first.resize(state_prefix());
   OutArchive ar = state.archive(SerialContext{this});
   slot.type->save(ar, slot.object);
   return state;
