@@ -44,8 +44,8 @@ void pin_this_thread(const std::vector<int> &cpus) {
   ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof set, &set), 0);
 }
 
-/// Confines the calling thread, and so the processes it starts, to \p cpus
-/// until destroyed.
+// Confines the calling thread, and so the processes it starts, to one CPU
+// until destroyed.
 class Confined {
 public:
   explicit Confined(int cpu) : before_(allowed_cpus()) {
@@ -57,7 +57,7 @@ private:
   std::vector<int> before_;
 };
 
-/// A thread that keeps \p cpu busy until destroyed: the antagonist.
+// A thread that keeps one CPU busy until destroyed: the antagonist.
 class BusyLoop {
 public:
   explicit BusyLoop(int cpu)
