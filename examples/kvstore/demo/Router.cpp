@@ -4,10 +4,25 @@
 
 #include "Slots.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <stdexcept>
+#include <string>
 
 namespace kvload {
+namespace {
+
+// The slot of "MOVED <slot> <host>:<port>", whose slot ends at Space;
+// kv::kSlots if there is no slot number there.
+std::size_t movedSlot(std::string_view Text, std::size_t Space) {
+  std::size_t Slot = kv::kSlots;
+  if (Space == std::string_view::npos)
+    return Slot;
+  auto [End, Err] = std::from_chars(Text.data() + 6, Text.data() + Space, Slot);
+  return Err == std::errc() && End == Text.data() + Space ? Slot : kv::kSlots;
+}
+
+} // namespace
 
 Router::Router(const std::vector<Address> &Seeds, int Timeout)
     : TimeoutMs(Timeout), Owner(kv::kSlots, 0) {
@@ -46,13 +61,19 @@ void Router::readSlots(Connection &Conn) {
   for (const Reply &Range : R.Elements) {
     if (Range.Elements.size() < 3 || Range.Elements[2].Elements.size() < 2)
       throw std::runtime_error("a malformed CLUSTER SLOTS reply");
+    const long long First = Range.Elements[0].Integer,
+                    Last = Range.Elements[1].Integer;
     const auto &Primary = Range.Elements[2].Elements;
+    if (First < 0 || Last < First ||
+        Last >= static_cast<long long>(kv::kSlots) || Primary[1].Integer <= 0 ||
+        Primary[1].Integer > 65535)
+      throw std::runtime_error("a malformed CLUSTER SLOTS reply: slots " +
+                               std::to_string(First) + ".." +
+                               std::to_string(Last) + " at port " +
+                               std::to_string(Primary[1].Integer));
     std::size_t Node =
         nodeFor({Primary[0].Text, static_cast<int>(Primary[1].Integer)});
-    for (long long S = Range.Elements[0].Integer;
-         S <= Range.Elements[1].Integer &&
-         S < static_cast<long long>(kv::kSlots);
-         ++S)
+    for (long long S = First; S <= Last; ++S)
       Owner[static_cast<std::size_t>(S)] = static_cast<std::uint16_t>(Node);
   }
 }
@@ -76,11 +97,12 @@ void Router::finish(Connection &Conn, std::string_view Command, Reply &Out) {
     if (Hops == 16)
       throw std::runtime_error("16 MOVED redirects in a row: " + Out.Text);
     // "MOVED <slot> <host>:<port>"
-    std::size_t Space = Out.Text.find(' ', 6);
-    if (Space == std::string::npos)
+    const std::string_view Text = Out.Text;
+    const std::size_t Space = Text.find(' ', 6);
+    const std::size_t Slot = movedSlot(Text, Space);
+    if (Slot >= kv::kSlots)
       throw std::runtime_error("a malformed redirect: " + Out.Text);
-    std::size_t Slot = std::stoul(Out.Text.substr(6, Space - 6)) % kv::kSlots;
-    Address To = parseAddress(Out.Text.substr(Space + 1));
+    Address To = parseAddress(Text.substr(Space + 1));
     std::size_t Index = nodeFor(To);
     Owner[Slot] = static_cast<std::uint16_t>(Index);
     ++Redirects;
