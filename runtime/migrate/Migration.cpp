@@ -41,8 +41,11 @@ std::chrono::microseconds us(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d);
 }
 
-/// Pages the calling thread had mapped in so far (its minor faults).
+/// Pages the calling thread had mapped in so far (its minor faults); 0
+/// unless the debug line that prints them is logged.
 long thread_faults() {
+  if (!log::get("migrate").should_log(log::Level::debug))
+    return 0;
   rusage r{};
   getrusage(RUSAGE_THREAD, &r);
   return r.ru_minflt;
