@@ -138,6 +138,8 @@ void Node::set_peers(const controller::Membership &membership) {
 std::string Node::unreachable(NodeId peer) const {
   std::string node = "node " + std::to_string(peer);
   std::scoped_lock lock(peers_mu_);
+  if (leaving_peers_.contains(peer))
+    return node + " left the logical process";
   if (departed_.contains(peer))
     return node + " is dead or left the logical process";
   if (auto it = peer_addresses_.find(peer); it != peer_addresses_.end())
@@ -145,11 +147,13 @@ std::string Node::unreachable(NodeId peer) const {
   return node + " is unknown";
 }
 
-/// True if \p peer is this node or a live peer; asks the controller about
-/// a node it has not heard of yet.
+/// True if \p peer is this node or a live peer (not one leaving); asks the
+/// controller about a node it has not heard of yet.
 bool Node::knows(NodeId peer) {
   {
     std::scoped_lock lock(peers_mu_);
+    if (leaving_peers_.contains(peer))
+      return false;
     if (peer == id() || peer_addresses_.contains(peer))
       return true;
     if (!link_ || departed_.contains(peer))
@@ -398,16 +402,20 @@ void Node::on_request(const std::shared_ptr<net::Connection> &conn,
   auto header = wire::parse_header(frame); // validated by the endpoint
   if (!may_serve(conn->peer_role(), *header))
     return refuse(*conn, *header);
+  if (header->kind == wire::FrameKind::GoAway)
+    return serve_go_away(conn, *header);
+  note_caller(conn, *header);
+  Reply reply = [conn, unanswered = Unanswered(unanswered_)](Bytes r) {
+    conn->send(std::move(r));
+  };
   if (header->kind == wire::FrameKind::Replicate &&
       ready_.load(std::memory_order_acquire))
     // Applied here, in the order they came: a backup applies a primary's
     // operations in sequence, and a worker's wake-up would cost more.
-    return serve(std::move(frame),
-                 [conn](Bytes reply) { conn->send(std::move(reply)); });
-  std::function<void()> task = [this, conn,
+    return serve(std::move(frame), std::move(reply));
+  std::function<void()> task = [this, reply = std::move(reply),
                                 frame = std::move(frame)]() mutable {
-    serve(std::move(frame),
-          [conn](Bytes reply) { conn->send(std::move(reply)); });
+    serve(std::move(frame), std::move(reply));
   };
   if (!ready_.load(std::memory_order_acquire)) { // still in the constructor
     std::scoped_lock lock(early_mu_);
@@ -420,7 +428,8 @@ void Node::on_request(const std::shared_ptr<net::Connection> &conn,
 // What a peer may ask of a node, by the role it proved: moves come from
 // operators (nuctl) and the controller, which may ask nothing else (they
 // hold no handles); a node may ask anything but a move it does not relay,
-// and may list what a node hosts (nu::backup_locations).
+// and may list what a node hosts (nu::backup_locations); only a node may
+// say it is going away.
 // Without a cluster secret no peer proved a role: any may ask anything.
 bool Node::may_serve(net::PeerRole role, const wire::FrameHeader &header) {
   bool move = header.kind == wire::FrameKind::Move;
@@ -432,7 +441,7 @@ bool Node::may_serve(net::PeerRole role, const wire::FrameHeader &header) {
            header.aux == wire::kMoveList;
   case net::PeerRole::controller:
   case net::PeerRole::tool:
-    return move;
+    return move && header.kind != wire::FrameKind::GoAway;
   }
   return false;
 }
@@ -450,6 +459,10 @@ void Node::refuse(net::Connection &conn, const wire::FrameHeader &header) {
 }
 
 void Node::on_close(const std::shared_ptr<net::Connection> &conn) {
+  {
+    std::scoped_lock lock(callers_mu_);
+    callers_.erase(conn.get());
+  }
   NodeId peer = 0;
   {
     std::scoped_lock lock(peers_mu_);
@@ -459,6 +472,10 @@ void Node::on_close(const std::shared_ptr<net::Connection> &conn) {
         connections_.erase(it);
         break;
       }
+    if (auto it = draining_.find(conn.get()); it != draining_.end()) {
+      peer = it->second;
+      draining_.erase(it);
+    }
   }
   if (peer != 0)
     endpoint_->fail(*conn, {std::make_error_code(std::errc::connection_reset),

@@ -27,6 +27,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace nu::controller {
@@ -90,6 +91,11 @@ public:
   void set_peers(const controller::Membership &membership);
   /// The link to the controller (null without one).
   ControllerLink *link() const { return link_.get(); }
+  /// Leaves the logical process gracefully (a server node's SIGTERM): the
+  /// nodes that call this one are told to call elsewhere, the controller is
+  /// told, and every request taken is answered (relays included) before the
+  /// connections close; waits at most the call timeout.
+  void leave();
 
   // Clients outside the logical process (Locate.cpp).
   /// Publishes \p address as this node's address for outside clients;
@@ -194,6 +200,32 @@ private:
   static bool may_serve(net::PeerRole role, const wire::FrameHeader &header);
   void refuse(net::Connection &conn, const wire::FrameHeader &header);
   void on_close(const std::shared_ptr<net::Connection> &conn);
+
+  // NodeLeave.cpp: leaving gracefully, and peers that do.
+  /// Counts one request this node has yet to answer while a copy lives.
+  class Unanswered {
+  public:
+    explicit Unanswered(std::atomic<std::int64_t> &n) : n_(&n) {
+      n_->fetch_add(1, std::memory_order_relaxed);
+    }
+    Unanswered(const Unanswered &other) : Unanswered(*other.n_) {}
+    Unanswered(Unanswered &&other) noexcept
+        : n_(std::exchange(other.n_, nullptr)) {}
+    Unanswered &operator=(const Unanswered &) = delete;
+    ~Unanswered() {
+      if (n_)
+        n_->fetch_sub(1, std::memory_order_release);
+    }
+
+  private:
+    std::atomic<std::int64_t> *n_;
+  };
+  void note_caller(const std::shared_ptr<net::Connection> &conn,
+                   const wire::FrameHeader &header);
+  void go_away(const std::shared_ptr<net::Connection> &conn);
+  void serve_go_away(const std::shared_ptr<net::Connection> &conn,
+                     const wire::FrameHeader &header);
+  void close_callers();
   void complete_call(CallState &state, Expected<Bytes> reply);
   /// What becomes of a request's reply (default: it completes the state).
   using Done = std::function<void(Expected<Bytes>)>;
@@ -332,8 +364,11 @@ private:
   mutable std::mutex peers_mu_;
   std::map<NodeId, std::string> peer_addresses_;
   std::map<NodeId, std::shared_ptr<net::Connection>> connections_;
-  std::set<NodeId> departed_; // peers the controller lists as gone
-  std::string published_;     // this node's, for outside clients
+  std::set<NodeId> departed_;      // peers the controller lists as gone
+  std::set<NodeId> leaving_peers_; // peers that said GoAway: never again
+  // Connections to peers that said GoAway, open until they close them.
+  std::map<const net::Connection *, NodeId> draining_;
+  std::string published_; // this node's, for outside clients
   std::map<NodeId, std::string> peer_published_;
   std::mutex watch_mu_;
   std::set<ProcletId> watched_;
@@ -349,6 +384,14 @@ private:
   std::unordered_map<ProcletId, Proxy *> proxies_;
   std::atomic<std::uint64_t> next_proclet_{1};
   std::atomic<bool> stopping_{false};
+  // Leaving (NodeLeave.cpp): the connections nodes call this one on, and
+  // whether they are being told to go away.
+  std::mutex callers_mu_;
+  std::unordered_map<const net::Connection *, std::weak_ptr<net::Connection>>
+      callers_;
+  bool leaving_ = false;                    // under callers_mu_
+  std::atomic<std::int64_t> unanswered_{0}; // requests taken, not answered
+  std::atomic<std::int64_t> unacked_{0};    // GoAways without an answer
   log::RateLimit refusals_; // lines about requests refused to a peer
 
   std::mutex moves_mu_; // parked_, moved_; before slots_mu_

@@ -203,7 +203,7 @@ int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
          sigtimedwait(&signals, nullptr, &tick) < 0)
     ;
   monitor.stop();
-  node.link()->leave();
+  node.leave();
   return 0;
 }
 

@@ -89,6 +89,26 @@ protected:
     nu::e2e::expect_scenario_ok(cluster.main(), name, kScenarioTimeout);
   }
 
+  // Runs scenario `name` until it prints "READY-<TAG> <node>", then drains
+  // that node with nuctl; returns the node and nuctl's run.
+  std::pair<std::uint32_t, RunResult> drain_in(const std::string &name,
+                                               const std::string &tag) {
+    start();
+    start_scenario(name);
+    LineMatch ready = line("^READY-" + tag + R"( (\d+)$)");
+    return {static_cast<std::uint32_t>(std::stoul(ready[1])),
+            cluster.nuctl({"drain", ready[1]})};
+  }
+
+  // Stops server node `id` with SIGTERM: it leaves and exits 0 within 10 s.
+  void stop_node(std::uint32_t id) {
+    Process &node = *cluster.node(id).process;
+    node.kill(SIGTERM);
+    auto status = node.wait(10s);
+    ASSERT_TRUE(status) << "node " << id << " still running 10 s after SIGTERM";
+    EXPECT_TRUE(status->exited_with(0)) << status->describe();
+  }
+
   Cluster cluster{kPaths};
 };
 
@@ -177,16 +197,13 @@ TEST_F(Moves, NuctlListsProcletsAndTheirMoves) {
 }
 
 TEST_F(Moves, NuctlDrainWhileCalledThenTheNodeLeaves) {
-  start();
-  start_scenario("drain");
-  LineMatch ready = line(R"(^READY-DRAIN (\d+)$)");
-  auto victim = static_cast<std::uint32_t>(std::stoul(ready[1]));
-  RunResult r = cluster.nuctl({"drain", ready[1]});
+  auto [victim, r] = drain_in("drain", "DRAIN");
   ASSERT_TRUE(r.status.exited_with(0)) << describe(r);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(
-      r.out, m,
-      std::regex("^drained node " + ready[1] + R"(: (\d+) proclets moved\n)")))
+  ASSERT_TRUE(
+      std::regex_search(r.out, m,
+                        std::regex("^drained node " + std::to_string(victim) +
+                                   R"(: (\d+) proclets moved\n)")))
       << describe(r);
   EXPECT_GE(std::stoul(m[1]), 15u); // 10 busy and 5 idle counters
   auto deadline = Process::Clock::now() + 10s;
@@ -195,13 +212,22 @@ TEST_F(Moves, NuctlDrainWhileCalledThenTheNodeLeaves) {
          Process::Clock::now() < deadline)
     std::this_thread::sleep_for(200ms);
   EXPECT_EQ(left, 0u) << "proclets on node " << victim << " after the drain";
-  Process &node = *cluster.node(victim).process;
-  node.kill(SIGTERM);
-  auto status = node.wait(10s);
-  ASSERT_TRUE(status) << "drained node still running 10 s after SIGTERM";
-  EXPECT_TRUE(status->exited_with(0)) << status->describe();
+  stop_node(victim);
   ASSERT_TRUE(cluster.main().write_stdin("go\n"));
   expect_success("drain");
+}
+
+// A node that leaves (SIGTERM) answers the calls it relays first: the main
+// node's calls to counters drained off it, sent there because main's cache
+// still says so, are running elsewhere when it is told to stop.
+TEST_F(Moves, ALeavingNodeAnswersTheCallsItRelays) {
+  auto [victim, r] = drain_in("leave", "LEAVE");
+  ASSERT_TRUE(r.status.exited_with(0)) << describe(r);
+  ASSERT_TRUE(cluster.main().write_stdin("go\n"));
+  line("^CALLING$");
+  std::this_thread::sleep_for(300ms); // the calls reached their counters
+  stop_node(victim);
+  expect_success("leave");
 }
 
 // The destination's resident memory grows by the whole state's size once

@@ -155,6 +155,30 @@ void drain(const Context &ctx) {
   std::cout << "calls " << callers.total() << std::endl;
 }
 
+// --- leave: the test drains a server node, then stops it while calls it
+// relays (to counters it hosted, which this node still thinks are there)
+// are running; they must all be answered.
+
+void leave(const Context &ctx) {
+  nu::NodeId victim = ctx.remote()[0];
+  std::vector<nu::Proclet<Counter>> counters;
+  for (int i = 0; i < 4; ++i)
+    counters.push_back(make_on<Counter>(victim, 10));
+  print_flushed("READY-LEAVE " + std::to_string(victim));
+  wait_for_go(); // drained
+  std::vector<nu::Future<void>> slow;
+  for (auto &c : counters)
+    slow.push_back(c.RunAsync(&Counter::Sleep, 1500));
+  print_flushed("CALLING");
+  for (auto &f : slow)
+    f.get(); // meanwhile, the test stops the node that relays them
+  for (auto &c : counters) {
+    c.Run(&Counter::Add, 1);
+    expect_eq(c.Run(&Counter::Get), 11, "value of a counter");
+    check(c.Run(&Counter::Where) != victim, "counter on the node that left");
+  }
+}
+
 // --- kill-dest: the test SIGKILLs the destination of a big move.
 
 void kill_dest(const Context &ctx) {
@@ -203,9 +227,9 @@ void bad_input(const Context &ctx) {
 }
 
 const Scenarios kScenarios = {
-    {"threads", threads},     {"nuctl-migrate", nuctl_migrate},
-    {"drain", drain},         {"kill-dest", kill_dest},
-    {"bad-input", bad_input},
+    {"threads", threads}, {"nuctl-migrate", nuctl_migrate},
+    {"drain", drain},     {"kill-dest", kill_dest},
+    {"leave", leave},     {"bad-input", bad_input},
 };
 
 } // namespace

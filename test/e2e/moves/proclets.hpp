@@ -4,9 +4,11 @@
 
 #include <nu/nu.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 class [[nu::proclet]] Counter {
@@ -24,6 +26,9 @@ public:
     return value_;
   }
   nu::NodeId Where() const { return nu::this_node(); }
+  void Sleep(int ms) const {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
   // True if the state that never changes came through every move.
   bool Intact() const {
     if (pad_.size() != kPad)

@@ -328,6 +328,38 @@ TEST_F(Wire, AMoveListsOnRequestAndRefusesAnUnknownRequest) {
   }
 }
 
+// A GoAway says that the node at the other end of the connection it came
+// on is leaving: on a connection the receiver did not open (a raw peer's),
+// it is answered and changes nothing, whatever its payload.
+TEST_F(Wire, AGoAwayOnAConnectionTheNodeDidNotOpenChangesNothing) {
+  auto c = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 2}, 3);
+  for (auto payload : {nu::detail::Bytes{}, nu::detail::Bytes(5)}) {
+    RawPeer peer(cluster_);
+    nu::wire::FrameHeader h;
+    h.kind = nu::wire::FrameKind::GoAway;
+    h.request_id = 16;
+    nu::detail::Bytes bytes;
+    EXPECT_EQ(reply_to(peer, h, payload, bytes).header.kind,
+              nu::wire::FrameKind::Result);
+  }
+  EXPECT_EQ(c.Run(&Counter::Get), 3);
+  nu::detail::NodeScope from_b(&cluster_.b());
+  auto d = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 1}, 4);
+  EXPECT_EQ(d.Run(&Counter::Get), 4) << "node 2 still calls node 1";
+}
+
+/// The kind of node 2's reply to a GoAway from a raw peer.
+nu::wire::FrameKind go_away_from(Cluster &cluster,
+                                 std::shared_ptr<const nu::net::Secret> secret,
+                                 nu::net::PeerRole role) {
+  RawPeer peer(cluster, cluster.b(), std::move(secret), role);
+  nu::wire::FrameHeader h;
+  h.kind = nu::wire::FrameKind::GoAway;
+  h.request_id = 17;
+  nu::detail::Bytes bytes;
+  return reply_to(peer, h, {}, bytes).header.kind;
+}
+
 /// A one-way Release of \p weight of \p proclet from a raw peer.
 void release(Cluster &cluster, nu::ProcletId proclet, std::uint64_t weight,
              std::shared_ptr<const nu::net::Secret> secret = nullptr,
@@ -380,7 +412,8 @@ nu::wire::FrameKind move_from(Cluster &cluster,
 // With a cluster secret, nodes call each other over authenticated links; a
 // node's connection may relay a move but not order one; a tool's may, and
 // it may do nothing else: it holds no handle, so it releases no weight (a
-// release of 2^40, all a new proclet's weight, once destroyed it).
+// release of 2^40, all a new proclet's weight, once destroyed it), and it
+// is no node that could leave (GoAway).
 TEST(SecretCluster, ToolsMoveNodesCallAndRelease) {
   auto secret =
       std::make_shared<const nu::net::Secret>("the test cluster's own secret");
@@ -403,6 +436,11 @@ TEST(SecretCluster, ToolsMoveNodesCallAndRelease) {
           nu::net::PeerRole::tool);
   EXPECT_EQ(d.Run(&Counter::Get), 4);
   EXPECT_EQ(c.Run(&Counter::Get), 3);
+  // Only a node leaves: a tool's GoAway is refused.
+  EXPECT_EQ(go_away_from(cluster, secret, nu::net::PeerRole::tool),
+            nu::wire::FrameKind::Error);
+  EXPECT_EQ(go_away_from(cluster, secret, nu::net::PeerRole::node),
+            nu::wire::FrameKind::Result);
 }
 
 } // namespace

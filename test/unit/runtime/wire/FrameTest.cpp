@@ -131,7 +131,7 @@ TEST(Frame, RejectsUnknownKinds) {
   put(frame, 3, 0, 1);
   EXPECT_EQ(failure_of(frame), "unknown frame kind 0");
   put(frame, 3, kMaxFrameKind + 1, 1);
-  EXPECT_EQ(failure_of(frame), "unknown frame kind 14");
+  EXPECT_EQ(failure_of(frame), "unknown frame kind 15");
 }
 
 TEST(Frame, RejectsUnknownFlags) {

@@ -29,8 +29,9 @@ enum class FrameKind : std::uint8_t {
   Move = 11,       ///< migrate `proclet` to node `target` (0: drain all)
   Hello = 12,      ///< the cluster handshake, step `request_id` (1..3)
   Replicate = 13,  ///< to a backup of `proclet`: op `target` at epoch `aux`
+  GoAway = 14,     ///< the sender is leaving: send it no more requests
 };
-constexpr std::uint8_t kMaxFrameKind = 13;
+constexpr std::uint8_t kMaxFrameKind = 14;
 
 /// A Move frame's `aux`: 0 moves (or drains); kMoveList lists what the node
 /// hosts instead and moves nothing (an operator's query, `nuctl proclets`).
