@@ -441,7 +441,7 @@ bool Node::may_serve(net::PeerRole role, const wire::FrameHeader &header) {
            header.aux == wire::kMoveList;
   case net::PeerRole::controller:
   case net::PeerRole::tool:
-    return move && header.kind != wire::FrameKind::GoAway;
+    return move;
   }
   return false;
 }
