@@ -75,6 +75,23 @@ extent_hooks_t *huge_page_hooks() {
   return &huge;
 }
 
+/// The frames heap's arena: created once, its free pages never decay.
+unsigned frames_arena() {
+  static const unsigned arena = [] {
+    unsigned created = 0;
+    std::size_t size = sizeof(created);
+    if (mallctl("arenas.create", &created, &size, nullptr, 0) != 0)
+      return 0u;
+    ssize_t never = -1;
+    for (const char *what : {"dirty_decay_ms", "muzzy_decay_ms"}) {
+      std::string name = "arena." + std::to_string(created) + "." + what;
+      mallctl(name.c_str(), nullptr, nullptr, &never, sizeof(never));
+    }
+    return created;
+  }();
+  return arena;
+}
+
 } // namespace
 
 bool HeapPool::supported() { return true; }
@@ -161,7 +178,31 @@ void HeapPool::refresh() {
   mallctl("epoch", &epoch, &size, &epoch, size);
 }
 
-void HeapPool::purge_all() { arena_ctl(MALLCTL_ARENAS_ALL, "purge"); }
+void HeapPool::purge_all() {
+  unsigned arenas = 0;
+  std::size_t size = sizeof(arenas);
+  std::size_t mib[3];
+  std::size_t length = 3;
+  if (mallctl("arenas.narenas", &arenas, &size, nullptr, 0) != 0 ||
+      mallctlnametomib("arena.0.purge", mib, &length) != 0)
+    return arena_ctl(MALLCTL_ARENAS_ALL, "purge");
+  const unsigned kept = frames_arena();
+  for (unsigned arena = 0; arena < arenas; ++arena)
+    if (arena != kept) {
+      mib[1] = arena;
+      mallctlbymib(mib, length, nullptr, nullptr, nullptr, 0);
+    }
+}
+
+int HeapPool::frames_flags() {
+  unsigned arena = frames_arena();
+  return arena == 0 ? 0 : MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
+}
+
+void HeapPool::frames_sent(std::uint64_t bytes) {
+  if (bytes > kKeptFrames && frames_arena() != 0)
+    arena_ctl(frames_arena(), "purge");
+}
 
 #else // a sanitizer's allocator: every proclet shares the node's heap
 
@@ -175,6 +216,8 @@ int HeapPool::flags(unsigned) { return 0; }
 std::uint64_t HeapPool::bytes(unsigned) { return 0; }
 void HeapPool::refresh() {}
 void HeapPool::purge_all() {}
+int HeapPool::frames_flags() { return 0; }
+void HeapPool::frames_sent(std::uint64_t) {}
 
 #endif
 

@@ -44,8 +44,21 @@ public:
   static std::uint64_t bytes(unsigned heap);
   /// Brings bytes() up to date (a few microseconds per live arena).
   static void refresh();
-  /// Returns the free pages of every heap to the operating system.
+  /// Returns the free pages of every heap but the frames heap to the
+  /// operating system.
   static void purge_all();
+
+  /// The frames heap, which states are saved into for a move: its free
+  /// pages are kept (not returned, even by purge_all), so that the next
+  /// save does not fault them in again, which under memory pressure costs
+  /// a reclaim per page. States larger than kKeptFrames are saved
+  /// elsewhere.
+  static constexpr std::uint64_t kKeptFrames = std::uint64_t{16} << 20;
+  /// The allocation flags that select the frames heap (0: none).
+  static int frames_flags();
+  /// Purges the frames heap if a state of \p bytes, now sent, was larger
+  /// than kKeptFrames (saved there on a size estimate too low).
+  static void frames_sent(std::uint64_t bytes);
   /// Heaps in use now.
   std::size_t in_use() const;
 

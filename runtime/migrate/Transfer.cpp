@@ -6,6 +6,7 @@
 #include "migrate/Transfer.hpp"
 #include "nu/errors.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -33,6 +34,10 @@ std::size_t state_prefix() {
 /// estimated size leaves out what fields own, such as a map's strings); the
 /// allocator maps the pages of a reservation only once they are written.
 SavedState Node::save_state(const Slot &slot) {
+  std::uint64_t expected = std::max<std::uint64_t>(
+      slot.type->estimate_size(slot.object), HeapPool::bytes(slot.heap));
+  HeapScope heap(expected <= HeapPool::kKeptFrames ? HeapPool::frames_flags()
+                                                   : 0);
   SavedState state;
   OutArchive ar = state.archive(SerialContext{this});
   slot.type->save(ar, slot.object);
@@ -59,6 +64,10 @@ void Node::send_state(const Slot &slot, NodeId to, SavedState state,
   header.proclet_id = slot.id;
   header.target = slot.type->id;
   std::deque<std::shared_ptr<TypedState<void>>> window;
+  struct Sent { // once every frame was sent and freed (or the send failed)
+    std::uint64_t bytes;
+    ~Sent() { HeapPool::frames_sent(bytes); }
+  } sent{info.total};
   const auto start = std::chrono::steady_clock::now();
   for (Bytes &frame : state.frames) {
     Bytes encoded;

@@ -36,14 +36,18 @@ bool huge_pages_on() {
   return !modes.empty() && modes.find("[never]") == std::string::npos;
 }
 
-/// Fills \p bytes in \p heap and frees them again.
-void touch(unsigned heap, std::size_t bytes) {
-  nu::detail::HeapScope scope(HeapPool::flags(heap));
+/// Fills \p bytes in the heap of \p flags and frees them again.
+void touch_flags(int flags, std::size_t bytes) {
+  nu::detail::HeapScope scope(flags);
   // Not a new-expression, which the compiler may leave out.
   auto *buffer = static_cast<volatile char *>(::operator new(bytes));
   for (std::size_t i = 0; i < bytes; i += 4096)
     buffer[i] = 1;
   ::operator delete(const_cast<char *>(buffer));
+}
+
+void touch(unsigned heap, std::size_t bytes) {
+  touch_flags(HeapPool::flags(heap), bytes);
 }
 
 /// Allocates \p n blocks of 48 bytes in \p heap.
@@ -233,6 +237,22 @@ TEST_F(Heaps, ReleasingAHeapPurgesTheOneReleasedBefore) {
   EXPECT_EQ(pool.acquire(), b); // the warm one first
   EXPECT_EQ(pool.acquire(), a);
   EXPECT_EQ(pool.in_use(), 2u);
+}
+
+// States are saved for a move in the frames heap, whose pages stay mapped
+// (under memory pressure too: purge_all leaves them) so that the next save
+// does not fault them in; once a state too big for it went through, it is
+// purged.
+TEST_F(Heaps, TheFramesHeapKeepsItsPagesUnlessAStateWasTooBig) {
+  ASSERT_NE(HeapPool::frames_flags(), 0);
+  touch_flags(HeapPool::frames_flags(), 6 * MiB);
+  HeapPool::purge_all(); // every other heap's free pages go
+  std::uint64_t full = nu::detail::process_rss();
+  HeapPool::frames_sent(HeapPool::kKeptFrames);
+  EXPECT_GT(nu::detail::process_rss() + 2 * MiB, full) << "purged";
+  HeapPool::frames_sent(HeapPool::kKeptFrames + 1);
+  EXPECT_LT(nu::detail::process_rss() + 4 * MiB, full)
+      << "the frames heap kept nothing through purge_all";
 }
 
 TEST_F(Heaps, SmallBlocksComeFromTheThreadsCacheOfTheirOwnHeap) {
