@@ -115,6 +115,9 @@ void Node::set_peers(const controller::Membership &membership) {
         departed_.erase(p.id); // declared dead, then back (it was paused)
       }
     for (NodeId peer : membership.gone) {
+      // Gone for the controller too: should it list that id as live again
+      // (a restarted controller may give it to a new node), it is.
+      leaving_peers_.erase(peer);
       if (peer == id() || !departed_.insert(peer).second)
         continue; // known already
       gone.push_back(peer);

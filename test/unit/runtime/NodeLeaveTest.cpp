@@ -69,5 +69,26 @@ TEST_F(NodeLeave, CallsSentWhileItLeavesAreRunOnce) {
     EXPECT_EQ(c.Run(&Counter::Get), 2) << "counter " << c.id();
 }
 
+// A node that said GoAway is called no more until the controller lists it
+// as gone; from then on it is an ordinary departed node, which the
+// controller may list as live again.
+TEST_F(NodeLeave, ItIsForgottenOnceTheControllerListsItGone) {
+  auto kept = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 2});
+  kept.Run(&Counter::Add, 1); // node 1 calls node 2: it is told to go away
+  node_2_leaves();            // and kept is lost with it
+  auto why = [&]() -> std::string {
+    try {
+      kept.Run(&Counter::Get);
+    } catch (const nu::ProcletUnavailable &e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_TRUE(eventually([&] {
+    return why().find("node 2 is dead or left the logical process") !=
+           std::string::npos;
+  })) << why();
+}
+
 } // namespace
 } // namespace nutest
