@@ -68,6 +68,8 @@ Expected<std::shared_ptr<Core>> Core::create() {
 }
 
 Core::~Core() {
+  if (thread_.joinable()) // the I/O thread let go of it last: it is this one
+    thread_.detach();
   if (event_)
     event_->release(); // the fd is the worker's
   event_.reset();
@@ -162,12 +164,10 @@ void Core::stop() {
   stopped_.store(true);
   guard_.reset();
   io_.stop();
-  std::lock_guard lock(thread_mu_);
-  if (!thread_.joinable())
+  if (on_io_thread()) // it ends by itself once the current task returns
     return;
-  if (on_io_thread())
-    thread_.detach();
-  else
+  std::lock_guard lock(thread_mu_);
+  if (thread_.joinable())
     thread_.join();
 }
 

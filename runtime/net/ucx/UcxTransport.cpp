@@ -177,9 +177,17 @@ public:
   Expected<std::shared_ptr<Connection>> connect(const std::string &address,
                                                 Handlers handlers) override;
 
+  // Called again from another thread than the I/O thread (as the
+  // destructor is), it waits for that thread to end: a process that exits
+  // meanwhile would free what it still uses.
   void shutdown() override {
-    if (shut_.exchange(true))
-      return;
+    if (!shut_.exchange(true))
+      end_all();
+    core_->stop();
+  }
+
+private:
+  void end_all() {
     core_->run([this] {
       for (ucp_listener_h listener : listeners_)
         ucp_listener_destroy(listener);
@@ -190,10 +198,8 @@ public:
             *core_, std::make_error_code(std::errc::operation_canceled), false);
       core_->end_lingering();
     });
-    core_->stop();
   }
 
-private:
   Expected<std::string> create_listener(const sockaddr_in &at) {
     ucp_listener_params_t params{};
     params.field_mask = UCP_LISTENER_PARAM_FIELD_SOCK_ADDR |
