@@ -225,6 +225,7 @@ private:
   void go_away(const std::shared_ptr<net::Connection> &conn);
   void serve_go_away(const std::shared_ptr<net::Connection> &conn,
                      const wire::FrameHeader &header);
+  std::vector<std::shared_ptr<net::Connection>> live_callers();
   void close_callers();
   void complete_call(CallState &state, Expected<Bytes> reply);
   /// What becomes of a request's reply (default: it completes the state).

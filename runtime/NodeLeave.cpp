@@ -54,15 +54,11 @@ void Node::note_caller(const std::shared_ptr<net::Connection> &conn,
 
 void Node::leave() {
   const auto deadline = Clock::now() + options_.call_timeout;
-  std::vector<std::shared_ptr<net::Connection>> told;
   {
     std::scoped_lock lock(callers_mu_);
-    leaving_ = true;
-    for (auto &[raw, weak] : callers_)
-      if (auto conn = weak.lock())
-        told.push_back(std::move(conn));
+    leaving_ = true; // a caller noted from now on is told by note_caller
   }
-  for (auto &conn : told)
+  for (auto &conn : live_callers()) // one noted meanwhile is told twice
     go_away(conn);
   // Every caller has stopped sending here before the controller hears of
   // it: until then it may still place proclets here, which callers now
@@ -75,6 +71,16 @@ void Node::leave() {
     log::get("node").warn("node {}: left with {} requests unanswered", id(),
                           unanswered_.load());
   close_callers();
+}
+
+/// The callers' connections still open.
+std::vector<std::shared_ptr<net::Connection>> Node::live_callers() {
+  std::vector<std::shared_ptr<net::Connection>> open;
+  std::scoped_lock lock(callers_mu_);
+  for (auto &[raw, weak] : callers_)
+    if (auto conn = weak.lock())
+      open.push_back(std::move(conn));
+  return open;
 }
 
 /// Tells the caller at \p conn that this node is leaving; its answer comes
@@ -111,14 +117,7 @@ void Node::serve_go_away(const std::shared_ptr<net::Connection> &conn,
 /// Closes the callers' connections once what was queued on them is sent,
 /// and waits a little for them to close.
 void Node::close_callers() {
-  std::vector<std::shared_ptr<net::Connection>> open;
-  {
-    std::scoped_lock lock(callers_mu_);
-    for (auto &[raw, weak] : callers_)
-      if (auto conn = weak.lock())
-        open.push_back(std::move(conn));
-  }
-  for (auto &conn : open)
+  for (auto &conn : live_callers())
     conn->close();
   wait_until(Clock::now() + kCloseWait, [&] {
     std::scoped_lock lock(callers_mu_);
