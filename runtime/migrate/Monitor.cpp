@@ -1,5 +1,5 @@
-// The policy's pure parts (pressure with hysteresis, the ratio ranking) and
-// the monitor thread that samples, moves one proclet at a time, backs off.
+// The policy's pure parts (pressure with hysteresis, the pace of a fall, the
+// ratio ranking) and the monitor thread that samples, moves, backs off.
 #include "migrate/Monitor.hpp"
 
 #include "ControllerLink.hpp"
@@ -21,11 +21,15 @@ constexpr double kFixedCostNs = 200'000;
 /// The bandwidth assumed for the state: 1 GB/s, about what one TCP stream
 /// carries on a 10 Gb/s link (and less than loopback does).
 constexpr double kBytesPerNs = 1.0;
-/// Moves tried per sample before the monitor backs off.
+/// Failed moves per sample before the monitor backs off.
 constexpr int kMaxTries = 3;
 /// The wait after a move under memory pressure before sampling again
-/// (the source's copy is destroyed by a worker meanwhile).
+/// (the source's copy is destroyed by a worker meanwhile), and the period
+/// while memory pressure lasts, if shorter than the node's.
 constexpr std::chrono::milliseconds kResample{20};
+/// The longest a batch of moves under memory pressure goes on before the
+/// monitor samples again.
+constexpr std::chrono::milliseconds kBatchTime{50};
 /// Under CPU pressure, the least share of the node's CPUs that other
 /// processes keep busy: a node that keeps its CPUs busy itself is not
 /// relieved by moving (its proclets would compete elsewhere too).
@@ -33,7 +37,7 @@ constexpr double kOthersShare = 0.2;
 /// How far ahead memory pressure looks at the rate free memory falls.
 constexpr std::chrono::duration<double> kLookahead{1.5};
 /// The samples FreeTrend compares.
-constexpr std::chrono::milliseconds kTrendWindow{200};
+constexpr std::chrono::milliseconds kTrendWindow{100};
 /// The longest back-off when nothing can move.
 constexpr std::chrono::seconds kMaxBackoff{5};
 /// How long the heap released last keeps its pages for a proclet coming
@@ -134,12 +138,15 @@ double FreeTrend::correct(std::uint64_t free) {
 double FreeTrend::rate() const {
   if (samples_.size() < 2)
     return 0;
-  const auto &[from, before] = samples_.front();
-  const auto &[to, now] = samples_.back();
-  double seconds = std::chrono::duration<double>(to - from).count();
-  if (now >= before || seconds <= 0)
+  return std::min(fall(samples_.front(), samples_.back()),
+                  fall(samples_[samples_.size() - 2], samples_.back()));
+}
+
+double FreeTrend::fall(const Sample &from, const Sample &to) {
+  double seconds = std::chrono::duration<double>(to.first - from.first).count();
+  if (to.second >= from.second || seconds <= 0)
     return 0;
-  return static_cast<double>(before - now) / seconds;
+  return static_cast<double>(from.second - to.second) / seconds;
 }
 
 Pressure assess(const ResourceSample &s, const MonitorOptions &o,
@@ -150,6 +157,13 @@ Pressure assess(const ResourceSample &s, const MonitorOptions &o,
   if (cpu_high(s, o, previous))
     return Pressure::cpu;
   return Pressure::none;
+}
+
+std::uint64_t pace_bytes(const ResourceSample &s, const MonitorOptions &o,
+                         std::chrono::duration<double> horizon) {
+  if (o.min_free == 0)
+    return 0;
+  return static_cast<std::uint64_t>(s.free_falling * horizon.count());
 }
 
 double migration_time_ns(std::uint64_t bytes) {
@@ -246,7 +260,7 @@ void Monitor::run() {
 ResourceSample Monitor::sample() {
   options_.mem_limit = node_.mem_limit(); // nu::set_memory_limit changes it
   ResourceSample s = options_.sample();
-  s.free_falling = free_trend_.add(Clock::now(), s.host_free);
+  s.free_falling = free_trend_.add(Clock::now(), s.host_free + s.rss);
   if (assess(s, options_, pressure_) != Pressure::memory ||
       Clock::now() < retry_at_)
     return s;
@@ -257,14 +271,16 @@ ResourceSample Monitor::sample() {
   ResourceSample trimmed = options_.sample();
   s.rss = trimmed.rss; // the CPU use stays that of the whole period
   s.host_free = trimmed.host_free;
-  s.free_falling = free_trend_.correct(s.host_free);
+  s.free_falling = free_trend_.correct(s.host_free + s.rss);
   return s;
 }
 
-/// One sample; under pressure, one move. Returns the wait until the next.
+/// One sample; under pressure, moves. Returns the wait until the next.
 Monitor::Clock::duration Monitor::policy_tick() {
   node_.heaps().expire(kWarmHeap);
   ResourceSample s = sample();
+  auto now = Clock::now();
+  auto since_last = now - std::exchange(sampled_at_, now);
   Pressure previous = pressure_;
   pressure_ = assess(s, options_, previous);
   std::vector<Node::ProcletUsage> usage = node_.movable_proclets();
@@ -278,10 +294,17 @@ Monitor::Clock::duration Monitor::policy_tick() {
     backoff_ = options_.period;
     retry_at_ = {};
   }
-  if (pressure_ == Pressure::none || Clock::now() < retry_at_)
+  if (pressure_ == Pressure::none || now < retry_at_)
     return options_.period;
+  // Under CPU pressure, one move a period: its effect shows in the next.
+  std::uint64_t pace =
+      pressure_ == Pressure::memory ? pace_bytes(s, options_, since_last) : 0;
+  if (pace != 0)
+    log::get("migrate").debug("node {}: {}: keeping pace, {} this time",
+                              node_.id(), describe(pressure_, s, options_),
+                              mib(pace));
   std::string why;
-  if (relieve(ranked, why)) {
+  if (relieve(ranked, pace, why)) {
     backoff_ = options_.period;
     if (pressure_ == Pressure::memory)
       return std::min<Clock::duration>(kResample, options_.period);
@@ -293,30 +316,37 @@ Monitor::Clock::duration Monitor::policy_tick() {
   return options_.period;
 }
 
-/// Moves the best candidate that can move; false (and why) if none did.
-bool Monitor::relieve(const std::vector<Candidate> &ranked, std::string &why) {
+/// Moves the best candidate that can move, then more while their use is
+/// under \p pace, for at most kBatchTime; false (and why) if none moved.
+bool Monitor::relieve(const std::vector<Candidate> &ranked, std::uint64_t pace,
+                      std::string &why) {
   why = "no movable proclet uses it";
-  int tries = 0;
+  int failures = 0;
+  std::uint64_t moved = 0;
+  auto until = Clock::now() + kBatchTime;
   for (const Candidate &c : ranked) {
-    if (tries++ == kMaxTries)
+    if (failures == kMaxTries ||
+        (moved > 0 && (moved >= pace || Clock::now() >= until)))
       break;
     ControllerLink *link = node_.link();
     std::optional<NodeId> to =
         link ? link->place(c.bytes, node_.id()) : std::nullopt;
     if (!to || *to == node_.id()) {
       why = "no other node has room for proclet " + std::to_string(c.id);
+      failures++;
       continue;
     }
     try {
       node_.migrate(c.id, *to);
+      moved += c.use;
       std::scoped_lock lock(mu_);
       moves_++;
-      return true;
     } catch (const std::exception &e) {
       why = e.what();
+      failures++;
     }
   }
-  return false;
+  return moved > 0;
 }
 
 void Monitor::report(const ResourceSample &s, const std::string &why) {

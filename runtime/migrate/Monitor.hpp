@@ -1,5 +1,5 @@
 // The migration policy: a node's monitor thread moves proclets away while
-// memory or CPU is short, one at a time; and the chaos trigger for tests.
+// memory or CPU is short; and the chaos trigger for tests.
 #pragma once
 
 #include "Node.hpp"
@@ -25,25 +25,30 @@ struct ResourceSample {
   double cpu = 0; ///< how busy this node's CPUs were since the last, 0..1
   /// How much of them this process kept busy, 0..cpu.
   double cpu_own = 0;
-  /// Bytes per second host_free fell lately (0 if it did not), which the
-  /// monitor works out from the samples before (FreeTrend).
+  /// Bytes per second host_free fell lately for other reasons than this
+  /// process's own use (0 if it did not): the monitor works it out from
+  /// host_free + rss at the samples before (FreeTrend).
   double free_falling = 0;
 };
 
-/// How fast host free memory falls: over the samples of the last 200 ms,
-/// the oldest against the newest, in bytes per second (0 if it rose).
+/// How fast a quantity of memory falls, in bytes per second (0 if it
+/// rose): the slower of its fall over the samples of the last 100 ms and
+/// its fall since the sample before the newest (so a fall that stops shows
+/// at once).
 class FreeTrend {
 public:
   using Clock = std::chrono::steady_clock;
   /// Adds a sample; returns the rate with it.
   double add(Clock::time_point at, std::uint64_t free);
-  /// Replaces the newest sample's free memory (read again after the
-  /// allocator gave pages back); returns the rate.
+  /// Replaces the newest sample (read again after the allocator gave pages
+  /// back); returns the rate.
   double correct(std::uint64_t free);
 
 private:
+  using Sample = std::pair<Clock::time_point, std::uint64_t>;
   double rate() const;
-  std::deque<std::pair<Clock::time_point, std::uint64_t>> samples_;
+  static double fall(const Sample &from, const Sample &to);
+  std::deque<Sample> samples_;
 };
 
 struct MonitorOptions {
@@ -72,6 +77,14 @@ enum class Pressure { none, memory, cpu };
 /// (the thresholds have hysteresis). Memory comes before CPU.
 Pressure assess(const ResourceSample &s, const MonitorOptions &o,
                 Pressure previous);
+
+/// What a node under memory pressure moves in one batch, beyond its first
+/// move: what free memory falls by, at its current rate, over \p horizon
+/// (the time since the previous sample: as long as the next will likely
+/// take), so that moves keep pace with a fall; 0 if min_free is not
+/// watched.
+std::uint64_t pace_bytes(const ResourceSample &s, const MonitorOptions &o,
+                         std::chrono::duration<double> horizon);
 
 /// The sampler used unless MonitorOptions::sample is set: /proc, the CPUs
 /// this process may run on, and its own CPU time, since its previous call.
@@ -119,7 +132,8 @@ private:
   void run();
   ResourceSample sample();
   Clock::duration policy_tick();
-  bool relieve(const std::vector<Candidate> &ranked, std::string &why);
+  bool relieve(const std::vector<Candidate> &ranked, std::uint64_t pace,
+               std::string &why);
   void report(const ResourceSample &s, const std::string &why);
   void chaos_move();
 
@@ -131,6 +145,7 @@ private:
   Pressure pressure_ = Pressure::none;
   std::unordered_map<ProcletId, std::uint64_t> cpu_before_;
   FreeTrend free_trend_;
+  Clock::time_point sampled_at_ = Clock::now();
   Clock::time_point retry_at_{};
   Clock::duration backoff_{};
   bool warned_ = false;

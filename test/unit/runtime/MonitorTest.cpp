@@ -87,19 +87,36 @@ TEST(Policy, FreeMemoryFallingFastIsPressureAhead) {
   EXPECT_EQ(falling(30 * MiB, 20.0 * MiB, Pressure::memory), Pressure::memory);
 }
 
-TEST(Policy, FreeTrendComparesTheLast200Ms) {
+TEST(Policy, FreeTrendIsTheSlowerOfTheLast100MsAndTheLastInterval) {
   using namespace std::chrono_literals;
   nu::detail::FreeTrend trend;
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(trend.add(t0, 1000 * MiB), 0.0); // one sample: no rate
+  EXPECT_NEAR(trend.add(t0 + 50ms, 995 * MiB), 100.0 * MiB, 1.0);
   EXPECT_NEAR(trend.add(t0 + 100ms, 990 * MiB), 100.0 * MiB, 1.0);
-  EXPECT_NEAR(trend.add(t0 + 200ms, 980 * MiB), 100.0 * MiB, 1.0);
   // Read again after a purge: higher than the oldest sample, not falling.
   EXPECT_EQ(trend.correct(1001 * MiB), 0.0);
-  EXPECT_NEAR(trend.correct(980 * MiB), 100.0 * MiB, 1.0);
-  // The samples of t0 and t0 + 100 ms are too old now: 980 -> 985 rose.
-  EXPECT_EQ(trend.add(t0 + 400ms, 985 * MiB), 0.0);
-  EXPECT_NEAR(trend.add(t0 + 500ms, 975 * MiB), 5.0 * MiB / 0.3, 1.0);
+  EXPECT_NEAR(trend.correct(990 * MiB), 100.0 * MiB, 1.0);
+  // The fall stopped: the last interval says so at once.
+  EXPECT_EQ(trend.add(t0 + 150ms, 990 * MiB), 0.0);
+  // It falls faster again: the window's average is the slower.
+  EXPECT_NEAR(trend.add(t0 + 200ms, 980 * MiB), 10.0 * MiB / 0.1, 1.0);
+  // The samples of t0 to t0 + 100 ms are too old now: 990 -> 970.
+  EXPECT_NEAR(trend.add(t0 + 250ms, 970 * MiB), 20.0 * MiB / 0.1, 1.0);
+}
+
+TEST(Policy, APaceKeepsUpWithTheFallUntilTheNextSample) {
+  using namespace std::chrono_literals;
+  MonitorOptions o;
+  o.min_free = 16 * MiB;
+  ResourceSample s{0, 100 * MiB, 0, 0, 200.0 * MiB};
+  EXPECT_EQ(nu::detail::pace_bytes(s, o, 100ms), 20 * MiB);
+  EXPECT_EQ(nu::detail::pace_bytes(s, o, 50ms), 10 * MiB);
+  s.free_falling = 0;
+  EXPECT_EQ(nu::detail::pace_bytes(s, o, 100ms), 0u);
+  s.free_falling = 200.0 * MiB;
+  o.min_free = 0; // only a limit: its level, one move a sample
+  EXPECT_EQ(nu::detail::pace_bytes(s, o, 100ms), 0u);
 }
 
 TEST(Policy, TheSamplerTellsThisProcesssCpuFromOthers) {
@@ -233,6 +250,42 @@ TEST_F(MonitorTest, MovesProcletsAwayUntilMemoryPressureIsGone) {
   EXPECT_EQ(monitor.moves(), 3u);
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(counters[i].Run(&Counter::Get), i);
+}
+
+TEST_F(MonitorTest, MovesKeepPaceWithFreeMemoryFallingFast) {
+  // 60 proclets of a unit in 80 units of memory; another process takes 3
+  // units a read of the memory (two reads a sample under pressure) up to
+  // 36: one move a sample would run out at the 7th.
+  constexpr std::uint64_t unit = 256 << 10;
+  std::vector<nu::Proclet<Blob>> blobs;
+  for (int i = 0; i < 60; ++i) {
+    blobs.push_back(on<Blob>(2));
+    blobs.back().Run(&Blob::Fill, unit, std::uint8_t{1});
+  }
+  std::atomic<std::int64_t> least_free{80};
+  std::int64_t taken = 0;
+  MonitorOptions o = options(20ms);
+  o.min_free = 4 * unit; // relieved at 5: 21 must go
+  o.sample = [&] {
+    taken = std::min<std::int64_t>(taken + 3, 36);
+    auto rss = static_cast<std::int64_t>(node(1).proclet_count());
+    std::int64_t free = 80 - taken - rss;
+    least_free = std::min<std::int64_t>(least_free, free);
+    auto bytes = [&](std::int64_t n) {
+      return static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0)) * unit;
+    };
+    return ResourceSample{bytes(rss), bytes(free), 0};
+  };
+  Monitor monitor(node(1), o);
+  EXPECT_TRUE(eventually([&] { return node(1).proclet_count() <= 39; }))
+      << node(1).proclet_count();
+  std::this_thread::sleep_for(300ms); // the fall stopped: so do the moves
+  monitor.stop();
+  EXPECT_GT(least_free.load(), 0) << "moves fell behind";
+  // At the fall's pace, about what it took, not all 60.
+  EXPECT_LE(monitor.moves(), 36u + 12u);
+  for (auto &b : blobs)
+    EXPECT_EQ(b.Run(&Blob::Size), unit);
 }
 
 TEST_F(MonitorTest, ALimitSetWhileRunningTakesEffect) {
