@@ -41,16 +41,6 @@ std::chrono::microseconds us(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d);
 }
 
-/// Pages the calling thread had mapped in so far (its minor faults); 0
-/// unless the debug line that prints them is logged.
-long thread_faults() {
-  if (!log::get("migrate").should_log(log::Level::debug))
-    return 0;
-  rusage r{};
-  getrusage(RUSAGE_THREAD, &r);
-  return r.ru_minflt;
-}
-
 Error cannot_migrate(ProcletId id, NodeId to, const std::string &why) {
   return Error("nu: cannot migrate " + name(id) + " to node " +
                std::to_string(to) + ": " + why);
@@ -66,6 +56,14 @@ Clock::duration jittered(Clock::duration window) {
 }
 
 } // namespace
+
+long thread_faults() {
+  if (!log::get("migrate").should_log(log::Level::debug))
+    return 0;
+  rusage r{};
+  getrusage(RUSAGE_THREAD, &r);
+  return r.ru_minflt;
+}
 
 MigrationStats migrate(Node *node, ProcletId id, NodeId location, NodeId to) {
   return node->request_move(id, location, to);

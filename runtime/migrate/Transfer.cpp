@@ -5,6 +5,7 @@
 #include "Replies.hpp"
 #include "migrate/Transfer.hpp"
 #include "nu/errors.hpp"
+#include "nu/log/log.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -227,6 +228,8 @@ void *Node::load_object(const ProcletType &type, StateParts parts,
 void Node::activate(ProcletId id, const ProcletType &type, StateParts parts,
                     const ChunkInfo &info) {
   std::shared_ptr<Slot> slot;
+  const auto start = std::chrono::steady_clock::now();
+  const long faults = thread_faults();
   if (info.replicas == 0) {
     unsigned heap = heaps_.acquire(state_bytes(parts) >= kHugeState);
     void *object = nullptr;
@@ -243,6 +246,13 @@ void Node::activate(ProcletId id, const ProcletType &type, StateParts parts,
     void *object = load_object(type, parts, &carry);
     slot = host_moved(id, type, object, info, std::move(carry));
   }
+  log::get("migrate").debug(
+      "proclet {} loaded from node {}: {} bytes in {} us ({} page faults)", id,
+      info.from, info.total,
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start)
+          .count(),
+      thread_faults() - faults);
   // Under proxies_mu_, as a commit unlinks: if the proclet already moved on
   // (the slot left slots_), no handle may point to its slot any more.
   std::scoped_lock lock(proxies_mu_);

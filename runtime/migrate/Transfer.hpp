@@ -98,6 +98,10 @@ private:
   std::vector<std::span<const std::byte>> parts_; // by chunk index
 };
 
+/// Pages the calling thread had mapped in so far (its minor faults); 0
+/// unless the migrate logger prints debug lines, which show them.
+long thread_faults();
+
 /// Whether a chunk of \p size bytes fits what \p info claims (within the
 /// state, a non-zero weight); the first check a Migrate frame passes.
 bool chunk_fits(const ChunkInfo &info, std::uint64_t size);
