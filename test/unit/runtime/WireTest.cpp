@@ -348,6 +348,42 @@ TEST_F(Wire, AGoAwayOnAConnectionTheNodeDidNotOpenChangesNothing) {
   EXPECT_EQ(d.Run(&Counter::Get), 4) << "node 2 still calls node 1";
 }
 
+// A flood of GoAways from a raw peer, pipelined: each is answered, the
+// connection stays open, and the node goes on calling and being called.
+TEST_F(Wire, AFloodOfGoAwaysIsAnsweredAndChangesNothing) {
+  constexpr int kFlood = 20'000;
+  auto c = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 2}, 3);
+  std::atomic<int> results{0}, others{0};
+  std::atomic<bool> closed{false};
+  nu::net::Handlers h;
+  h.on_frame = [&](const auto &, nu::detail::Bytes frame) {
+    auto view = nu::wire::parse_frame(frame);
+    (view && view->header.kind == nu::wire::FrameKind::Result ? results
+                                                              : others)++;
+  };
+  h.on_close = [&](const auto &, std::error_code) { closed = true; };
+  auto transport = std::move(*nu::net::make_transport(
+      "memory", RawPeer::options(cluster_, nullptr, nu::net::PeerRole::node)));
+  auto conn = *transport->connect(cluster_.b().address(), h);
+  for (int i = 0; i < kFlood; ++i) {
+    nu::detail::Bytes frame = nu::wire::start_frame();
+    nu::wire::FrameHeader go_away;
+    go_away.kind = nu::wire::FrameKind::GoAway;
+    go_away.request_id = static_cast<std::uint64_t>(i) + 1;
+    nu::wire::finish_frame(frame, go_away);
+    ASSERT_FALSE(conn->send(std::move(frame))) << "frame " << i;
+  }
+  EXPECT_TRUE(eventually([&] { return results + others == kFlood; }))
+      << results << " results, " << others << " others";
+  EXPECT_EQ(others.load(), 0);
+  EXPECT_FALSE(closed.load());
+  EXPECT_EQ(c.Run(&Counter::Get), 3);
+  nu::detail::NodeScope from_b(&cluster_.b());
+  auto d = nu::make_proclet<Counter>(nu::ProcletOptions{.node = 1}, 4);
+  EXPECT_EQ(d.Run(&Counter::Get), 4) << "node 2 still calls node 1";
+  transport->shutdown();
+}
+
 /// The kind of node 2's reply to a GoAway from a raw peer.
 nu::wire::FrameKind go_away_from(Cluster &cluster,
                                  std::shared_ptr<const nu::net::Secret> secret,
