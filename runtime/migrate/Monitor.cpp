@@ -122,16 +122,16 @@ std::string describe(Pressure p, const ResourceSample &s,
 
 std::function<ResourceSample()> proc_sampler() { return ProcSampler(); }
 
-double FreeTrend::add(Clock::time_point at, std::uint64_t free) {
-  samples_.emplace_back(at, free);
+double FreeTrend::add(Clock::time_point at, std::uint64_t bytes) {
+  samples_.emplace_back(at, bytes);
   while (samples_.size() > 2 && at - samples_[1].first >= kTrendWindow)
     samples_.pop_front();
   return rate();
 }
 
-double FreeTrend::correct(std::uint64_t free) {
+double FreeTrend::correct(std::uint64_t bytes) {
   if (!samples_.empty())
-    samples_.back().second = free;
+    samples_.back().second = bytes;
   return rate();
 }
 
@@ -299,7 +299,7 @@ Monitor::Clock::duration Monitor::policy_tick() {
   // Under CPU pressure, one move a period: its effect shows in the next.
   std::uint64_t pace =
       pressure_ == Pressure::memory ? pace_bytes(s, options_, since_last) : 0;
-  if (pace != 0)
+  if (pace != 0 && log::get("migrate").should_log(log::Level::debug))
     log::get("migrate").debug("node {}: {}: keeping pace, {} this time",
                               node_.id(), describe(pressure_, s, options_),
                               mib(pace));

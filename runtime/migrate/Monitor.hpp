@@ -39,10 +39,10 @@ class FreeTrend {
 public:
   using Clock = std::chrono::steady_clock;
   /// Adds a sample; returns the rate with it.
-  double add(Clock::time_point at, std::uint64_t free);
+  double add(Clock::time_point at, std::uint64_t bytes);
   /// Replaces the newest sample (read again after the allocator gave pages
   /// back); returns the rate.
-  double correct(std::uint64_t free);
+  double correct(std::uint64_t bytes);
 
 private:
   using Sample = std::pair<Clock::time_point, std::uint64_t>;
