@@ -99,6 +99,10 @@ bool cpu_high(const ResourceSample &s, const MonitorOptions &o,
          (previous == Pressure::cpu && s.cpu >= o.cpu_high * 0.8);
 }
 
+long long us(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
+
 std::string mib(std::uint64_t bytes) {
   return std::to_string(bytes >> 20) + " MiB";
 }
@@ -168,6 +172,18 @@ std::uint64_t pace_bytes(const ResourceSample &s, const MonitorOptions &o,
 
 double migration_time_ns(std::uint64_t bytes) {
   return kFixedCostNs + static_cast<double>(bytes) / kBytesPerNs;
+}
+
+std::uint64_t batch_bytes(std::span<const Candidate> ranked,
+                          std::uint64_t pace) {
+  std::uint64_t bytes = 0, use = 0;
+  for (const Candidate &c : ranked) {
+    if (use > 0 && use >= pace)
+      break;
+    bytes += c.bytes;
+    use += c.use;
+  }
+  return bytes;
 }
 
 std::vector<Candidate>
@@ -318,35 +334,68 @@ Monitor::Clock::duration Monitor::policy_tick() {
 
 /// Moves the best candidate that can move, then more while their use is
 /// under \p pace, for at most kBatchTime; false (and why) if none moved.
+/// The controller is asked once for a node with room for the batch, again
+/// only when a move fails or the room it reserved is used up.
 bool Monitor::relieve(const std::vector<Candidate> &ranked, std::uint64_t pace,
                       std::string &why) {
   why = "no movable proclet uses it";
-  int failures = 0;
+  int failures = 0, count = 0;
   std::uint64_t moved = 0;
-  auto until = Clock::now() + kBatchTime;
-  for (const Candidate &c : ranked) {
+  const auto start = Clock::now();
+  const auto until = start + kBatchTime;
+  Clock::duration placing{};
+  Destination to;
+  for (std::size_t i = 0; i < ranked.size(); ++i) {
+    const Candidate &c = ranked[i];
     if (failures == kMaxTries ||
         (moved > 0 && (moved >= pace || Clock::now() >= until)))
       break;
-    ControllerLink *link = node_.link();
-    std::optional<NodeId> to =
-        link ? link->place(c.bytes, node_.id()) : std::nullopt;
-    if (!to || *to == node_.id()) {
+    if (to.room < c.bytes || to.room == 0) {
+      auto asked = Clock::now();
+      to = destination(std::span(ranked).subspan(i), pace - moved);
+      placing += Clock::now() - asked;
+    }
+    if (to.room == 0) {
       why = "no other node has room for proclet " + std::to_string(c.id);
       failures++;
       continue;
     }
     try {
-      node_.migrate(c.id, *to);
+      node_.migrate(c.id, to.node);
+      to.room -= c.bytes;
       moved += c.use;
+      count++;
       std::scoped_lock lock(mu_);
       moves_++;
     } catch (const std::exception &e) {
       why = e.what();
       failures++;
+      to = {};
     }
   }
+  if (count > 1)
+    log::get("migrate").debug(
+        "node {}: {} moves in {} us, {} us of it placing them", node_.id(),
+        count, us(Clock::now() - start), us(placing));
   return moved > 0;
+}
+
+/// A node with room for the batch that \p rest begins (of \p pace), else
+/// for its first candidate; no room if neither.
+Monitor::Destination Monitor::destination(std::span<const Candidate> rest,
+                                          std::uint64_t pace) {
+  ControllerLink *link = node_.link();
+  if (!link)
+    return {};
+  const std::uint64_t batch = batch_bytes(rest, pace);
+  for (std::uint64_t bytes : {batch, rest.front().bytes}) {
+    std::optional<NodeId> to = link->place(bytes, node_.id());
+    if (to && *to != node_.id())
+      return {*to, std::max<std::uint64_t>(bytes, 1)};
+    if (bytes == rest.front().bytes)
+      break; // the batch was the first alone
+  }
+  return {};
 }
 
 void Monitor::report(const ResourceSample &s, const std::string &why) {

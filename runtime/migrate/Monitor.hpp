@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -102,6 +103,11 @@ struct Candidate {
 /// bytes at an assumed bandwidth, in nanoseconds.
 double migration_time_ns(std::uint64_t bytes);
 
+/// The state bytes of a batch of moves: the candidates of \p ranked, in
+/// order, until their use reaches \p pace (at least the first).
+std::uint64_t batch_bytes(std::span<const Candidate> ranked,
+                          std::uint64_t pace);
+
 /// The candidates under \p pressure: memory use is the state size, CPU use
 /// the CPU time since the previous sample (\p cpu_before, by id).
 std::vector<Candidate>
@@ -132,8 +138,15 @@ private:
   void run();
   ResourceSample sample();
   Clock::duration policy_tick();
+  /// Where a batch's moves go, and the room reserved there not yet used.
+  struct Destination {
+    NodeId node = 0;
+    std::uint64_t room = 0;
+  };
+
   bool relieve(const std::vector<Candidate> &ranked, std::uint64_t pace,
                std::string &why);
+  Destination destination(std::span<const Candidate> rest, std::uint64_t pace);
   void report(const ResourceSample &s, const std::string &why);
   void chaos_move();
 

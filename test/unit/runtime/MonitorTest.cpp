@@ -176,6 +176,18 @@ TEST(Policy, RankByUsePerMigrationTime) {
   EXPECT_TRUE(nu::detail::rank({}).empty());
 }
 
+TEST(Policy, ABatchIsPlacedForItsStatesUntilTheirUseReachesThePace) {
+  std::vector<Candidate> ranked{
+      {1, 3 * MiB, 4 * MiB}, {2, 2 * MiB, 2 * MiB}, {3, MiB, MiB}};
+  // No pace (CPU pressure, or one move a sample): the first alone.
+  EXPECT_EQ(nu::detail::batch_bytes(ranked, 0), 3 * MiB);
+  EXPECT_EQ(nu::detail::batch_bytes(ranked, 4 * MiB), 3 * MiB);
+  EXPECT_EQ(nu::detail::batch_bytes(ranked, 4 * MiB + 1), 5 * MiB);
+  EXPECT_EQ(nu::detail::batch_bytes(ranked, 6 * MiB), 5 * MiB);
+  EXPECT_EQ(nu::detail::batch_bytes(ranked, 100 * MiB), 6 * MiB);
+  EXPECT_EQ(nu::detail::batch_bytes(std::span(ranked).subspan(2), 0), MiB);
+}
+
 TEST(Policy, CandidatesUseTheirHeapOrSizeOrCpuSinceTheLastSample) {
   // Proclet 1 shares the node's heap: charged its state's size; proclet 2
   // is charged what its own heap holds.
