@@ -199,9 +199,9 @@ make_swap || fail "cannot make a swap file at $swap"
 run_modes $modes
 
 echo
-echo "nu-kvstore on 3 nodes, $keys keys of 1 KiB, 4 connections; at ${at}s an" \
-  "antagonist in node c's ${limit} MiB cgroup takes what is left plus" \
-  "${shed} MiB; 2 GiB of swap; $(nproc) cores"
+echo "nu-kvstore on 3 nodes, $keys keys of 1 KiB in $shards shards," \
+  "4 connections; at ${at}s an antagonist in node c's ${limit} MiB cgroup" \
+  "takes what is left plus ${shed} MiB; 2 GiB of swap; $(nproc) cores"
 printf '%-9s %9s %10s %10s %9s %9s %9s %7s %8s %6s %s\n' mode \
   "disrupt s" "p99.9 ms" "worst ms" "worst/st" "ops/s" "ops/s dis" \
   "moves" "MiB out" "swapMiB" antagonist
