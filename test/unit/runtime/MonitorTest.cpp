@@ -300,6 +300,49 @@ TEST_F(MonitorTest, MovesKeepPaceWithFreeMemoryFallingFast) {
     EXPECT_EQ(b.Run(&Blob::Size), unit);
 }
 
+TEST_F(MonitorTest, ABatchNoNodeHasRoomForMovesProcletByProclet) {
+  // 12 proclets of 1 MiB; free memory falls 10 MiB a read (two reads a
+  // sample), so a batch is 10-20 MiB, but the other nodes have 6 MiB each.
+  std::vector<nu::Proclet<Blob>> blobs;
+  for (int i = 0; i < 12; ++i) {
+    blobs.push_back(on<Blob>(2));
+    blobs.back().Run(&Blob::Fill, MiB, std::uint8_t{1});
+  }
+  auto leave_room = [&] { // RSS grows as they take proclets (and ASan's
+    for (int i : {0, 2})  // quarantine), so it is set again each sample
+      node(i).set_mem_limit(nu::detail::process_rss() + 6 * MiB);
+  };
+  leave_room();
+  auto reported = [&](nu::NodeId id) {
+    std::vector<nu::controller::NodeLoad> loads;
+    service_->core().nodes().live_loads(loads);
+    for (const auto &l : loads)
+      if (l.id == id)
+        return l.load.free_memory;
+    return std::uint64_t{0};
+  };
+  ASSERT_TRUE(eventually([&] {
+    return reported(1) < 8 * MiB && reported(3) < 8 * MiB;
+  })) << reported(1)
+      << " " << reported(3);
+  MonitorOptions o = options(20ms);
+  o.min_free = std::uint64_t{1} << 40; // always short, and always falling
+  std::uint64_t taken = 0;
+  o.sample = [&] {
+    leave_room();
+    taken += 10 * MiB;
+    std::uint64_t rss = node(1).proclet_count() * MiB;
+    return ResourceSample{rss, (std::uint64_t{1} << 39) - taken - rss, 0};
+  };
+  Monitor monitor(node(1), o);
+  EXPECT_TRUE(eventually([&] { return monitor.moves() >= 4; }))
+      << "no proclet moved";
+  monitor.stop();
+  EXPECT_EQ(node(0).proclet_count() + node(2).proclet_count(), monitor.moves());
+  for (auto &b : blobs)
+    EXPECT_EQ(b.Run(&Blob::Size), MiB);
+}
+
 TEST_F(MonitorTest, ALimitSetWhileRunningTakesEffect) {
   std::vector<nu::Proclet<Counter>> counters;
   for (int i = 0; i < 10; ++i)
