@@ -37,10 +37,6 @@ constexpr auto kFirstDrainWindow = std::chrono::milliseconds(5);
 
 std::string name(ProcletId id) { return "proclet " + std::to_string(id); }
 
-std::chrono::microseconds us(Clock::duration d) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(d);
-}
-
 Error cannot_migrate(ProcletId id, NodeId to, const std::string &why) {
   return Error("nu: cannot migrate " + name(id) + " to node " +
                std::to_string(to) + ": " + why);

@@ -6,6 +6,7 @@
 #include "CpuUse.hpp"
 #include "Heap.hpp"
 #include "SystemInfo.hpp"
+#include "migrate/Transfer.hpp"
 #include "nu/log/log.hpp"
 
 #include <algorithm>
@@ -97,10 +98,6 @@ bool cpu_high(const ResourceSample &s, const MonitorOptions &o,
     return false;
   return s.cpu > o.cpu_high ||
          (previous == Pressure::cpu && s.cpu >= o.cpu_high * 0.8);
-}
-
-long long us(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
 std::string mib(std::uint64_t bytes) {
@@ -376,7 +373,7 @@ bool Monitor::relieve(const std::vector<Candidate> &ranked, std::uint64_t pace,
   if (count > 1)
     log::get("migrate").debug(
         "node {}: {} moves in {} us, {} us of it placing them", node_.id(),
-        count, us(Clock::now() - start), us(placing));
+        count, us(Clock::now() - start).count(), us(placing).count());
   return moved > 0;
 }
 
@@ -387,15 +384,17 @@ Monitor::Destination Monitor::destination(std::span<const Candidate> rest,
   ControllerLink *link = node_.link();
   if (!link)
     return {};
-  const std::uint64_t batch = batch_bytes(rest, pace);
-  for (std::uint64_t bytes : {batch, rest.front().bytes}) {
+  auto place = [&](std::uint64_t bytes) -> Destination {
     std::optional<NodeId> to = link->place(bytes, node_.id());
-    if (to && *to != node_.id())
-      return {*to, std::max<std::uint64_t>(bytes, 1)};
-    if (bytes == rest.front().bytes)
-      break; // the batch was the first alone
-  }
-  return {};
+    if (!to || *to == node_.id())
+      return {};
+    return {*to, std::max<std::uint64_t>(bytes, 1)};
+  };
+  const std::uint64_t batch = batch_bytes(rest, pace);
+  Destination to = place(batch);
+  if (to.room == 0 && batch != rest.front().bytes)
+    to = place(rest.front().bytes);
+  return to;
 }
 
 void Monitor::report(const ResourceSample &s, const std::string &why) {

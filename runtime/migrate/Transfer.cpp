@@ -249,9 +249,7 @@ void Node::activate(ProcletId id, const ProcletType &type, StateParts parts,
   log::get("migrate").debug(
       "proclet {} loaded from node {}: {} bytes in {} us ({} page faults)", id,
       info.from, info.total,
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - start)
-          .count(),
+      us(std::chrono::steady_clock::now() - start).count(),
       thread_faults() - faults);
   // Under proxies_mu_, as a commit unlinks: if the proclet already moved on
   // (the slot left slots_), no handle may point to its slot any more.

@@ -5,6 +5,7 @@
 #include "nu/detail/archive.hpp"
 #include "nu/ids.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -101,6 +102,11 @@ private:
 /// Pages the calling thread had mapped in so far (its minor faults); 0
 /// unless the migrate logger prints debug lines, which show them.
 long thread_faults();
+
+/// \p d in whole microseconds, as the migrate logger prints times.
+inline std::chrono::microseconds us(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d);
+}
 
 /// Whether a chunk of \p size bytes fits what \p info claims (within the
 /// state, a non-zero weight); the first check a Migrate frame passes.

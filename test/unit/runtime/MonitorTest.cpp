@@ -224,6 +224,15 @@ protected:
   template <class T> nu::Proclet<T> on(nu::NodeId where) {
     return nu::make_proclet<T>(nu::ProcletOptions{.node = where});
   }
+  /// The free memory the controller last heard of from node \p id.
+  std::uint64_t reported_free(nu::NodeId id) {
+    std::vector<nu::controller::NodeLoad> loads;
+    service_->core().nodes().live_loads(loads);
+    for (const auto &l : loads)
+      if (l.id == id)
+        return l.load.free_memory;
+    return 0;
+  }
   static MonitorOptions options(std::chrono::milliseconds period) {
     MonitorOptions o;
     o.period = period;
@@ -313,18 +322,10 @@ TEST_F(MonitorTest, ABatchNoNodeHasRoomForMovesProcletByProclet) {
       node(i).set_mem_limit(nu::detail::process_rss() + 6 * MiB);
   };
   leave_room();
-  auto reported = [&](nu::NodeId id) {
-    std::vector<nu::controller::NodeLoad> loads;
-    service_->core().nodes().live_loads(loads);
-    for (const auto &l : loads)
-      if (l.id == id)
-        return l.load.free_memory;
-    return std::uint64_t{0};
-  };
   ASSERT_TRUE(eventually([&] {
-    return reported(1) < 8 * MiB && reported(3) < 8 * MiB;
-  })) << reported(1)
-      << " " << reported(3);
+    return reported_free(1) < 8 * MiB && reported_free(3) < 8 * MiB;
+  })) << reported_free(1)
+      << " " << reported_free(3);
   MonitorOptions o = options(20ms);
   o.min_free = std::uint64_t{1} << 40; // always short, and always falling
   std::uint64_t taken = 0;
@@ -336,7 +337,7 @@ TEST_F(MonitorTest, ABatchNoNodeHasRoomForMovesProcletByProclet) {
   };
   Monitor monitor(node(1), o);
   EXPECT_TRUE(eventually([&] { return monitor.moves() >= 4; }))
-      << "no proclet moved";
+      << monitor.moves() << " moves";
   monitor.stop();
   EXPECT_EQ(node(0).proclet_count() + node(2).proclet_count(), monitor.moves());
   for (auto &b : blobs)
@@ -469,18 +470,10 @@ TEST_F(MonitorTest, HeartbeatsReportTheRoomLeftUnderTheLimit) {
   MonitorOptions o = options(0ms);
   o.mem_limit = nu::detail::process_rss() + 32 * MiB;
   Monitor monitor(node(1), o);
-  auto reported = [&] {
-    std::vector<nu::controller::NodeLoad> loads;
-    service_->core().nodes().live_loads(loads);
-    for (const auto &l : loads)
-      if (l.id == node(1).id())
-        return l.load.free_memory;
-    return std::uint64_t{0};
-  };
   EXPECT_TRUE(eventually([&] {
-    auto free = reported();
+    auto free = reported_free(node(1).id());
     return free > 0 && free <= 48 * MiB;
-  })) << reported();
+  })) << reported_free(node(1).id());
 }
 
 } // namespace
