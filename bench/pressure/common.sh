@@ -81,20 +81,21 @@ make_cgroup_dir() {
   cgroups+=("$cg")
 }
 
-# Starts NAME's command in the background (in cgroup CG if given as
-# --cgroup CG first); output in $tmp/NAME.log; sets started.
+# Starts NAME's command in the background (in each cgroup CG given as
+# --cgroup CG first; an empty CG is skipped); output in $tmp/NAME.log; sets
+# started.
 start() {
-  local name=$1 cg=
+  local name=$1 cgs=()
   shift
   : >"$tmp/$name.log"
-  if [[ $1 == --cgroup ]]; then
-    cg=$2
+  while [[ $1 == --cgroup ]]; do
+    [[ -n $2 ]] && cgs+=("$2")
     shift 2
-  fi
-  if [[ -n $cg ]]; then # the shell joins the cgroup, then becomes "$@"
+  done
+  if ((${#cgs[@]})); then # the shell joins the cgroups, then becomes "$@"
     # shellcheck disable=SC2016
-    stdbuf -oL -eL sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@" \
-      >"$tmp/$name.log" 2>&1 &
+    stdbuf -oL -eL sh -c 'for cg in $0; do echo $$ >"$cg/cgroup.procs" ||
+      exit 1; done; exec "$@"' "${cgs[*]}" "$@" >"$tmp/$name.log" 2>&1 &
   else
     stdbuf -oL -eL "$@" >"$tmp/$name.log" 2>&1 &
   fi

@@ -27,6 +27,7 @@ shards=${PRESSURE_SHARDS:-96}
 shed=${PRESSURE_SHED_MIB:-24}    # what the victim must give up, MiB
 limit=${PRESSURE_LIMIT_MIB:-512} # the victim's cgroup, MiB
 min_free=${PRESSURE_MIN_FREE_MIB:-16} # relieved at 125 % of it
+swap_iops=${PRESSURE_SWAP_IOPS:-0} # 0: the swap file at its disk's speed
 modes=${PRESSURE_MODES:-nu baseline}
 out=${PRESSURE_OUT:-$build/pressure}
 baseline_flags=(--nu-migrate-delay-ms=200 --nu-migrate-throttle-mbps=600)
@@ -58,6 +59,33 @@ make_cgroup() {
   victim_cg=$cg
 }
 
+# With SWAP_IOPS, the victim's cgroup for the swap file's disk: that many
+# reads and writes a second (a slower disk than this VM's; v1 counts the
+# I/O of the process that waits for it: page faults, direct reclaim).
+make_io_cgroup() {
+  local dev memory_parent=$cg_parent memory_v1=$cg_v1
+  io_cg=
+  ((swap_iops)) || return 0
+  if [[ -d /sys/fs/cgroup/blkio ]]; then
+    cgroup_parent blkio
+  else
+    cgroup_parent io
+  fi
+  make_cgroup_dir "nu-pressure-$1-io"
+  dev=$(stat -c '%Hd:%Ld' "$swap")
+  if [[ -e /sys/dev/block/$dev/partition ]]; then # limits take whole disks
+    dev=$(cat "$(readlink -f "/sys/dev/block/$dev")/../dev")
+  fi
+  if ((cg_v1)); then
+    echo "$dev $swap_iops" >"$cg/blkio.throttle.read_iops_device"
+    echo "$dev $swap_iops" >"$cg/blkio.throttle.write_iops_device"
+  else
+    echo "+io" >"$cg_parent/cgroup.subtree_control"
+    echo "$dev riops=$swap_iops wiops=$swap_iops" >"$cg/io.max"
+  fi
+  io_cg=$cg cg_parent=$memory_parent cg_v1=$memory_v1
+}
+
 # Controller, node b, the victim node c (in its cgroup), the main node.
 start_cluster() {
   local flags=(--port 0 --cluster --nu-log-level=info "${mode_flags[@]}")
@@ -67,9 +95,9 @@ start_cluster() {
   start b "$kvstore" --nu-join "$address" --nu-min-free=0 "${flags[@]}"
   await b '^nu: node ([0-9]+) serving at'
   # At debug level the victim logs each move's drain, save and send times.
-  start c --cgroup "$victim_cg" "$kvstore" --nu-join "$address" \
-    --nu-min-free="${min_free}M" --nu-monitor-ms=20 "${flags[@]}" \
-    --nu-log-level=debug
+  start c --cgroup "$victim_cg" --cgroup "$io_cg" "$kvstore" \
+    --nu-join "$address" --nu-min-free="${min_free}M" --nu-monitor-ms=20 \
+    "${flags[@]}" --nu-log-level=debug
   victim_pid=$started
   await c '^nu: node ([0-9]+) serving at'
   start main "$kvstore" --nu-controller "$address" --nu-min-free=0 \
@@ -112,7 +140,8 @@ unleash() {
   mib=$((limit - used + shed))
   echo "== $mode: the antagonist takes $mib MiB (cgroup: $used of $limit MiB" \
     "used, the victim must give up $shed)" >&2
-  start antagonist --cgroup "$victim_cg" "$antagonist" "$mib"
+  start antagonist --cgroup "$victim_cg" --cgroup "$io_cg" "$antagonist" \
+    "$mib"
 }
 
 # One run: MODE (nu or baseline); its CSV in $out/MODE.csv.
@@ -122,6 +151,7 @@ run_mode() {
   [[ $mode == baseline ]] && mode_flags=("${baseline_flags[@]}")
   declare -gA resp=()
   make_cgroup "$mode"
+  make_io_cgroup "$mode"
   start_cluster
   watch_swap &
   pids+=($!)
@@ -198,10 +228,13 @@ make_swap || fail "cannot make a swap file at $swap"
 # shellcheck disable=SC2086 # the modes are words
 run_modes $modes
 
+swap_speed=
+((swap_iops)) && swap_speed=" at $swap_iops reads and writes a second"
 echo
 echo "nu-kvstore on 3 nodes, $keys keys of 1 KiB in $shards shards," \
   "4 connections; at ${at}s an antagonist in node c's ${limit} MiB cgroup" \
-  "takes what is left plus ${shed} MiB; 2 GiB of swap; $(nproc) cores"
+  "takes what is left plus ${shed} MiB; 2 GiB of swap$swap_speed;" \
+  "$(nproc) cores"
 printf '%-9s %9s %10s %10s %9s %9s %9s %7s %8s %6s %s\n' mode \
   "disrupt s" "p99.9 ms" "worst ms" "worst/st" "ops/s" "ops/s dis" \
   "moves" "MiB out" "swapMiB" antagonist
