@@ -59,31 +59,36 @@ make_cgroup() {
   victim_cg=$cg
 }
 
-# With SWAP_IOPS, the victim's cgroup for the swap file's disk: that many
-# reads and writes a second (a slower disk than this VM's; v1 counts the
-# I/O of the process that waits for it: page faults, direct reclaim).
+# With SWAP_IOPS, a limit on the victim's I/O to the swap file's disk: that
+# many reads and writes a second (a slower disk than this VM's; v1 counts
+# the I/O of the process that waits for it: page faults, direct reclaim).
+# Sets io_cg to a cgroup to join as well, if the limit needs one.
 make_io_cgroup() {
   local dev memory_parent=$cg_parent memory_v1=$cg_v1
   io_cg=
   ((swap_iops)) || return 0
-  if [[ -d /sys/fs/cgroup/blkio ]]; then
-    cgroup_parent blkio
-  else
-    cgroup_parent io
-  fi
-  make_cgroup_dir "nu-pressure-$1-io"
   dev=$(stat -c '%Hd:%Ld' "$swap")
   if [[ -e /sys/dev/block/$dev/partition ]]; then # limits take whole disks
     dev=$(cat "$(readlink -f "/sys/dev/block/$dev")/../dev")
   fi
-  if ((cg_v1)); then
+  if [[ -d /sys/fs/cgroup/blkio ]]; then
+    cgroup_parent blkio
+    make_cgroup_dir "nu-pressure-$1-io"
     echo "$dev $swap_iops" >"$cg/blkio.throttle.read_iops_device"
     echo "$dev $swap_iops" >"$cg/blkio.throttle.write_iops_device"
-  else
+    io_cg=$cg
+  else # v2: a process is in one cgroup of it, the victim's if memory is v2
+    cgroup_parent io
     echo "+io" >"$cg_parent/cgroup.subtree_control"
+    if ((memory_v1)); then
+      make_cgroup_dir "nu-pressure-$1-io"
+      io_cg=$cg
+    else
+      cg=$victim_cg
+    fi
     echo "$dev riops=$swap_iops wiops=$swap_iops" >"$cg/io.max"
   fi
-  io_cg=$cg cg_parent=$memory_parent cg_v1=$memory_v1
+  cg_parent=$memory_parent cg_v1=$memory_v1
 }
 
 # Controller, node b, the victim node c (in its cgroup), the main node.
