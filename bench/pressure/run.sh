@@ -31,6 +31,8 @@ swap_iops=${PRESSURE_SWAP_IOPS:-0} # 0: the swap file at its disk's speed
 modes=${PRESSURE_MODES:-nu baseline}
 out=${PRESSURE_OUT:-$build/pressure}
 baseline_flags=(--nu-migrate-delay-ms=200 --nu-migrate-throttle-mbps=600)
+[[ $swap_iops =~ ^[0-9]+$ ]] ||
+  fail "want PRESSURE_SWAP_IOPS a whole number of I/Os a second (0: no limit)"
 mkdir -p "$out"
 
 cgroup_parent memory
