@@ -67,7 +67,8 @@ template <class Reply> bool decodes(std::span<const std::byte> payload) {
 }
 
 /// What the client expects in reply to \p op (Exit and the one-way
-/// messages have none: read as an empty body).
+/// messages have none: read as an empty body). Every Op is listed, so that
+/// a new one cannot fall to a default that reads its reply as nothing.
 bool decodes(Op op, std::span<const std::byte> payload) {
   switch (op) {
   case Op::Join:
@@ -87,9 +88,16 @@ bool decodes(Op op, std::span<const std::byte> payload) {
     return decodes<std::vector<Location>>(payload);
   case Op::Status:
     return decodes<StatusReply>(payload);
-  default:
+  case Op::Claim:
+    return decodes<bool>(payload);
+  case Op::Leave:
+  case Op::Register:
+  case Op::Unregister:
+  case Op::EndProcess:
+  case Op::Exit:
     return decodes<None>(payload);
   }
+  return false; // not an Op: -Wswitch names any Op left out above
 }
 
 Bytes frame_of(Op op, std::span<const std::byte> payload) {

@@ -129,6 +129,7 @@ def controller_seeds():
         "resolve": request(9, u64(1)),
         "status": request(10),
         "end-process": request(11),
+        "claim": request(13, u64(9) + u32(1) + u64(2)),
         "place-many": request(14, u32(1) + u64(0) + u32(8)),
         "resolve-many": request(15, vec([u64(1), u64(99), u64(2)])),
         "reply-join": reply(1, status_ok() + u32(3) + u64(1) + u64(1001) +
@@ -136,6 +137,7 @@ def controller_seeds():
         "reply-membership": reply(3, status_ok() + vec([peer(1), peer(2)])),
         "reply-status": reply(10, status_ok() +
                               vec([node_info(1), node_info(2, 2)]) + u64(4)),
+        "reply-claim": reply(13, status_ok() + boolean(True)),
         "reply-place-many": reply(14, status_ok() + vec([u32(1), u32(2)])),
         "reply-resolve-many": reply(15, status_ok() +
                                     vec([u32(1) + u64(1), u32(0) + u64(0)])),
