@@ -125,6 +125,14 @@ Expected<void> NodeRegistry::heartbeat(NodeId id, const Load &load,
   return {};
 }
 
+Expected<void> NodeRegistry::mark_leaving(NodeId id) {
+  std::lock_guard lock(mutex_);
+  if (auto live = check_live_locked(id); !live)
+    return live;
+  nodes_[id].leaving = true;
+  return {};
+}
+
 Expected<void> NodeRegistry::leave(NodeId id) {
   std::lock_guard lock(mutex_);
   auto it = nodes_.find(id);
@@ -198,11 +206,21 @@ Expected<void> NodeRegistry::check_live(NodeId id) const {
   return check_live_locked(id);
 }
 
+Expected<void> NodeRegistry::check_placeable(NodeId id) const {
+  std::lock_guard lock(mutex_);
+  if (auto live = check_live_locked(id); !live)
+    return live;
+  if (nodes_.at(id).leaving)
+    return error(Errc::node_left,
+                 node_name(id) + " is leaving: it takes no new proclets");
+  return {};
+}
+
 void NodeRegistry::live_loads(std::vector<NodeLoad> &out) const {
   out.clear();
   std::lock_guard lock(mutex_);
   for (const auto &[id, info] : nodes_)
-    if (info.state == NodeState::live)
+    if (info.state == NodeState::live && !info.leaving)
       out.push_back(NodeLoad{id, info.capacity, info.load, info.load_version});
 }
 

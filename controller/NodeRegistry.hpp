@@ -39,6 +39,9 @@ struct NodeInfo {
   std::uint64_t heartbeats = 0;   ///< load reports since (re)joining, its own
   std::uint64_t load_version = 0; ///< changes whenever load is replaced
   NodeState state = NodeState::live;
+  /// Live, but about to leave: it moves its proclets away, and placement
+  /// passes it over.
+  bool leaving = false;
   /// When its connection to the controller closed, if it has not come back
   /// (not sent: the controller's own bookkeeping).
   std::optional<TimePoint> disconnected;
@@ -68,6 +71,10 @@ public:
   /// address it publishes for outside clients.
   Expected<void> heartbeat(NodeId id, const Load &load, TimePoint now,
                            const std::string &published = {});
+  /// A live node announces that it will leave: it stays live (its
+  /// proclets are still called there while it moves them away) but is no
+  /// longer a placement candidate. Announcing twice is not an error.
+  Expected<void> mark_leaving(NodeId id);
   /// A node leaving on purpose. Leaving twice is not an error.
   Expected<void> leave(NodeId id);
   /// Marks live nodes dead and returns them, in id order: those whose last
@@ -91,7 +98,10 @@ public:
   Expected<NodeInfo> find(NodeId id) const;
   /// Success if \p id is live, else why not (unknown, dead or left).
   Expected<void> check_live(NodeId id) const;
-  /// Replaces \p out by the live nodes' loads, in id order.
+  /// Success if \p id is live and not leaving, else why not.
+  Expected<void> check_placeable(NodeId id) const;
+  /// Replaces \p out by the loads of the live nodes that are not leaving,
+  /// in id order.
   void live_loads(std::vector<NodeLoad> &out) const;
   std::size_t live_count() const;
 

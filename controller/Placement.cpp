@@ -69,8 +69,8 @@ Expected<NodeId> Placement::place_explicit(NodeId id, std::uint64_t size) {
   auto it = std::find_if(scratch_.begin(), scratch_.end(),
                          [id](const NodeLoad &node) { return node.id == id; });
   if (it == scratch_.end()) {
-    if (auto live = nodes_.check_live(id); !live)
-      return live.failure();
+    if (auto open = nodes_.check_placeable(id); !open)
+      return open.failure();
     // It joined after our snapshot: place there without a reservation.
     return id;
   }

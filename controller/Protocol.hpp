@@ -30,8 +30,9 @@ enum class Op : std::uint64_t {
   Claim = 13,       ///< Registration -> bool: a backup takes over
   PlaceMany = 14,   ///< PlacementLease -> std::vector<NodeId>
   ResolveMany = 15, ///< std::vector<ProcletId> -> std::vector<Location>
+  Leaving = 16,     ///< NodeId -> (nothing); placement passes the node over
 };
-constexpr std::uint64_t kMaxOp = 15;
+constexpr std::uint64_t kMaxOp = 16;
 
 /// The most proclets one ResolveMany may ask about.
 constexpr std::size_t kMaxResolveMany = 1 << 16;
@@ -139,11 +140,12 @@ template <class A> void serialize(A &ar, Registration &r) {
 }
 template <class A> void save(A &ar, const NodeInfo &n) {
   ar(n.id, n.address, n.published, n.capacity, n.load, n.heartbeats,
-     static_cast<std::uint8_t>(n.state));
+     static_cast<std::uint8_t>(n.state), n.leaving);
 }
 template <class A> void load(A &ar, NodeInfo &n) {
   std::uint8_t state = 0;
-  ar(n.id, n.address, n.published, n.capacity, n.load, n.heartbeats, state);
+  ar(n.id, n.address, n.published, n.capacity, n.load, n.heartbeats, state,
+     n.leaving);
   if (state > static_cast<std::uint8_t>(NodeState::dead))
     throw detail::DecodeError("bad node state");
   n.state = static_cast<NodeState>(state);

@@ -168,6 +168,8 @@ Bytes Service::handle(const Conn &conn, const wire::FrameView &frame) {
     return heartbeat(conn, in);
   case Op::Leave:
     return leave(conn, in);
+  case Op::Leaving:
+    return leaving(conn, in);
   case Op::Place:
     return place(in);
   case Op::PlaceMany:
@@ -353,6 +355,20 @@ Bytes Service::leave(const Conn &conn, detail::Decoder &in) {
   if (!dropped)
     return failed(dropped.failure());
   log("node " + std::to_string(id) + " left");
+  return ok();
+}
+
+/// A node about to leave moves its proclets away first: nothing new may be
+/// placed on it meanwhile.
+Bytes Service::leaving(const Conn &conn, detail::Decoder &in) {
+  auto id = read<NodeId>(in);
+  if (auto refused = check_bound(conn, "leaving", id))
+    return failed(*refused);
+  auto marked = core_.nodes().mark_leaving(id);
+  if (!marked)
+    return failed(marked.failure());
+  log("node " + std::to_string(id) +
+      " is leaving: nothing more is placed there");
   return ok();
 }
 

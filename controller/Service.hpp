@@ -72,6 +72,7 @@ private:
   detail::Bytes rejoin(const Conn &conn, detail::Decoder &in);
   detail::Bytes heartbeat(const Conn &conn, detail::Decoder &in);
   detail::Bytes leave(const Conn &conn, detail::Decoder &in);
+  detail::Bytes leaving(const Conn &conn, detail::Decoder &in);
   detail::Bytes place(detail::Decoder &in);
   detail::Bytes place_many(const Conn &conn, detail::Decoder &in);
   detail::Bytes grant_ids(const Conn &conn, detail::Decoder &in);

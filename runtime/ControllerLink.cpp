@@ -201,6 +201,8 @@ void ControllerLink::reconnect() {
       return;
     client_ = *c;
   }
+  if (announced_) // a restarted controller does not know it yet
+    (void)(*c)->call<None>(Op::Leaving, id_);
   hooks_.set_peers(*peers);
 }
 
@@ -305,6 +307,17 @@ void ControllerLink::end_process() {
   set_leaving();
   if (auto c = client())
     (void)c->call<None>(Op::EndProcess);
+}
+
+bool ControllerLink::announce_leaving() {
+  announced_ = true;
+  auto c = client();
+  return c && c->call<None>(Op::Leaving, id_).ok();
+}
+
+bool ControllerLink::connected() {
+  auto c = client();
+  return c && c->connected();
 }
 
 void ControllerLink::leave() {

@@ -81,6 +81,12 @@ public:
 
   /// The main node is done: every other node is told to exit.
   void end_process();
+  /// This node is about to leave: the controller places nothing more
+  /// here (said again to a restarted controller once this node rejoins).
+  /// False if it did not say so (unreachable, or refused).
+  bool announce_leaving();
+  /// True while this node's connection to the controller is open.
+  bool connected();
   /// This node leaves the logical process.
   void leave();
   /// Waits until the controller tells this node to exit, or \p timeout.
@@ -115,7 +121,8 @@ private:
   std::condition_variable cv_;
   bool stopping_ = false;
   bool exit_ = false;
-  bool leaving_ = false; // leave() or end_process() was called
+  bool leaving_ = false;               // leave() or end_process() was called
+  std::atomic<bool> announced_{false}; // announce_leaving() was called
   std::thread heartbeats_;
   std::string published_; // under mu_
 

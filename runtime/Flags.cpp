@@ -216,6 +216,13 @@ constexpr FlagSpec kFlags[] = {
      [](RuntimeFlags &f, std::string_view v) {
        return parse_file(v, f.secret_file);
      }},
+    {"--nu-stop-drain-ms",
+     "a server node stopped by SIGINT or SIGTERM first moves its proclets to "
+     "other nodes for at most this long; a second signal cuts it short "
+     "(default 60000; 0: leave at once, losing them)",
+     [](RuntimeFlags &f, std::string_view v) {
+       return parse_ms(v, f.stop_drain, 0, 3'600'000);
+     }},
     {"--nu-tls-ca",
      "with --nu-tls-cert and --nu-tls-key: every link is TLS, and a peer "
      "must present a certificate signed by this CA (PEM)",

@@ -24,6 +24,9 @@ struct RuntimeFlags {
   bool insecure = false;   ///< may listen beyond loopback without a secret
   net::TlsFiles tls;       ///< all empty: plain TCP
   std::chrono::milliseconds migrate_drain{1000};
+  /// A server node stopped by SIGINT or SIGTERM moves its proclets away for
+  /// at most this long before it leaves (0: it leaves at once).
+  std::chrono::milliseconds stop_drain{60000};
   // The slow-migration baseline (for comparison only): 0 is off.
   std::uint64_t migrate_throttle_mbps = 0;
   std::chrono::milliseconds migrate_delay{0};

@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <stop_token>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -94,8 +95,10 @@ public:
   /// Leaves the logical process gracefully (a server node's SIGTERM): the
   /// nodes that call this one are told to call elsewhere, the controller is
   /// told, and every request taken is answered (relays included) before the
-  /// connections close; waits at most the call timeout.
-  void leave();
+  /// connections close; waits at most the call timeout. With \p move_late,
+  /// the proclets that arrived before the callers stopped (created by one
+  /// whose placement lease named this node) are moved away first.
+  void leave(bool move_late = false);
 
   // Clients outside the logical process (Locate.cpp).
   /// Publishes \p address as this node's address for outside clients;
@@ -153,9 +156,24 @@ public:
   MigrationStats migrate(ProcletId id, NodeId to);
   /// Has the node hosting \p id (last seen at \p location) move it.
   MigrationStats request_move(ProcletId id, NodeId location, NodeId to);
-  /// Moves every movable proclet hosted here to other nodes the controller
-  /// picks; returns how many moved. Throws nu::Error if some could not.
+  /// What one pass of drain_pass did.
+  struct DrainResult {
+    std::size_t moved = 0;
+    std::size_t failed = 0; ///< still here: no room elsewhere, or a failure
+    std::string first_error;
+  };
+  /// Moves the movable proclets hosted here, one at a time, to other nodes
+  /// the controller picks, until each was tried or \p stop is requested.
+  DrainResult drain_pass(std::stop_token stop = {});
+  /// drain_pass(), for `nuctl drain`: how many moved; throws nu::Error if
+  /// some could not.
   std::size_t drain();
+  /// Before leave() on a stop: tells the controller to place nothing more
+  /// here and refuses proclets moved here from then on, then drains this
+  /// node, pass after pass (proclets may arrive meanwhile), until none is
+  /// left, passes have moved nothing for a second or \p stop is requested.
+  /// Returns what moved, and what could not (lost on leaving).
+  DrainResult drain_before_leaving(std::stop_token stop);
   /// What a hosted proclet uses, for the migration policy.
   struct ProcletUsage {
     ProcletId id = 0;
@@ -390,7 +408,8 @@ private:
   std::mutex callers_mu_;
   std::unordered_map<const net::Connection *, std::weak_ptr<net::Connection>>
       callers_;
-  bool leaving_ = false;                    // under callers_mu_
+  bool leaving_ = false;               // under callers_mu_
+  std::atomic<bool> departing_{false}; // drains to leave: takes no moves in
   std::atomic<std::int64_t> unanswered_{0}; // requests taken, not answered
   std::atomic<std::int64_t> unacked_{0};    // GoAways without an answer
   log::RateLimit refusals_; // lines about requests refused to a peer

@@ -13,6 +13,10 @@ using Clock = std::chrono::steady_clock;
 
 // How long a peer has to answer a GoAway (a live one does at once).
 constexpr std::chrono::seconds kGoAwayAnswer{2};
+// How long a drain before leaving goes on trying when nothing moves (other
+// nodes may be leaving too), and how often.
+constexpr std::chrono::seconds kDrainPatience{1};
+constexpr std::chrono::milliseconds kDrainRetry{50};
 // How long the callers have to close their side once everything is
 // answered.
 constexpr std::chrono::seconds kCloseWait{1};
@@ -52,7 +56,7 @@ void Node::note_caller(const std::shared_ptr<net::Connection> &conn,
   go_away(conn);
 }
 
-void Node::leave() {
+void Node::leave(bool move_late) {
   const auto deadline = Clock::now() + options_.call_timeout;
   {
     std::scoped_lock lock(callers_mu_);
@@ -65,12 +69,46 @@ void Node::leave() {
   // refuse (they place them elsewhere).
   wait_until(std::min(deadline, Clock::now() + kGoAwayAnswer),
              [&] { return unacked_.load() == 0; });
+  if (move_late)
+    if (auto late = drain_pass(); late.moved + late.failed > 0)
+      log::get("node").info("node {}: moved {} proclets that arrived while it "
+                            "drained; {} could not move ({})",
+                            id(), late.moved, late.failed, late.first_error);
   if (link_)
     link_->leave();
   if (!wait_until(deadline, [&] { return unanswered_.load() == 0; }))
     log::get("node").warn("node {}: left with {} requests unanswered", id(),
                           unanswered_.load());
   close_callers();
+}
+
+Node::DrainResult Node::drain_before_leaving(std::stop_token stop) {
+  departing_ = true;
+  if (!link_ || !link_->announce_leaving())
+    log::get("node").warn("node {}: could not tell the controller it is "
+                          "leaving; proclets may still be placed here",
+                          id());
+  DrainResult total;
+  // A move refused by a node that started leaving too is placed again in
+  // a later pass, once the controller knows: passes go on until none has
+  // moved anything for kDrainPatience with the controller there to place.
+  for (auto moving = Clock::now(); !stop.stop_requested();) {
+    DrainResult pass = drain_pass(stop);
+    total.moved += pass.moved;
+    total.first_error = std::move(pass.first_error);
+    if (movable_proclets().empty())
+      break;
+    if (pass.moved > 0 || (link_ && !link_->connected()))
+      moving = Clock::now();
+    else if (Clock::now() - moving >= kDrainPatience)
+      break;
+    else
+      std::this_thread::sleep_for(kDrainRetry);
+  }
+  total.failed = movable_proclets().size();
+  if (total.failed > 0 && total.first_error.empty())
+    total.first_error = "stopped before they moved";
+  return total;
 }
 
 /// The callers' connections still open.

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <thread>
 
 namespace nu::detail {
 namespace {
@@ -194,16 +195,61 @@ std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
   return embedded;
 }
 
-/// A server node: serves until the logical process ends or a signal.
-int serve(Node &node, Monitor &monitor, const sigset_t &signals) {
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kTick{20}; // how often serve() looks
+
+/// Waits for one of \p signals, or for the logical process to end (false),
+/// or until \p deadline (false).
+bool wait_signal(Node &node, const sigset_t &signals,
+                 Clock::time_point deadline = Clock::time_point::max()) {
+  const timespec tick{0, kTick.count() * 1'000'000};
+  while (!node.link()->wait_exit(std::chrono::milliseconds(0)) &&
+         Clock::now() < deadline)
+    if (sigtimedwait(&signals, nullptr, &tick) >= 0)
+      return true;
+  return false;
+}
+
+/// A stopped server node moves its proclets away for at most \p limit; a
+/// second signal, or the logical process ending, cuts that short (false).
+bool drain_before_leaving(Node &node, const sigset_t &signals,
+                          std::chrono::milliseconds limit) {
+  std::cerr << "nu: node " << node.id()
+            << " stopping: moving its proclets to other nodes (a second "
+               "signal cuts this short)"
+            << std::endl;
+  Node::DrainResult r;
+  std::atomic<bool> done{false};
+  std::jthread drainer([&](std::stop_token stop) {
+    r = node.drain_before_leaving(stop);
+    done = true;
+  });
+  const auto deadline = Clock::now() + limit;
+  while (!done && Clock::now() < deadline &&
+         !node.link()->wait_exit(std::chrono::milliseconds(0)) &&
+         !wait_signal(node, signals, Clock::now() + kTick))
+    ;
+  const bool finished = done;
+  drainer.request_stop();
+  drainer.join();
+  std::cerr << "nu: node " << node.id() << " moved " << r.moved
+            << " proclets before leaving";
+  if (r.failed > 0)
+    std::cerr << "; " << r.failed << " could not move and are lost ("
+              << r.first_error << ")";
+  std::cerr << std::endl;
+  return finished;
+}
+
+/// A server node: serves until the logical process ends or a signal; on a
+/// signal it moves its proclets away first (--nu-stop-drain-ms).
+int serve(Node &node, Monitor &monitor, const sigset_t &signals,
+          std::chrono::milliseconds stop_drain) {
   std::cerr << "nu: node " << node.id() << " serving at " << node.address()
             << std::endl;
-  timespec tick{0, 100'000'000};
-  while (!node.link()->wait_exit(std::chrono::milliseconds(0)) &&
-         sigtimedwait(&signals, nullptr, &tick) < 0)
-    ;
+  bool drain = wait_signal(node, signals) && stop_drain.count() > 0;
   monitor.stop();
-  node.leave();
+  node.leave(drain && drain_before_leaving(node, signals, stop_drain));
   return 0;
 }
 
@@ -271,7 +317,7 @@ int run_main(int argc, char **argv,
     Node node(options);
     Monitor monitor(node, monitor_options(*flags));
     ProcessNode process_node(node);
-    return server ? serve(node, monitor, signals)
+    return server ? serve(node, monitor, signals, flags->stop_drain)
                   : run_main_node(node, monitor, fn, argc, argv);
   } catch (const std::exception &e) {
     log::get("node").error("{}", e.what());

@@ -70,14 +70,17 @@ std::string mib(std::uint64_t bytes) {
 }
 
 void print_status(const StatusReply &status) {
-  std::printf("%-5s %-6s %-22s %14s %6s %9s  %s\n", "node", "state", "address",
+  std::printf("%-5s %-7s %-22s %14s %6s %9s  %s\n", "node", "state", "address",
               "free memory", "cpu", "proclets", "published");
   std::uint64_t free = 0, proclets = 0;
   std::size_t live = 0;
   for (const NodeInfo &n : status.nodes) {
-    std::printf("%-5u %-6s %-22s %14s %5.0f%% %9llu  %s\n", n.id,
-                std::string(to_string(n.state)).c_str(), n.address.c_str(),
-                mib(n.load.free_memory).c_str(), n.load.cpu_load * 100,
+    std::string state(n.leaving && n.state == NodeState::live
+                          ? "leaving"
+                          : to_string(n.state));
+    std::printf("%-5u %-7s %-22s %14s %5.0f%% %9llu  %s\n", n.id, state.c_str(),
+                n.address.c_str(), mib(n.load.free_memory).c_str(),
+                n.load.cpu_load * 100,
                 static_cast<unsigned long long>(n.load.proclet_count),
                 n.published.empty() ? "-" : n.published.c_str());
     if (n.state != NodeState::live)

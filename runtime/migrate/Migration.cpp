@@ -360,33 +360,40 @@ std::vector<Node::ProcletUsage> Node::movable_proclets() const {
   return out;
 }
 
-std::size_t Node::drain() {
-  std::size_t moved = 0, failed = 0;
-  std::string first_error;
+Node::DrainResult Node::drain_pass(std::stop_token stop) {
+  DrainResult r;
+  auto fail = [&r](std::string why) {
+    if (r.failed++ == 0)
+      r.first_error = std::move(why);
+  };
   for (const ProcletUsage &p : movable_proclets()) {
-    ProcletId id = p.id;
+    if (stop.stop_requested())
+      break;
     std::optional<NodeId> to =
         link_ ? link_->place(p.bytes, this->id()) : std::nullopt;
     if (!to || *to == this->id()) {
-      failed++;
-      first_error = "no other node can take it";
+      fail("no other node can take it");
       continue;
     }
     try {
-      migrate(id, *to);
-      moved++;
+      migrate(p.id, *to);
+      r.moved++;
     } catch (const Error &e) {
-      if (!find_slot(id))
-        continue; // destroyed meanwhile
-      if (failed++ == 0)
-        first_error = e.what();
+      if (find_slot(p.id))
+        fail(e.what()); // else destroyed meanwhile
     }
   }
-  if (failed)
-    throw Error("nu: drained " + std::to_string(moved) + " proclets of node " +
-                std::to_string(id()) + ", " + std::to_string(failed) +
-                " could not move (" + first_error + ")");
-  return moved;
+  return r;
+}
+
+std::size_t Node::drain() {
+  DrainResult r = drain_pass();
+  if (r.failed)
+    throw Error("nu: drained " + std::to_string(r.moved) +
+                " proclets of node " + std::to_string(id()) + ", " +
+                std::to_string(r.failed) + " could not move (" + r.first_error +
+                ")");
+  return r.moved;
 }
 
 } // namespace detail

@@ -106,6 +106,9 @@ void Node::serve_migrate(Bytes frame, const wire::FrameView &f,
     const ProcletType *type = TypeRegistry::instance().find(h.target);
     if (!type || !chunk_fits(info, bytes.size()))
       throw DecodeError("bad migration chunk");
+    if (departing_ && info.offset == 0)
+      throw Error("nu: node " + std::to_string(id()) +
+                  " is leaving: it takes no proclets");
     if (bytes.size() == info.total) { // the whole state in one chunk
       settle(h.proclet_id, *type, {&bytes, 1}, info);
       return reply(

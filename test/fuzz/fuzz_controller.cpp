@@ -91,6 +91,7 @@ bool decodes(Op op, std::span<const std::byte> payload) {
   case Op::Claim:
     return decodes<bool>(payload);
   case Op::Leave:
+  case Op::Leaving:
   case Op::Register:
   case Op::Unregister:
   case Op::EndProcess:

@@ -101,7 +101,7 @@ def peer(n): return u32(n) + string(f"node{n}:7000") + string(f"10.0.0.{n}:6379"
 
 def node_info(n, state=0):
     return (u32(n) + string(f"node{n}:7000") + string(f"10.0.0.{n}:6379") +
-            capacity() + load() + u64(5) + u8(state))
+            capacity() + load() + u64(5) + u8(state) + boolean(state == 0))
 
 
 def request(op, payload=b""): return u8(op - 1) + payload
@@ -120,6 +120,7 @@ def controller_seeds():
         "heartbeat-published": request(3, u32(1) + load() +
                                        string("127.0.0.1:6379")),
         "leave": request(4, u32(2)),
+        "leaving": request(16, u32(1)),
         "place": request(5, optional(None) + u64(1 << 20) + optional(u32(1))),
         "place-on": request(5, optional(u32(2)) + u64(0) + optional(None)),
         "grant-ids": request(6, u32(1)),

@@ -109,6 +109,30 @@ protected:
     EXPECT_TRUE(status->exited_with(0)) << status->describe();
   }
 
+  // Starts the cluster and scenario "stop"; returns the node hosting its
+  // counters.
+  std::uint32_t start_stop(std::vector<std::string> node_flags = {}) {
+    start(std::move(node_flags));
+    start_scenario("stop");
+    return static_cast<std::uint32_t>(
+        std::stoul(line(R"(^READY-STOP (\d+)$)")[1]));
+  }
+
+  // Sends node `id` SIGTERM; true once it says it is moving its proclets.
+  bool begin_stop(std::uint32_t id) {
+    Process &node = *cluster.node(id).process;
+    node.kill(SIGTERM);
+    return node.wait_for_line(Stream::err, std::regex("stopping: moving"), 10s)
+        .has_value();
+  }
+
+  // Scenario "stop" finds `answered` of its 12 counters with their values.
+  void expect_answered(const std::string &answered) {
+    ASSERT_TRUE(cluster.main().write_stdin("go\n"));
+    line("^ANSWERED " + answered + " OF 12$");
+    expect_success("stop");
+  }
+
   Cluster cluster{kPaths};
 };
 
@@ -228,6 +252,97 @@ TEST_F(Moves, ALeavingNodeAnswersTheCallsItRelays) {
   std::this_thread::sleep_for(300ms); // the calls reached their counters
   stop_node(victim);
   expect_success("leave");
+}
+
+// A node stopped with SIGTERM, never drained by hand, moves its proclets to
+// the other nodes before it leaves: each counter it hosted keeps its value.
+TEST_F(Moves, SigtermMovesTheNodesProcletsAwayFirst) {
+  auto victim = start_stop();
+  stop_node(victim);
+  EXPECT_TRUE(has_line(
+      cluster.node(victim).process->text(Stream::err),
+      std::regex(R"(^nu: node \d+ moved 1[2-9] proclets before leaving$)")))
+      << cluster.node(victim).process->text(Stream::err);
+  expect_answered("12");
+}
+
+// With --nu-stop-drain-ms=0 a stopped node leaves at once: what it hosted
+// is lost, and calls to it say so.
+TEST_F(Moves, SigtermWithoutADrainLeavesAtOnce) {
+  auto victim = start_stop({"--nu-stop-drain-ms=0"});
+  stop_node(victim);
+  EXPECT_FALSE(has_line(cluster.node(victim).process->text(Stream::err),
+                        std::regex("stopping: moving")));
+  expect_answered("0");
+}
+
+// A second SIGTERM cuts the drain short (each move here waits 1 s first):
+// the node leaves within a move, and says how many proclets it lost.
+TEST_F(Moves, ASecondSigtermCutsTheDrainShort) {
+  auto victim = start_stop({"--nu-migrate-delay-ms=1000"});
+  Process &node = *cluster.node(victim).process;
+  ASSERT_TRUE(begin_stop(victim));
+  std::this_thread::sleep_for(1500ms); // one move done, the next under way
+  auto cut = Process::Clock::now();
+  node.kill(SIGTERM);
+  auto status = node.wait(10s);
+  ASSERT_TRUE(status) << "still running 10 s after the second SIGTERM";
+  EXPECT_TRUE(status->exited_with(0)) << status->describe();
+  EXPECT_LT(Process::Clock::now() - cut, 5s);
+  std::smatch m;
+  const std::string err = node.text(Stream::err);
+  ASSERT_TRUE(std::regex_search(
+      err, m,
+      std::regex(R"(moved (\d+) proclets before leaving; (\d+) could not )"
+                 R"(move and are lost \(stopped before they moved\))")))
+      << err;
+  EXPECT_GE(std::stoul(m[1]), 1u);
+  EXPECT_EQ(std::stoul(m[1]) + std::stoul(m[2]), 12u);
+  expect_answered(m[1]);
+}
+
+// The controller restarts while a stopped node drains (each move waits
+// 300 ms first): the node waits for it, tells it again that it is leaving
+// once it rejoined, and moves every proclet.
+TEST_F(Moves, AControllerRestartDuringADrainLosesNothing) {
+  auto victim = start_stop({"--nu-migrate-delay-ms=300"});
+  Process &node = *cluster.node(victim).process;
+  ASSERT_TRUE(begin_stop(victim));
+  cluster.kill_controller();
+  std::this_thread::sleep_for(2s); // longer than the drain's patience
+  cluster.restart_controller();
+  const std::regex leaving("^\\s*" + std::to_string(victim) + "\\s+leaving\\b");
+  auto deadline = Process::Clock::now() + 10s;
+  while (!has_line(cluster.nuctl({"status"}).out, leaving) &&
+         Process::Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_LT(Process::Clock::now(), deadline)
+      << "the restarted controller never listed node " << victim
+      << " as leaving";
+  auto status = node.wait(30s);
+  ASSERT_TRUE(status) << "still running 30 s after the restart";
+  EXPECT_TRUE(status->exited_with(0)) << status->describe();
+  EXPECT_TRUE(has_line(
+      node.text(Stream::err),
+      std::regex(R"(^nu: node \d+ moved 12 proclets before leaving$)")))
+      << node.text(Stream::err);
+  expect_answered("12");
+}
+
+// Every server node stopped at once: the others are leaving too, so each
+// moves its proclets to the main node, and all exit promptly.
+TEST_F(Moves, NodesStoppedTogetherAllLeavePromptly) {
+  start_stop();
+  auto begun = Process::Clock::now();
+  for (auto &n : cluster.nodes())
+    n.process->kill(SIGTERM);
+  for (auto &n : cluster.nodes()) {
+    auto status = n.process->wait(20s);
+    ASSERT_TRUE(status) << n.process->label() << " still running";
+    EXPECT_TRUE(status->exited_with(0)) << status->describe();
+  }
+  EXPECT_LT(Process::Clock::now() - begun, 15s);
+  expect_answered("12");
 }
 
 // The destination's resident memory grows by the whole state's size once

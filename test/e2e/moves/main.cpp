@@ -179,6 +179,28 @@ void leave(const Context &ctx) {
   }
 }
 
+// --- stop: the test stops a server node hosting idle counters (SIGTERM,
+// once or twice); prints how many still answer with their value.
+
+void stop(const Context &ctx) {
+  nu::NodeId victim = ctx.remote()[0];
+  std::vector<nu::Proclet<Counter>> counters;
+  for (int i = 0; i < 12; ++i)
+    counters.push_back(make_on<Counter>(victim, i));
+  print_flushed("READY-STOP " + std::to_string(victim));
+  wait_for_go(); // the node has left
+  int answered = 0;
+  for (int i = 0; i < 12; ++i) {
+    try {
+      expect_eq(counters[i].Run(&Counter::Get), i, "value of a counter");
+      check(counters[i].Run(&Counter::Where) != victim, "counter on the node");
+      answered++;
+    } catch (const nu::ProcletUnavailable &) {
+    }
+  }
+  std::cout << "ANSWERED " << answered << " OF 12" << std::endl;
+}
+
 // --- kill-dest: the test SIGKILLs the destination of a big move.
 
 void kill_dest(const Context &ctx) {
@@ -230,6 +252,7 @@ const Scenarios kScenarios = {
     {"threads", threads}, {"nuctl-migrate", nuctl_migrate},
     {"drain", drain},     {"kill-dest", kill_dest},
     {"leave", leave},     {"bad-input", bad_input},
+    {"stop", stop},
 };
 
 } // namespace

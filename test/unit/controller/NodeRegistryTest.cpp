@@ -109,6 +109,26 @@ TEST(NodeRegistry, LeaveRemovesFromLiveNodes) {
   EXPECT_EQ(*nodes.join(hello(5001), at(1)), 3u);
 }
 
+TEST(NodeRegistry, ALeavingNodeStaysLiveButIsNoPlacementCandidate) {
+  NodeRegistry nodes;
+  NodeId a = *nodes.join(hello(5001), at(0));
+  NodeId b = *nodes.join(hello(5002), at(0));
+  ASSERT_TRUE(nodes.mark_leaving(a));
+  EXPECT_TRUE(nodes.mark_leaving(a)); // twice is fine
+  EXPECT_TRUE(nodes.check_live(a));
+  EXPECT_TRUE(nodes.find(a)->leaving);
+  EXPECT_EQ(nodes.check_placeable(a).failure().code, Errc::node_left);
+  EXPECT_TRUE(nodes.check_placeable(b));
+  std::vector<NodeLoad> loads;
+  nodes.live_loads(loads);
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_EQ(loads[0].id, b);
+  EXPECT_EQ(nodes.live_count(), 2u);
+  EXPECT_EQ(nodes.mark_leaving(42).failure().code, Errc::unknown_node);
+  ASSERT_TRUE(nodes.leave(a));
+  EXPECT_EQ(nodes.mark_leaving(a).failure().code, Errc::node_left);
+}
+
 TEST(NodeRegistry, ANodeWhoseConnectionClosedIsDeadUnlessItComesBack) {
   NodeRegistry nodes;
   NodeId a = *nodes.join(hello(5001), at(0));

@@ -1271,6 +1271,48 @@ TEST_F(ServiceTest, AForgedLeaveIsRefused) {
   EXPECT_TRUE(other.ask(Op::Leave, encoded(NodeId{2})).ok);
 }
 
+// A node about to leave says so on its own connection; it stays live, and
+// no placement (single, explicit or leased) picks it from then on.
+TEST_F(ServiceTest, ALeavingNodeIsPassedOverByPlacement) {
+  start();
+  RawPeer a = raw_peer(), b = raw_peer(), stranger = raw_peer();
+  ASSERT_EQ(a.join(1), 1u);
+  ASSERT_EQ(b.join(2), 2u);
+  auto c = connect();
+  ASSERT_TRUE(c);
+  expect_denied(stranger.ask(Op::Leaving, encoded(NodeId{1})),
+                "leaving for node 1 refused");
+  expect_denied(b.ask(Op::Leaving, encoded(NodeId{1})),
+                "leaving for node 1 refused");
+  EXPECT_FALSE(node_info(*c, 1).leaving);
+  auto place = [&](std::optional<NodeId> on = std::nullopt) {
+    return answer<NodeId>(stranger, Op::Place,
+                          encoded(PlacementRequest{on, 0, std::nullopt}));
+  };
+  EXPECT_EQ(place(), 1u);
+  EXPECT_EQ(place(), 2u);
+
+  ASSERT_TRUE(a.ask(Op::Leaving, encoded(NodeId{1})).ok);
+  ASSERT_TRUE(a.ask(Op::Leaving, encoded(NodeId{1})).ok) << "twice is fine";
+  NodeInfo one = node_info(*c, 1);
+  EXPECT_TRUE(one.leaving);
+  EXPECT_EQ(one.state, NodeState::live);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(place(), 2u);
+  auto on_one =
+      stranger.ask(Op::Place, encoded(PlacementRequest{1, 0, std::nullopt}));
+  EXPECT_EQ(on_one.code, Errc::node_left);
+  EXPECT_NE(on_one.message.find("node 1 is leaving"), std::string::npos)
+      << on_one.message;
+  auto leased = answer<std::vector<NodeId>>(a, Op::PlaceMany,
+                                            encoded(PlacementLease{1, 0, 3}));
+  EXPECT_EQ(leased, (std::vector<NodeId>{2, 2, 2}));
+
+  ASSERT_TRUE(b.ask(Op::Leaving, encoded(NodeId{2})).ok);
+  EXPECT_EQ(stranger.ask(Op::Place, encoded(PlacementRequest{})).code,
+            Errc::no_live_node);
+}
+
 TEST_F(ServiceTest, ForgedRegistrationsAndUnregistrationsAreDropped) {
   start();
   auto a = connect();

@@ -56,6 +56,22 @@ TEST(Flags, BadValues) {
   EXPECT_NE(flags.failure().message.find("needs a value"), std::string::npos);
 }
 
+// A stopped server node drains for a minute unless told otherwise; 0 turns
+// the drain off.
+TEST(Flags, StopDrain) {
+  Args none({"app"});
+  EXPECT_EQ(nu::detail::parse_flags(none.argc, none.ptrs.data())->stop_drain,
+            std::chrono::seconds(60));
+  Args off({"app", "--nu-stop-drain-ms=0"});
+  EXPECT_EQ(nu::detail::parse_flags(off.argc, off.ptrs.data())->stop_drain,
+            std::chrono::milliseconds(0));
+  for (auto bad : {"--nu-stop-drain-ms=-1", "--nu-stop-drain-ms=x",
+                   "--nu-stop-drain-ms=3600001"}) {
+    Args a({"app", bad});
+    EXPECT_FALSE(nu::detail::parse_flags(a.argc, a.ptrs.data())) << bad;
+  }
+}
+
 TEST(Flags, SecretAndTlsFiles) {
   Args a({"app", "--nu-secret-file", "s", "--nu-tls-cert=c.pem", "--nu-tls-key",
           "k.pem", "--nu-tls-ca=ca.pem"});
