@@ -33,13 +33,14 @@ bool has_line(const std::string &text, const std::regex &pattern) {
   return false;
 }
 
-// The proclet count `nuctl status` shows for node `id`, if it lists it.
-std::optional<unsigned long> proclets_on(Cluster &cluster, std::uint32_t id) {
+// The proclet count `nuctl status` shows for node `id` in `state`, if it
+// lists it so.
+std::optional<unsigned long> proclets_on(Cluster &cluster, std::uint32_t id,
+                                         const std::string &state = "live") {
   RunResult r = cluster.nuctl({"status"});
   std::smatch m;
-  const std::regex row(
-      "^\\s*" + std::to_string(id) +
-      R"(\s+live\s+\S+\s+[\d.]+ MiB\s+\d+%\s+(\d+)\s+\S+\s*$)");
+  const std::regex row("^\\s*" + std::to_string(id) + "\\s+" + state +
+                       R"(\s+\S+\s+[\d.]+ MiB\s+\d+%\s+(\d+)\s+\S+\s*$)");
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);)
     if (std::regex_match(line, m, row))
@@ -282,7 +283,10 @@ TEST_F(Moves, ASecondSigtermCutsTheDrainShort) {
   auto victim = start_stop({"--nu-migrate-delay-ms=1000"});
   Process &node = *cluster.node(victim).process;
   ASSERT_TRUE(begin_stop(victim));
-  std::this_thread::sleep_for(1500ms); // one move done, the next under way
+  auto deadline = Process::Clock::now() + 20s; // a move done, and more left
+  while (proclets_on(cluster, victim, "leaving").value_or(12) == 12 &&
+         Process::Clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
   auto cut = Process::Clock::now();
   node.kill(SIGTERM);
   auto status = node.wait(10s);
