@@ -165,8 +165,8 @@ TEST_F(NodeLeave, ANodeDrainingToLeaveTakesNoMoves) {
   EXPECT_EQ(c.Run(&Counter::Where), 2u);
 }
 
-// A stop requested before or during the drain ends it: what did not move
-// is reported.
+// A stop requested before the drain starts ends it at once: what did not
+// move is reported.
 TEST_F(NodeLeave, ADrainThatIsCutShortSaysWhatIsLeft) {
   std::vector<nu::Proclet<Counter>> kept;
   for (int i = 0; i < 3; ++i)
