@@ -156,7 +156,7 @@ public:
   MigrationStats migrate(ProcletId id, NodeId to);
   /// Has the node hosting \p id (last seen at \p location) move it.
   MigrationStats request_move(ProcletId id, NodeId location, NodeId to);
-  /// What one pass of drain_pass did.
+  /// What a drain did: proclets moved, and those still here.
   struct DrainResult {
     std::size_t moved = 0;
     std::size_t failed = 0; ///< still here: no room elsewhere, or a failure

@@ -198,16 +198,15 @@ std::unique_ptr<controller::Service> embedded_controller(Node::Options &opts) {
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kTick{20}; // how often serve() looks
 
-/// Waits for one of \p signals, or for the logical process to end (false),
-/// or until \p deadline (false).
-bool wait_signal(Node &node, const sigset_t &signals,
-                 Clock::time_point deadline = Clock::time_point::max()) {
+/// Waits a tick for one of \p signals: true if one came.
+bool signalled(const sigset_t &signals) {
   const timespec tick{0, kTick.count() * 1'000'000};
-  while (!node.link()->wait_exit(std::chrono::milliseconds(0)) &&
-         Clock::now() < deadline)
-    if (sigtimedwait(&signals, nullptr, &tick) >= 0)
-      return true;
-  return false;
+  return sigtimedwait(&signals, nullptr, &tick) >= 0;
+}
+
+/// True once the controller said the logical process has ended.
+bool ended(Node &node) {
+  return node.link()->wait_exit(std::chrono::milliseconds(0));
 }
 
 /// A stopped server node moves its proclets away for at most \p limit; a
@@ -225,9 +224,8 @@ bool drain_before_leaving(Node &node, const sigset_t &signals,
     done = true;
   });
   const auto deadline = Clock::now() + limit;
-  while (!done && Clock::now() < deadline &&
-         !node.link()->wait_exit(std::chrono::milliseconds(0)) &&
-         !wait_signal(node, signals, Clock::now() + kTick))
+  while (!done && Clock::now() < deadline && !ended(node) &&
+         !signalled(signals))
     ;
   const bool finished = done;
   drainer.request_stop();
@@ -247,8 +245,11 @@ int serve(Node &node, Monitor &monitor, const sigset_t &signals,
           std::chrono::milliseconds stop_drain) {
   std::cerr << "nu: node " << node.id() << " serving at " << node.address()
             << std::endl;
-  bool drain = wait_signal(node, signals) && stop_drain.count() > 0;
+  bool signal = false;
+  while (!ended(node) && !(signal = signalled(signals)))
+    ;
   monitor.stop();
+  bool drain = signal && stop_drain.count() > 0;
   node.leave(drain && drain_before_leaving(node, signals, stop_drain));
   return 0;
 }

@@ -930,6 +930,13 @@ TEST_F(ServiceTest, UndecodableRequestsGetInvalidArgument) {
   // A Resolve with no proclet id.
   expect_invalid(control(Op::Resolve, 9, {}), Op::Resolve, 9,
                  "malformed request");
+  // A Leaving whose node id is cut short, or followed by more bytes.
+  expect_invalid(control(Op::Leaving, 13, Bytes{std::byte{1}, std::byte{0}}),
+                 Op::Leaving, 13, "malformed request");
+  Bytes long_leaving = encoded(NodeId{1});
+  long_leaving.push_back(std::byte{0});
+  expect_invalid(control(Op::Leaving, 14, long_leaving), Op::Leaving, 14,
+                 "trailing");
   // Status and EndProcess carry nothing: a byte after them is refused.
   expect_invalid(control(Op::Status, 11, Bytes{std::byte{0}}), Op::Status, 11,
                  "trailing");
